@@ -1,0 +1,30 @@
+package dev.modelapi.model;
+
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * Where models come from and how each one is served ({@code modelapi.models.*}).
+ *
+ * @param directory the local repository: {@code <directory>/<name>/<version>/} in the djl-convert layout
+ * @param workersPerModel predictors per loaded model, so at most this many batches of one model run at once
+ * @param predictorWait how long a batch may wait for a free predictor before it is refused
+ * @param device {@code auto} (a GPU when DJL finds one, else the CPU), {@code cpu} or {@code gpu}
+ * @param warmUp run one inference per predictor at load, so the first request does not pay for it
+ */
+@Validated
+@ConfigurationProperties("modelapi.models")
+public record ModelProperties(
+        @NotNull @DefaultValue("models") Path directory,
+        @Min(1) @Max(64) @DefaultValue("2") int workersPerModel,
+        @NotNull @DefaultValue("30s") Duration predictorWait,
+        @Pattern(regexp = "auto|cpu|gpu") @DefaultValue("auto") String device,
+        @DefaultValue("true") boolean warmUp) {
+}
