@@ -1,0 +1,1 @@
+"""Train tiny spam/ham classifiers from scratch and export them for DJL."""
