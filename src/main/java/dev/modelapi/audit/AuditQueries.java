@@ -1,0 +1,40 @@
+package dev.modelapi.audit;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.OffsetDateTime;
+import java.util.List;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+/** Reads the audit trail back by request, for tests and for whoever has to answer "what did we say?". */
+public class AuditQueries {
+
+    private final JdbcTemplate jdbc;
+
+    AuditQueries(JdbcTemplate jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    public long countByRequestId(String requestId) {
+        Long rows = jdbc.queryForObject("SELECT COUNT(*) FROM prediction_audit WHERE request_id = ?", Long.class,
+                requestId);
+        return rows == null ? 0 : rows;
+    }
+
+    /** The request's rows in item order. */
+    public List<AuditRecord> findByRequestId(String requestId) {
+        return jdbc.query("""
+                SELECT request_id, item_index, created_at, channel, principal, models, input_sha256,
+                    input_length, label, score, cached, batch_size, latency_ms
+                FROM prediction_audit WHERE request_id = ? ORDER BY item_index""",
+                AuditQueries::row, requestId);
+    }
+
+    private static AuditRecord row(ResultSet rs, int rowNum) throws SQLException {
+        return new AuditRecord(rs.getString("request_id"), rs.getInt("item_index"),
+                rs.getObject("created_at", OffsetDateTime.class).toInstant(), rs.getString("channel"),
+                rs.getString("principal"), rs.getString("models"), rs.getString("input_sha256"),
+                rs.getInt("input_length"), rs.getString("label"), rs.getDouble("score"), rs.getBoolean("cached"),
+                rs.getInt("batch_size"), rs.getLong("latency_ms"));
+    }
+}

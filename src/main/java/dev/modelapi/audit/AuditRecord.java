@@ -1,0 +1,48 @@
+package dev.modelapi.audit;
+
+import dev.modelapi.pipeline.PredictionTask;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.stream.Collectors;
+
+/**
+ * One audit row: one answered text. The input itself is never stored, only its SHA-256 and length.
+ *
+ * @param requestId the request's id ({@code X-Request-ID} or generated)
+ * @param itemIndex the text's position in its request (0 for a single prediction)
+ * @param createdAt when the answer was given
+ * @param channel where the request came from ({@code http}, {@code jms}, {@code file}, {@code kafka})
+ * @param principal who asked, or {@code anonymous}
+ * @param models the ensemble's models as {@code name:version}, comma-separated
+ * @param inputSha256 hex SHA-256 of the normalised text
+ * @param inputLength characters of the text as received
+ * @param label the answer
+ * @param score the answer's probability
+ * @param cached whether the answer came from the cache (the models did not run for it)
+ * @param batchSize the inference batch the text ran in, 0 when cached
+ * @param latencyMs from receipt to answer
+ */
+public record AuditRecord(String requestId, int itemIndex, Instant createdAt, String channel, String principal,
+        String models, String inputSha256, int inputLength, String label, double score, boolean cached,
+        int batchSize, long latencyMs) {
+
+    public static AuditRecord of(PredictionTask task) {
+        String models = task.result().models().stream().map(m -> m.name() + ":" + m.version())
+                .collect(Collectors.joining(","));
+        return new AuditRecord(task.requestId(), task.index(), Instant.now(), task.channel(), task.principal(),
+                models, sha256(task.text()), task.inputLength(), task.result().label(), task.result().score(),
+                task.cached(), task.batchSize(), task.latencyMs());
+    }
+
+    static String sha256(String text) {
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            return HexFormat.of().formatHex(digest.digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has SHA-256", e);
+        }
+    }
+}

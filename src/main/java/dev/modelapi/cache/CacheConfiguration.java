@@ -1,0 +1,105 @@
+package dev.modelapi.cache;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.modelapi.ensemble.EnsembleResult;
+import io.lettuce.core.ClientOptions;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.List;
+import java.util.Objects;
+import org.springframework.boot.autoconfigure.data.redis.LettuceClientOptionsBuilderCustomizer;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.cache.Cache;
+import org.springframework.cache.CacheManager;
+import org.springframework.cache.caffeine.CaffeineCacheManager;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.data.redis.cache.RedisCacheConfiguration;
+import org.springframework.data.redis.cache.RedisCacheManager;
+import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.data.redis.serializer.Jackson2JsonRedisSerializer;
+import org.springframework.data.redis.serializer.RedisSerializationContext.SerializationPair;
+
+/**
+ * Chooses the store behind the prediction cache: Caffeine in-process, or Redis when
+ * {@code spring.data.redis.url} is set so that every replica reuses every answer. The one cache is
+ * created at start-up, so Boot binds its Micrometer meters before the first request.
+ */
+@Configuration(proxyBeanMethods = false)
+@EnableConfigurationProperties(CacheProperties.class)
+class CacheConfiguration {
+
+    static final String PREDICTIONS = "predictions";
+    static final String REDIS_KEY_PREFIX = "modelapi:prediction:";
+
+    @Bean
+    PredictionCache predictionCache(CacheManager cacheManager, CacheProperties settings, MeterRegistry meters) {
+        Cache predictions = Objects.requireNonNull(cacheManager.getCache(PREDICTIONS), "cache " + PREDICTIONS);
+        return new PredictionCache(predictions, settings, meters);
+    }
+
+    static CaffeineCacheManager caffeineCacheManager(CacheProperties settings) {
+        CaffeineCacheManager manager = new CaffeineCacheManager();
+        manager.setCaffeine(Caffeine.newBuilder()
+                .maximumSize(settings.maxEntries())
+                .expireAfterWrite(settings.ttl())
+                .recordStats());
+        manager.setAllowNullValues(false);
+        manager.setCacheNames(List.of(PREDICTIONS));
+        return manager;
+    }
+
+    static RedisCacheManager redisCacheManager(RedisConnectionFactory connections, CacheProperties settings) {
+        RedisCacheConfiguration predictions = RedisCacheConfiguration.defaultCacheConfig()
+                .entryTtl(settings.ttl())
+                .computePrefixWith(cacheName -> REDIS_KEY_PREFIX)
+                .disableCachingNullValues()
+                .serializeValuesWith(SerializationPair.fromSerializer(ensembleResultJson()));
+        return RedisCacheManager.builder(connections)
+                .cacheDefaults(predictions)
+                .withCacheConfiguration(PREDICTIONS, predictions)
+                .disableCreateOnMissingCache()
+                .enableStatistics()
+                .build();
+    }
+
+    /**
+     * Plain JSON so {@code redis-cli GET} shows the answer. A mapper of its own, not the application's:
+     * the stored format must not change when someone customises the HTTP JSON.
+     */
+    static Jackson2JsonRedisSerializer<EnsembleResult> ensembleResultJson() {
+        JsonMapper json = JsonMapper.builder().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
+        return new Jackson2JsonRedisSerializer<>(json, EnsembleResult.class);
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @Conditional(RedisSelection.OnNoRedis.class)
+    static class InProcess {
+
+        @Bean
+        CaffeineCacheManager cacheManager(CacheProperties settings) {
+            return caffeineCacheManager(settings);
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @Conditional(RedisSelection.OnRedis.class)
+    static class Shared {
+
+        @Bean
+        RedisCacheManager cacheManager(RedisConnectionFactory redisConnectionFactory, CacheProperties settings) {
+            return redisCacheManager(redisConnectionFactory, settings);
+        }
+
+        /**
+         * While Redis is unreachable, fail commands at once instead of queueing them until the command
+         * timeout: a cache that is down must cost a request nothing but a miss.
+         */
+        @Bean
+        LettuceClientOptionsBuilderCustomizer rejectCommandsWhileDisconnected() {
+            return options -> options.disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS);
+        }
+    }
+}

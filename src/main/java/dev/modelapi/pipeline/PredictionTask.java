@@ -1,0 +1,148 @@
+package dev.modelapi.pipeline;
+
+import dev.modelapi.ensemble.EnsembleResult;
+import dev.modelapi.ensemble.EnsembleSpec;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One text on its way through the pipeline: the body of the exchange from ingress to answer.
+ * Each step fills in its part (the sanitizer the text, the cache the key, the batcher the
+ * result), so a step removed from the YAML leaves its fields at their defaults.
+ */
+public final class PredictionTask {
+
+    private final String requestId;
+    private final int index;
+    private final String channel;
+    private final String principal;
+    private final long receivedNanos;
+    private final EnsembleSpec ensemble;
+
+    private String text;
+    private int inputLength;
+    private int charactersRemoved;
+    private String cacheKey;
+    private volatile CompletableFuture<BatchOutcome> pending;
+    private volatile boolean sharesInference;
+    private EnsembleResult result;
+    private boolean cached;
+    private int batchSize;
+    private long latencyMs;
+
+    public PredictionTask(String requestId, int index, String channel, String principal, String text,
+            EnsembleSpec ensemble, long receivedNanos) {
+        this.requestId = requestId;
+        this.index = index;
+        this.channel = channel;
+        this.principal = principal;
+        this.text = text;
+        this.inputLength = text.length();
+        this.ensemble = ensemble;
+        this.receivedNanos = receivedNanos;
+    }
+
+    /** What the batcher hands back for one text: the answer and the size of the batch it ran in. */
+    public record BatchOutcome(EnsembleResult result, int batchSize) {
+    }
+
+    public String requestId() {
+        return requestId;
+    }
+
+    /** Position of the text in its request: 0 for a single prediction. */
+    public int index() {
+        return index;
+    }
+
+    public String channel() {
+        return channel;
+    }
+
+    public String principal() {
+        return principal;
+    }
+
+    public long receivedNanos() {
+        return receivedNanos;
+    }
+
+    public EnsembleSpec ensemble() {
+        return ensemble;
+    }
+
+    /** The text as the models see it: normalised once the sanitizer has run. */
+    public String text() {
+        return text;
+    }
+
+    /** Length of the text as received, in characters. */
+    public int inputLength() {
+        return inputLength;
+    }
+
+    public int charactersRemoved() {
+        return charactersRemoved;
+    }
+
+    public void sanitized(String normalized, int removed) {
+        this.text = normalized;
+        this.charactersRemoved = removed;
+    }
+
+    public String cacheKey() {
+        return cacheKey;
+    }
+
+    public void cacheKey(String key) {
+        this.cacheKey = key;
+    }
+
+    /** The inference this text waits for: its own, or an identical text's already running. */
+    public CompletableFuture<BatchOutcome> pending() {
+        return pending;
+    }
+
+    /** This task's own inference: the batcher completes this future. */
+    public void pending(CompletableFuture<BatchOutcome> future) {
+        this.pending = future;
+        this.sharesInference = false;
+    }
+
+    /** An identical text's inference is already running: this task waits for its answer instead. */
+    public void shareInference(CompletableFuture<BatchOutcome> future) {
+        this.pending = future;
+        this.sharesInference = true;
+    }
+
+    public boolean sharesInference() {
+        return sharesInference;
+    }
+
+    public EnsembleResult result() {
+        return result;
+    }
+
+    public boolean answered() {
+        return result != null;
+    }
+
+    /** Whether the models ran for this text: false for a cache hit or an answer shared with an identical text. */
+    public boolean cached() {
+        return cached;
+    }
+
+    public int batchSize() {
+        return batchSize;
+    }
+
+    public void answer(EnsembleResult result, boolean cached, int batchSize) {
+        this.result = result;
+        this.cached = cached;
+        this.batchSize = cached ? 0 : batchSize;
+        this.latencyMs = (System.nanoTime() - receivedNanos) / 1_000_000;
+    }
+
+    public long latencyMs() {
+        return latencyMs;
+    }
+}

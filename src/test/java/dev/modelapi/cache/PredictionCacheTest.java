@@ -1,0 +1,267 @@
+package dev.modelapi.cache;
+
+import static dev.modelapi.cache.Predictions.SPAM_V1;
+import static dev.modelapi.cache.Predictions.SPAM_V2;
+import static dev.modelapi.cache.Predictions.defaults;
+import static dev.modelapi.cache.Predictions.inferAndStore;
+import static dev.modelapi.cache.Predictions.settings;
+import static dev.modelapi.cache.Predictions.spam;
+import static dev.modelapi.cache.Predictions.task;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.modelapi.pipeline.PredictionTask;
+import dev.modelapi.pipeline.PredictionTask.BatchOutcome;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.springframework.cache.Cache;
+import org.springframework.cache.concurrent.ConcurrentMapCache;
+
+class PredictionCacheTest {
+
+    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+
+    private PredictionCache cacheWith(CacheProperties settings) {
+        Cache predictions = CacheConfiguration.caffeineCacheManager(settings).getCache(CacheConfiguration.PREDICTIONS);
+        return new PredictionCache(predictions, settings, meters);
+    }
+
+    private double inFlightGauge() {
+        return meters.get("modelapi.cache.inflight").gauge().value();
+    }
+
+    @Test
+    void shouldKeyBySha256OfEnsembleKeyAndText() throws Exception {
+        PredictionTask task = task("Win a free cruise");
+        byte[] digest = MessageDigest.getInstance("SHA-256")
+                .digest((SPAM_V1.key() + "\u0000" + "Win a free cruise").getBytes(StandardCharsets.UTF_8));
+
+        cacheWith(defaults()).lookup(task);
+
+        assertThat(task.cacheKey()).isEqualTo(HexFormat.of().formatHex(digest)).hasSize(64);
+    }
+
+    @Test
+    void shouldAnswerFromCacheAfterStore() {
+        PredictionCache cache = cacheWith(defaults());
+        PredictionTask first = task("Win a free cruise");
+        cache.lookup(first);
+        inferAndStore(cache, first, spam(0.97));
+
+        PredictionTask again = task("Win a free cruise");
+        cache.lookup(again);
+
+        assertThat(again.answered()).isTrue();
+        assertThat(again.cached()).isTrue();
+        assertThat(again.batchSize()).isZero();
+        assertThat(again.result()).isEqualTo(spam(0.97));
+        assertThat(again.pending()).isNull();
+    }
+
+    @Test
+    void shouldMissForAnotherEnsemble() {
+        PredictionCache cache = cacheWith(defaults());
+        PredictionTask first = task("Win a free cruise", SPAM_V1);
+        cache.lookup(first);
+        inferAndStore(cache, first, spam(0.97));
+
+        PredictionTask otherVersion = task("Win a free cruise", SPAM_V2);
+        cache.lookup(otherVersion);
+
+        assertThat(otherVersion.answered()).isFalse();
+        assertThat(otherVersion.cacheKey()).isNotEqualTo(first.cacheKey());
+        assertThat(otherVersion.pending()).isNotNull();
+        assertThat(otherVersion.sharesInference()).isFalse();
+    }
+
+    @Test
+    void shouldMissForAnotherText() {
+        PredictionCache cache = cacheWith(defaults());
+        PredictionTask first = task("Win a free cruise");
+        cache.lookup(first);
+        inferAndStore(cache, first, spam(0.97));
+
+        PredictionTask otherText = task("Minutes of Tuesday's meeting");
+        cache.lookup(otherText);
+
+        assertThat(otherText.answered()).isFalse();
+        assertThat(otherText.pending()).isNotNull();
+    }
+
+    @Test
+    void shouldExpireAfterTtl() {
+        PredictionCache cache = cacheWith(settings(Duration.ofMillis(500), true, Duration.ofMinutes(1)));
+        PredictionTask first = task("Win a free cruise");
+        cache.lookup(first);
+        inferAndStore(cache, first, spam(0.97));
+        PredictionTask soon = task("Win a free cruise");
+        cache.lookup(soon);
+        assertThat(soon.answered()).isTrue();
+
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50)).untilAsserted(() -> {
+            PredictionTask later = task("Win a free cruise");
+            cache.lookup(later);
+            assertThat(later.answered()).isFalse();
+        });
+    }
+
+    @Test
+    void shouldRunOneInferenceForConcurrentIdenticalTexts() throws Exception {
+        PredictionCache cache = cacheWith(defaults());
+        int callers = 16;
+        CyclicBarrier start = new CyclicBarrier(callers);
+        ExecutorService threads = Executors.newFixedThreadPool(callers);
+        List<PredictionTask> tasks = new ArrayList<>();
+        try {
+            List<Future<PredictionTask>> lookups = new ArrayList<>();
+            for (int i = 0; i < callers; i++) {
+                lookups.add(threads.submit(() -> {
+                    PredictionTask task = task("Win a free cruise");
+                    start.await(10, TimeUnit.SECONDS);
+                    cache.lookup(task);
+                    return task;
+                }));
+            }
+            for (Future<PredictionTask> lookup : lookups) {
+                tasks.add(lookup.get(10, TimeUnit.SECONDS));
+            }
+        } finally {
+            threads.shutdownNow();
+        }
+
+        List<PredictionTask> own = tasks.stream().filter(t -> !t.sharesInference()).toList();
+        assertThat(own).hasSize(1);
+        CompletableFuture<BatchOutcome> inference = own.get(0).pending();
+        assertThat(tasks).allSatisfy(t -> assertThat(t.pending()).isSameAs(inference));
+        assertThat(inFlightGauge()).isEqualTo(1.0);
+
+        inference.complete(new BatchOutcome(spam(0.97), 1));
+
+        assertThat(inFlightGauge()).isZero();
+        assertThat(tasks).allSatisfy(t -> assertThat(t.pending().join().result()).isEqualTo(spam(0.97)));
+    }
+
+    @Test
+    void shouldForgetInFlightTextWhenItsInferenceFails() {
+        PredictionCache cache = cacheWith(defaults());
+        PredictionTask first = task("Win a free cruise");
+        cache.lookup(first);
+        PredictionTask twin = task("Win a free cruise");
+        cache.lookup(twin);
+        assertThat(twin.sharesInference()).isTrue();
+
+        first.pending().completeExceptionally(new IllegalStateException("Queue full"));
+
+        assertThat(inFlightGauge()).isZero();
+        assertThat(twin.pending()).isCompletedExceptionally();
+        PredictionTask retry = task("Win a free cruise");
+        cache.lookup(retry);
+        assertThat(retry.sharesInference()).isFalse();
+        assertThat(retry.pending()).isNotSameAs(first.pending()).isNotDone();
+    }
+
+    @Test
+    void shouldStopSharingAnInferenceThatNeverCompletes() {
+        PredictionCache cache = cacheWith(settings(Duration.ofHours(1), true, Duration.ofMillis(200)));
+        PredictionTask abandoned = task("Win a free cruise");
+        cache.lookup(abandoned);
+
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50)).untilAsserted(() -> {
+            PredictionTask later = task("Win a free cruise");
+            cache.lookup(later);
+            assertThat(later.sharesInference()).isFalse();
+            assertThat(later.pending()).isNotSameAs(abandoned.pending());
+        });
+    }
+
+    @Test
+    void shouldNotStoreAnswersSharedWithAnIdenticalText() {
+        PredictionCache cache = cacheWith(defaults());
+        PredictionTask first = task("Win a free cruise");
+        cache.lookup(first);
+        PredictionTask twin = task("Win a free cruise");
+        cache.lookup(twin);
+        first.pending().complete(new BatchOutcome(spam(0.97), 2));
+        twin.answer(spam(0.97), false, 2);
+
+        cache.store(twin);
+
+        PredictionTask later = task("Win a free cruise");
+        cache.lookup(later);
+        assertThat(later.answered()).isFalse();
+    }
+
+    @Test
+    void shouldIgnoreStoreWithoutCacheKey() {
+        PredictionCache cache = cacheWith(defaults());
+        PredictionTask unkeyed = task("Win a free cruise");
+        unkeyed.answer(spam(0.97), false, 1);
+
+        cache.store(unkeyed);
+
+        PredictionTask later = task("Win a free cruise");
+        cache.lookup(later);
+        assertThat(later.answered()).isFalse();
+    }
+
+    @Test
+    void shouldNeverHitWhenDisabledButStillShareInference() {
+        PredictionCache cache = cacheWith(settings(Duration.ofHours(1), false, Duration.ofMinutes(1)));
+        PredictionTask first = task("Win a free cruise");
+        cache.lookup(first);
+        PredictionTask twin = task("Win a free cruise");
+        cache.lookup(twin);
+        assertThat(twin.sharesInference()).isTrue();
+        inferAndStore(cache, first, spam(0.97));
+
+        PredictionTask later = task("Win a free cruise");
+        cache.lookup(later);
+
+        assertThat(later.answered()).isFalse();
+        assertThat(later.pending()).isNotNull();
+    }
+
+    @Test
+    void shouldAnswerAsMissAndCountWhenTheStoreFails() {
+        CacheProperties settings = defaults();
+        PredictionCache cache = new PredictionCache(new BrokenCache(), settings, meters);
+        PredictionTask task = task("Win a free cruise");
+
+        cache.lookup(task);
+        inferAndStore(cache, task, spam(0.97));
+
+        assertThat(task.pending()).isNotNull();
+        assertThat(meters.get("modelapi.cache.errors").tag("operation", "lookup").counter().count()).isEqualTo(1);
+        assertThat(meters.get("modelapi.cache.errors").tag("operation", "store").counter().count()).isEqualTo(1);
+    }
+
+    /** A backing store that is down, the way a failing Redis cache surfaces to Spring's cache abstraction. */
+    private static final class BrokenCache extends ConcurrentMapCache {
+
+        BrokenCache() {
+            super(CacheConfiguration.PREDICTIONS);
+        }
+
+        @Override
+        protected Object lookup(Object key) {
+            throw new IllegalStateException("store down");
+        }
+
+        @Override
+        public void put(Object key, Object value) {
+            throw new IllegalStateException("store down");
+        }
+    }
+}

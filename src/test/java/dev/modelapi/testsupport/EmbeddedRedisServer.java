@@ -1,0 +1,88 @@
+package dev.modelapi.testsupport;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import redis.embedded.RedisServer;
+
+/**
+ * A real Redis (codemonstur's embedded binaries, Redis 6.2) on a free local port. {@link #shared()}
+ * is the JVM's instance, stopped by a shutdown hook; {@link #startNew()} gives a test one of its own
+ * to stop, for example to watch the cache survive Redis going away.
+ */
+public final class EmbeddedRedisServer {
+
+    private static final int START_ATTEMPTS = 3;
+    private static EmbeddedRedisServer shared;
+
+    private final RedisServer server;
+    private final int port;
+
+    private EmbeddedRedisServer(RedisServer server, int port) {
+        this.server = server;
+        this.port = port;
+    }
+
+    /** The JVM's Redis, started on first use. */
+    public static synchronized EmbeddedRedisServer shared() {
+        if (shared == null) {
+            shared = startNew();
+            Runtime.getRuntime().addShutdownHook(new Thread(shared::stop, "embedded-redis-stop"));
+        }
+        return shared;
+    }
+
+    /**
+     * A Redis of the caller's own, which the caller stops. Persistence is off so no dump file lands in
+     * the working directory. Retries on a new port if another process took the free one meanwhile.
+     */
+    public static EmbeddedRedisServer startNew() {
+        IOException last = null;
+        for (int attempt = 0; attempt < START_ATTEMPTS; attempt++) {
+            int port = freePort();
+            try {
+                RedisServer server = RedisServer.newRedisServer()
+                        .port(port)
+                        .bind("127.0.0.1")
+                        .setting("save \"\"")
+                        .setting("appendonly no")
+                        .build();
+                server.start();
+                return new EmbeddedRedisServer(server, port);
+            } catch (IOException e) {
+                last = e;
+            }
+        }
+        throw new UncheckedIOException("embedded Redis did not start", last);
+    }
+
+    /** A port free right now; the socket is closed before Redis binds it. */
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            socket.setReuseAddress(true);
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("no free port", e);
+        }
+    }
+
+    public String url() {
+        return "redis://127.0.0.1:" + port;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    /** Stops the server; a server already stopped stays stopped. */
+    public void stop() {
+        try {
+            if (server.isActive()) {
+                server.stop();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("embedded Redis did not stop", e);
+        }
+    }
+}
