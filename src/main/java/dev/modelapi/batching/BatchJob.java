@@ -1,0 +1,21 @@
+package dev.modelapi.batching;
+
+import dev.modelapi.ensemble.EnsembleSpec;
+import dev.modelapi.pipeline.PredictionTask.BatchOutcome;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One text waiting in the batcher. The batch completes {@code future} exactly once: with the
+ * answer, with the batch's error, or by the request timeout that the batcher set on it.
+ *
+ * @param text the sanitised text
+ * @param ensemble the models and vote: the batch's correlation key, so one batch runs one ensemble
+ * @param future completed by the batch
+ */
+public record BatchJob(String text, EnsembleSpec ensemble, CompletableFuture<BatchOutcome> future) {
+
+    /** Texts with the same key may share a batch. */
+    public String correlationKey() {
+        return ensemble.key();
+    }
+}

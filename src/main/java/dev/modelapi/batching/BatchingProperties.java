@@ -1,0 +1,32 @@
+package dev.modelapi.batching;
+
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotNull;
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * The dynamic batcher ({@code modelapi.batching.*}); the batching routes read the same keys as
+ * {@code {{placeholders}}}.
+ *
+ * @param maxBatchSize a batch completes when it holds this many texts ({@code MAX_BATCH_SIZE})
+ * @param maxDelay ... or when no text has joined it for this long
+ * @param timeoutCheckerInterval how often the aggregator looks for batches past {@code maxDelay};
+ *     Camel's default of 1 s would make a lone request wait a second
+ * @param queueCapacity texts waiting for a batch; past it a request is refused with 503 at once
+ * @param requestTimeout how long a text may wait for its answer, queue and inference included
+ * @param retryAfter what a refused caller is told to wait before trying again
+ */
+@Validated
+@ConfigurationProperties("modelapi.batching")
+public record BatchingProperties(
+        @Min(1) @Max(1024) @DefaultValue("16") int maxBatchSize,
+        @NotNull @DefaultValue("5ms") Duration maxDelay,
+        @NotNull @DefaultValue("1ms") Duration timeoutCheckerInterval,
+        @Min(1) @DefaultValue("1024") int queueCapacity,
+        @NotNull @DefaultValue("30s") Duration requestTimeout,
+        @NotNull @DefaultValue("1s") Duration retryAfter) {
+}

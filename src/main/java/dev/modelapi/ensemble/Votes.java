@@ -1,0 +1,87 @@
+package dev.modelapi.ensemble;
+
+import dev.modelapi.model.Prediction;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The voting rules, as pure functions of the models' answers to one text (worked examples in
+ * docs/ensembles.md). Every model must answer with the same labels; the first model's label order
+ * breaks ties that are still ties after the rule's own tie-break.
+ */
+public final class Votes {
+
+    private Votes() {
+    }
+
+    /** Combines the models' answers to text {@code index} of a batch. */
+    public static EnsembleResult combine(EnsembleSpec spec, List<ModelAnswer> answers, int index) {
+        if (answers.isEmpty()) {
+            throw new IllegalArgumentException("no model answered");
+        }
+        List<ModelVote> votes = new ArrayList<>(answers.size());
+        List<Double> weights = new ArrayList<>(answers.size());
+        for (ModelAnswer answer : answers) {
+            Prediction p = answer.predictions().get(index);
+            votes.add(new ModelVote(answer.model().name(), answer.model().version(), p.label(), p.probabilities()));
+            weights.add(spec.method() == EnsembleMethod.WEIGHTED ? spec.weightOf(answer.model().name()) : 1.0);
+        }
+        List<String> labels = List.copyOf(votes.get(0).probabilities().keySet());
+        for (ModelVote vote : votes) {
+            if (!vote.probabilities().keySet().equals(votes.get(0).probabilities().keySet())) {
+                throw new IllegalArgumentException("models answer with different labels: " + votes.get(0).name() + " "
+                        + labels + ", " + vote.name() + " " + vote.probabilities().keySet());
+            }
+        }
+        Map<String, Double> mean = weightedMean(votes, weights, labels);
+        String winner = switch (spec.method()) {
+            case SOFT, WEIGHTED -> argMax(mean, labels);
+            case HARD -> majority(votes, mean, labels);
+        };
+        long agreeing = votes.stream().filter(v -> v.label().equals(winner)).count();
+        return new EnsembleResult(winner, mean.get(winner), spec.method(), (double) agreeing / votes.size(), votes);
+    }
+
+    private static Map<String, Double> weightedMean(List<ModelVote> votes, List<Double> weights, List<String> labels) {
+        double total = weights.stream().mapToDouble(Double::doubleValue).sum();
+        if (!(total > 0)) {
+            throw new IllegalArgumentException("the weights of the ensemble's models add up to " + total);
+        }
+        Map<String, Double> mean = new LinkedHashMap<>();
+        for (String label : labels) {
+            double sum = 0;
+            for (int i = 0; i < votes.size(); i++) {
+                sum += weights.get(i) * votes.get(i).probabilities().get(label);
+            }
+            mean.put(label, sum / total);
+        }
+        return mean;
+    }
+
+    /** Most votes; a tie goes to the tied label with the highest mean probability. */
+    private static String majority(List<ModelVote> votes, Map<String, Double> mean, List<String> labels) {
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        labels.forEach(l -> counts.put(l, 0));
+        votes.forEach(v -> counts.merge(v.label(), 1, Integer::sum));
+        String best = null;
+        for (String label : labels) {
+            if (best == null || counts.get(label) > counts.get(best)
+                    || (counts.get(label).equals(counts.get(best)) && mean.get(label) > mean.get(best))) {
+                best = label;
+            }
+        }
+        return best;
+    }
+
+    private static String argMax(Map<String, Double> scores, List<String> labels) {
+        String best = labels.get(0);
+        for (String label : labels) {
+            if (scores.get(label) > scores.get(best)) {
+                best = label;
+            }
+        }
+        return best;
+    }
+}

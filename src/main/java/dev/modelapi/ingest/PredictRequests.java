@@ -1,0 +1,139 @@
+package dev.modelapi.ingest;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.modelapi.ensemble.EnsembleResolver;
+import dev.modelapi.ensemble.EnsembleSpec;
+import dev.modelapi.pipeline.InvalidRequestException;
+import dev.modelapi.pipeline.PredictionTask;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.springframework.stereotype.Component;
+
+/**
+ * Reads a prediction request body (the same JSON on every channel) into one
+ * {@link PredictionTask} per text. Everything the caller can get wrong is refused here, before
+ * anything is queued, with a 4xx {@link InvalidRequestException}.
+ */
+@Component("predictRequests")
+public class PredictRequests {
+
+    private final ObjectMapper json;
+    private final EnsembleResolver ensembles;
+    private final ApiProperties limits;
+
+    public PredictRequests(ObjectMapper json, EnsembleResolver ensembles, ApiProperties limits) {
+        this.json = json;
+        this.ensembles = ensembles;
+        this.limits = limits;
+    }
+
+    /** {@code {"text": "...", "models": [...]?, "ensemble": {...}?}}: one task. */
+    public List<PredictionTask> single(String body, String requestId, String channel, String principal) {
+        long received = System.nanoTime();
+        JsonNode request = parse(body);
+        JsonNode text = request.get("text");
+        if (text == null || text.isNull()) {
+            throw InvalidRequestException.badRequest("missing_text", "the request has no \"text\"");
+        }
+        if (!text.isTextual()) {
+            throw InvalidRequestException.badRequest("invalid_text", "\"text\" must be a string");
+        }
+        EnsembleSpec ensemble = ensembleOf(request);
+        return List.of(new PredictionTask(requestId, 0, channel, principal, text.asText(), ensemble, received));
+    }
+
+    /** {@code {"texts": [...], "models": [...]?, "ensemble": {...}?}}: one task per text, in order. */
+    public List<PredictionTask> batch(String body, String requestId, String channel, String principal) {
+        long received = System.nanoTime();
+        JsonNode request = parse(body);
+        JsonNode texts = request.get("texts");
+        if (texts == null || texts.isNull()) {
+            throw InvalidRequestException.badRequest("missing_texts", "the request has no \"texts\"");
+        }
+        if (!texts.isArray() || texts.isEmpty()) {
+            throw InvalidRequestException.badRequest("invalid_texts", "\"texts\" must be a non-empty array of strings");
+        }
+        if (texts.size() > limits.maxBatchTexts()) {
+            throw InvalidRequestException.tooLarge("too_many_texts",
+                    texts.size() + " texts; at most " + limits.maxBatchTexts() + " per request");
+        }
+        EnsembleSpec ensemble = ensembleOf(request);
+        List<PredictionTask> tasks = new ArrayList<>(texts.size());
+        for (int i = 0; i < texts.size(); i++) {
+            if (!texts.get(i).isTextual()) {
+                throw InvalidRequestException.badRequest("invalid_texts", "texts[" + i + "] is not a string");
+            }
+            tasks.add(new PredictionTask(requestId, i, channel, principal, texts.get(i).asText(), ensemble, received));
+        }
+        return tasks;
+    }
+
+    private JsonNode parse(String body) {
+        if (body == null || body.isBlank()) {
+            throw InvalidRequestException.badRequest("empty_body", "the request body is empty");
+        }
+        if (body.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > limits.maxBodySize().toBytes()) {
+            throw InvalidRequestException.tooLarge("body_too_large",
+                    "the request body is larger than " + limits.maxBodySize().toBytes() + " bytes");
+        }
+        JsonNode request;
+        try {
+            request = json.readTree(body);
+        } catch (JsonProcessingException e) {
+            throw InvalidRequestException.badRequest("malformed_json",
+                    "the body is not valid JSON: " + e.getOriginalMessage());
+        }
+        if (request == null || !request.isObject()) {
+            throw InvalidRequestException.badRequest("malformed_json", "the body must be a JSON object");
+        }
+        return request;
+    }
+
+    private EnsembleSpec ensembleOf(JsonNode request) {
+        List<String> models = null;
+        JsonNode modelsNode = request.get("models");
+        if (modelsNode != null && !modelsNode.isNull()) {
+            if (!modelsNode.isArray()) {
+                throw InvalidRequestException.badRequest("invalid_models", "\"models\" must be an array of model names");
+            }
+            models = new ArrayList<>();
+            for (JsonNode model : modelsNode) {
+                if (!model.isTextual() || model.asText().isBlank()) {
+                    throw InvalidRequestException.badRequest("invalid_models", "\"models\" must hold model names");
+                }
+                models.add(model.asText());
+            }
+        }
+        String method = null;
+        Map<String, Double> weights = null;
+        JsonNode ensemble = request.get("ensemble");
+        if (ensemble != null && !ensemble.isNull()) {
+            if (!ensemble.isObject()) {
+                throw InvalidRequestException.badRequest("invalid_ensemble", "\"ensemble\" must be an object");
+            }
+            JsonNode methodNode = ensemble.get("method");
+            if (methodNode != null && !methodNode.isNull()) {
+                method = methodNode.asText();
+            }
+            JsonNode weightsNode = ensemble.get("weights");
+            if (weightsNode != null && !weightsNode.isNull()) {
+                if (!weightsNode.isObject()) {
+                    throw InvalidRequestException.badRequest("invalid_ensemble", "\"ensemble.weights\" must map model names to numbers");
+                }
+                weights = new LinkedHashMap<>();
+                for (Map.Entry<String, JsonNode> entry : weightsNode.properties()) {
+                    if (!entry.getValue().isNumber()) {
+                        throw InvalidRequestException.badRequest("invalid_ensemble",
+                                "the weight of " + entry.getKey() + " must be a number");
+                    }
+                    weights.put(entry.getKey(), entry.getValue().asDouble());
+                }
+            }
+        }
+        return ensembles.resolve(models, method, weights);
+    }
+}

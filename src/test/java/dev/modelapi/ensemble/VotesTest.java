@@ -1,0 +1,101 @@
+package dev.modelapi.ensemble;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.modelapi.model.Prediction;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The voting rules against hand-computed examples (the same as in docs/ensembles.md). */
+class VotesTest {
+
+    static final ModelRef A = new ModelRef("a", "1");
+    static final ModelRef B = new ModelRef("b", "1");
+    static final ModelRef C = new ModelRef("c", "2");
+
+    static ModelAnswer answer(ModelRef model, double spam) {
+        Map<String, Double> p = new LinkedHashMap<>();
+        p.put("ham", 1 - spam);
+        p.put("spam", spam);
+        String label = spam > 0.5 ? "spam" : "ham";
+        return new ModelAnswer(model, List.of(new Prediction(label, p.get(label), p)));
+    }
+
+    static EnsembleSpec spec(EnsembleMethod method, Map<String, Double> weights) {
+        return new EnsembleSpec(List.of(A, B, C), method, weights);
+    }
+
+    @Test
+    void shouldAverageProbabilitiesForSoftVoting() {
+        // spam: (0.9 + 0.4 + 0.3) / 3 = 0.5333 -> spam, though two of three models said ham
+        EnsembleResult result = Votes.combine(spec(EnsembleMethod.SOFT, Map.of()),
+                List.of(answer(A, 0.9), answer(B, 0.4), answer(C, 0.3)), 0);
+
+        assertThat(result.label()).isEqualTo("spam");
+        assertThat(result.score()).isCloseTo(1.6 / 3, within(1e-12));
+        assertThat(result.agreement()).isCloseTo(1.0 / 3, within(1e-12));
+        assertThat(result.models()).extracting(ModelVote::name).containsExactly("a", "b", "c");
+    }
+
+    @Test
+    void shouldFollowTheMajorityForHardVoting() {
+        // labels spam, ham, ham -> ham; score is ham's mean probability (0.1 + 0.6 + 0.7) / 3
+        EnsembleResult result = Votes.combine(spec(EnsembleMethod.HARD, Map.of()),
+                List.of(answer(A, 0.9), answer(B, 0.4), answer(C, 0.3)), 0);
+
+        assertThat(result.label()).isEqualTo("ham");
+        assertThat(result.score()).isCloseTo(1.4 / 3, within(1e-12));
+        assertThat(result.agreement()).isCloseTo(2.0 / 3, within(1e-12));
+    }
+
+    @Test
+    void shouldBreakAHardVoteTieByMeanProbability() {
+        // two models: spam (0.95) and ham (0.4 spam) -> one vote each; mean spam 0.675 > ham 0.325
+        EnsembleSpec two = new EnsembleSpec(List.of(A, B), EnsembleMethod.HARD, Map.of());
+
+        EnsembleResult result = Votes.combine(two, List.of(answer(A, 0.95), answer(B, 0.4)), 0);
+
+        assertThat(result.label()).isEqualTo("spam");
+        assertThat(result.agreement()).isEqualTo(0.5);
+    }
+
+    @Test
+    void shouldBreakAnExactTieByLabelOrder() {
+        EnsembleSpec two = new EnsembleSpec(List.of(A, B), EnsembleMethod.HARD, Map.of());
+
+        EnsembleResult result = Votes.combine(two, List.of(answer(A, 0.8), answer(B, 0.2)), 0);
+
+        assertThat(result.label()).isEqualTo("ham"); // means 0.5 / 0.5: the first label, ham, wins
+    }
+
+    @Test
+    void shouldWeighModelsForWeightedVoting() {
+        // weights a=3, b=1, c=1: spam (3*0.9 + 0.4 + 0.3) / 5 = 0.68
+        EnsembleResult result = Votes.combine(spec(EnsembleMethod.WEIGHTED, Map.of("a", 3.0, "b", 1.0, "c", 1.0)),
+                List.of(answer(A, 0.9), answer(B, 0.4), answer(C, 0.3)), 0);
+
+        assertThat(result.label()).isEqualTo("spam");
+        assertThat(result.score()).isCloseTo(0.68, within(1e-12));
+    }
+
+    @Test
+    void shouldIgnoreWeightsForSoftVoting() {
+        EnsembleResult result = Votes.combine(spec(EnsembleMethod.SOFT, Map.of("a", 100.0)),
+                List.of(answer(A, 0.9), answer(B, 0.4), answer(C, 0.3)), 0);
+
+        assertThat(result.score()).isCloseTo(1.6 / 3, within(1e-12));
+    }
+
+    @Test
+    void shouldRefuseModelsWithDifferentLabels() {
+        ModelAnswer other = new ModelAnswer(B, List.of(new Prediction("phish", 0.7, Map.of("phish", 0.7, "ok", 0.3))));
+
+        assertThatThrownBy(() -> Votes.combine(spec(EnsembleMethod.SOFT, Map.of()), List.of(answer(A, 0.9), other), 0))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("different labels");
+    }
+}

@@ -1,0 +1,73 @@
+package dev.modelapi.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.client.TestRestTemplate;
+import org.springframework.http.HttpEntity;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+
+/**
+ * A tiny batch queue and one worker per model: a burst of callers overflows the queue, and the
+ * overflow is refused at once with 503 and Retry-After while every accepted request is answered.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+        "modelapi.batching.queue-capacity=2", "modelapi.batching.max-batch-size=1",
+        "modelapi.models.workers-per-model=1",
+        "camel.threadpool.config.batch-pool.pool-size=1", "camel.threadpool.config.batch-pool.max-pool-size=1",
+        "camel.threadpool.config.batch-pool.max-queue-size=1"})
+class OverloadTest {
+
+    @Autowired
+    TestRestTemplate http;
+
+    @Autowired
+    ObjectMapper json;
+
+    @Test
+    void shouldRefuseTheOverflowWith503AndRetryAfterAndAnswerEveryoneElse() throws Exception {
+        ExecutorService clients = Executors.newFixedThreadPool(48);
+        List<ResponseEntity<String>> responses = new ArrayList<>();
+        try {
+            List<Callable<ResponseEntity<String>>> calls = new ArrayList<>();
+            for (int i = 0; i < 96; i++) {
+                String body = json.writeValueAsString(Map.of("text", "burst " + i + " " + UUID.randomUUID()));
+                calls.add(() -> {
+                    HttpHeaders headers = new HttpHeaders();
+                    headers.setContentType(MediaType.APPLICATION_JSON);
+                    return http.postForEntity("/api/v1/predict", new HttpEntity<>(body, headers), String.class);
+                });
+            }
+            for (Future<ResponseEntity<String>> response : clients.invokeAll(calls)) {
+                responses.add(response.get());
+            }
+        } finally {
+            clients.shutdown();
+        }
+
+        List<ResponseEntity<String>> refused = responses.stream().filter(r -> r.getStatusCode().value() == 503).toList();
+        assertThat(responses).allSatisfy(r -> assertThat(r.getStatusCode().value()).isIn(200, 503));
+        assertThat(refused).isNotEmpty();
+        assertThat(responses).anySatisfy(r -> assertThat(r.getStatusCode().value()).isEqualTo(200));
+        for (ResponseEntity<String> response : refused) {
+            assertThat(response.getHeaders().getFirst("Retry-After")).isEqualTo("1");
+            JsonNode error = json.readTree(response.getBody()).get("error");
+            assertThat(error.get("code").asText()).isEqualTo("capacity_exceeded");
+            assertThat(error.get("requestId").asText()).isNotBlank();
+        }
+    }
+}

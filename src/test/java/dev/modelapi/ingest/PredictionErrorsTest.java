@@ -1,0 +1,132 @@
+package dev.modelapi.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.Collections;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.client.TestRestTemplate;
+import org.springframework.http.HttpEntity;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.ResponseEntity;
+
+/** Every kind of bad input gets a 4xx with the one JSON error shape and a request id; never a 5xx. */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = {"modelapi.api.max-batch-texts=3", "modelapi.sanitize.max-text-size=1KB",
+                "modelapi.api.max-body-size=4KB"})
+class PredictionErrorsTest {
+
+    @Autowired
+    TestRestTemplate http;
+
+    @Autowired
+    ObjectMapper json;
+
+    static List<Arguments> badRequests() {
+        String json = "application/json";
+        return List.of(
+                Arguments.of("/api/v1/predict", json, "{\"text\": ", 400, "malformed_json"),
+                Arguments.of("/api/v1/predict", json, "[1, 2]", 400, "malformed_json"),
+                Arguments.of("/api/v1/predict", json, "", 400, "empty_body"),
+                Arguments.of("/api/v1/predict", json, "{\"texts\": [\"a\"]}", 400, "missing_text"),
+                Arguments.of("/api/v1/predict", json, "{\"text\": 42}", 400, "invalid_text"),
+                Arguments.of("/api/v1/predict", json, "{\"text\": \"  \\u200b \"}", 400, "empty_text"),
+                Arguments.of("/api/v1/predict", json, "{\"text\": \"" + "x".repeat(2000) + "\"}", 413, "text_too_large"),
+                Arguments.of("/api/v1/predict", json, "{\"text\": \"" + "x".repeat(5000) + "\"}", 413, "body_too_large"),
+                Arguments.of("/api/v1/predict", json, "{\"text\": \"hi\", \"models\": [\"no-such-model\"]}", 400, "unknown_model"),
+                Arguments.of("/api/v1/predict", json, "{\"text\": \"hi\", \"models\": [\"spam-roberta:99\"]}", 400, "unknown_model"),
+                Arguments.of("/api/v1/predict", json, "{\"text\": \"hi\", \"models\": \"spam-roberta\"}", 400, "invalid_models"),
+                Arguments.of("/api/v1/predict", json, "{\"text\": \"hi\", \"ensemble\": {\"method\": \"median\"}}", 400, "invalid_ensemble"),
+                Arguments.of("/api/v1/predict", json,
+                        "{\"text\": \"hi\", \"ensemble\": {\"method\": \"weighted\", \"weights\": {\"spam-roberta\": -1}}}", 400, "invalid_ensemble"),
+                Arguments.of("/api/v1/predict", "text/plain", "{\"text\": \"hi\"}", 415, "unsupported_media_type"),
+                Arguments.of("/api/v1/predict", "application/x-www-form-urlencoded", "{\"text\": \"hi\"}", 415, "unsupported_media_type"),
+                Arguments.of("/api/v1/predict", null, "{\"text\": \"hi\"}", 415, "unsupported_media_type"),
+                Arguments.of("/api/v1/predict/batch", json, "{\"texts\": [\"a\", \"b\", \"c\", \"d\"]}", 413, "too_many_texts"),
+                Arguments.of("/api/v1/predict/batch", json, "{\"texts\": []}", 400, "invalid_texts"),
+                Arguments.of("/api/v1/predict/batch", json, "{\"texts\": [\"a\", 7]}", 400, "invalid_texts"),
+                Arguments.of("/api/v1/predict/batch", json, "{\"texts\": [\"ok\", \"\\u0000\"]}", 400, "empty_text"),
+                Arguments.of("/api/v1/predict/batch", json, "{\"text\": \"a\"}", 400, "missing_texts"));
+    }
+
+    @ParameterizedTest(name = "{0} {1} {4}")
+    @MethodSource("badRequests")
+    void shouldAnswerBadInputWithA4xxJsonError(String path, String contentType, String body, int status, String code)
+            throws Exception {
+        HttpHeaders headers = new HttpHeaders();
+        if (contentType != null) {
+            headers.set(HttpHeaders.CONTENT_TYPE, contentType);
+        }
+
+        ResponseEntity<String> response = http.exchange(path, HttpMethod.POST, new HttpEntity<>(body, headers), String.class);
+
+        assertError(response, status, code);
+    }
+
+    @Test
+    void shouldRefuseARequestIdThatCannotBeEchoedSafely() throws Exception {
+        HttpHeaders headers = new HttpHeaders();
+        headers.set(HttpHeaders.CONTENT_TYPE, "application/json");
+        headers.set("X-Request-ID", "bad id with spaces");
+
+        ResponseEntity<String> response = http.exchange("/api/v1/predict", HttpMethod.POST,
+                new HttpEntity<>("{\"text\": \"hi\"}", headers), String.class);
+
+        assertError(response, 400, "invalid_request_id");
+        assertThat(response.getHeaders().getFirst("X-Request-ID")).isNotEqualTo("bad id with spaces");
+    }
+
+    @Test
+    void shouldEchoTheCallersRequestIdInTheError() throws Exception {
+        HttpHeaders headers = new HttpHeaders();
+        headers.set(HttpHeaders.CONTENT_TYPE, "application/json");
+        headers.set("X-Request-ID", "caller-42");
+
+        ResponseEntity<String> response = http.exchange("/api/v1/predict", HttpMethod.POST,
+                new HttpEntity<>("{\"text\": ", headers), String.class);
+
+        JsonNode error = assertError(response, 400, "malformed_json");
+        assertThat(error.get("requestId").asText()).isEqualTo("caller-42");
+        assertThat(response.getHeaders().getFirst("X-Request-ID")).isEqualTo("caller-42");
+    }
+
+    @Test
+    void shouldAnswerAWrongMethodWithAJsonError() throws Exception {
+        ResponseEntity<String> response = http.getForEntity("/api/v1/predict", String.class);
+
+        assertError(response, 405, "method_not_allowed");
+    }
+
+    @Test
+    void shouldNotEchoClientHeaders() {
+        HttpHeaders headers = new HttpHeaders();
+        headers.set(HttpHeaders.CONTENT_TYPE, "application/json");
+        headers.set("X-Secret-Token", "do-not-echo");
+
+        ResponseEntity<String> response = http.exchange("/api/v1/predict", HttpMethod.POST,
+                new HttpEntity<>("{\"text\": \"hello there\"}", headers), String.class);
+
+        assertThat(response.getStatusCode().value()).isEqualTo(200);
+        assertThat(Collections.list(Collections.enumeration(response.getHeaders().keySet())))
+                .noneMatch(h -> h.equalsIgnoreCase("X-Secret-Token"));
+    }
+
+    private JsonNode assertError(ResponseEntity<String> response, int status, String code) throws Exception {
+        assertThat(response.getStatusCode().value()).as(response.getBody()).isEqualTo(status);
+        JsonNode error = json.readTree(response.getBody()).get("error");
+        assertThat(error).as(response.getBody()).isNotNull();
+        assertThat(error.get("code").asText()).isEqualTo(code);
+        assertThat(error.get("message").asText()).isNotBlank().doesNotContain("Exception", "\tat ");
+        assertThat(error.get("requestId").asText()).isNotBlank();
+        assertThat(response.getHeaders().getFirst("X-Request-ID")).isEqualTo(error.get("requestId").asText());
+        return error;
+    }
+}

@@ -1,0 +1,177 @@
+package dev.modelapi.routes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+import org.apache.camel.CamelContext;
+import org.apache.camel.spi.ReloadStrategy;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.client.TestRestTemplate;
+import org.springframework.http.HttpEntity;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/**
+ * The routes are files that integration engineers edit: a YAML-only edit takes effect while the
+ * service runs, a broken edit leaves the previous routes serving, and a reload fails no request
+ * that is in flight. Runs on a copy of {@code routes/}.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class RouteReloadTest {
+
+    static final Path ROUTES = copyOfRoutes();
+
+    @Autowired
+    TestRestTemplate http;
+
+    @Autowired
+    ObjectMapper json;
+
+    @Autowired
+    CamelContext camel;
+
+    @DynamicPropertySource
+    static void routesFromTheCopy(DynamicPropertyRegistry registry) {
+        registry.add("modelapi.routes.directory", ROUTES::toString);
+    }
+
+    @AfterEach
+    void restoreTheRoutes() throws IOException {
+        try (Stream<Path> files = Files.list(Path.of("routes"))) {
+            for (Path file : files.toList()) {
+                Path copy = ROUTES.resolve(file.getFileName());
+                if (!Files.readString(copy).equals(Files.readString(file))) {
+                    Files.copy(file, copy, StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+        await().atMost(Duration.ofSeconds(60)).until(() -> repeatIsCached());
+    }
+
+    @Test
+    @Order(1)
+    void shouldStopCachingOnceTheCacheStepsAreRemovedFromTheYaml() throws Exception {
+        assertThat(repeatIsCached()).isTrue();
+        Path pipeline = ROUTES.resolve("pipeline.camel.yaml");
+        String withoutCache = Files.readAllLines(pipeline).stream()
+                .filter(line -> !line.contains("id: cache-lookup") && !line.contains("id: cache-store"))
+                .reduce("", (text, line) -> text + line + "\n");
+
+        Files.writeString(pipeline, withoutCache);
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> !repeatIsCached());
+        assertThat(camel.getRoute("predict-text")).isNotNull();
+    }
+
+    @Test
+    @Order(2)
+    void shouldKeepThePreviousRoutesWhenAnEditIsBroken() throws Exception {
+        Path pipeline = ROUTES.resolve("pipeline.camel.yaml");
+        String before = Files.readString(pipeline);
+        ReloadStrategy reload = camel.hasService(ReloadStrategy.class);
+        int failuresBefore = reload.getFailedCounter();
+
+        Files.writeString(pipeline, before.replace("- route:", "- route: [this is not a route"));
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> reload.getFailedCounter() > failuresBefore);
+        assertThat(reload.getLastError()).isNotNull();
+        assertThat(predict("still serving " + UUID.randomUUID()).getStatusCode().value()).isEqualTo(200);
+        assertThat(camel.getRoute("predict-text")).isNotNull();
+        assertThat(repeatIsCached()).isTrue();
+    }
+
+    /**
+     * Runs last: under traffic, Camel stops the old batching route only once its batches in flight
+     * are done, so the reload can trail the edit by many seconds (docs/architecture.md).
+     */
+    @Test
+    @Order(3)
+    void shouldFailNoInFlightRequestWhileTheBatcherReloads() throws Exception {
+        Path batching = ROUTES.resolve("batching.camel.yaml");
+        String original = Files.readString(batching);
+        ReloadStrategy reload = camel.hasService(ReloadStrategy.class);
+        int reloadsBefore = reload.getReloadCounter();
+        ExecutorService clients = Executors.newFixedThreadPool(8);
+        try {
+            List<Callable<Integer>> calls = new ArrayList<>();
+            for (int i = 0; i < 160; i++) {
+                String text = "in flight " + i + " " + UUID.randomUUID();
+                calls.add(() -> predict(text).getStatusCode().value());
+            }
+            List<Future<Integer>> statuses = new ArrayList<>();
+            for (Callable<Integer> call : calls) {
+                statuses.add(clients.submit(call));
+            }
+            for (int edit = 0; edit < 3; edit++) {
+                statuses.get(40 * (edit + 1)).get();
+                Files.writeString(batching, original + "\n# edit " + edit + "\n");
+            }
+            for (Future<Integer> status : statuses) {
+                assertThat(status.get()).isEqualTo(200);
+            }
+            await().atMost(Duration.ofSeconds(60)).until(() -> reload.getReloadCounter() > reloadsBefore);
+            assertThat(predict("after the reload " + UUID.randomUUID()).getStatusCode().value()).isEqualTo(200);
+        } finally {
+            clients.shutdownNow();
+        }
+    }
+
+    private boolean repeatIsCached() throws Exception {
+        String text = "Subject: reload check " + UUID.randomUUID();
+        ResponseEntity<String> first = predict(text);
+        ResponseEntity<String> second = predict(text);
+        if (first.getStatusCode().value() != 200 || second.getStatusCode().value() != 200) {
+            return false;
+        }
+        JsonNode answer = json.readTree(second.getBody());
+        return answer.get("cached").asBoolean();
+    }
+
+    private ResponseEntity<String> predict(String text) throws Exception {
+        HttpHeaders headers = new HttpHeaders();
+        headers.setContentType(MediaType.APPLICATION_JSON);
+        return http.postForEntity("/api/v1/predict",
+                new HttpEntity<>(json.writeValueAsString(Map.of("text", text)), headers), String.class);
+    }
+
+    private static Path copyOfRoutes() {
+        try {
+            Path copy = Files.createTempDirectory("routes-");
+            try (Stream<Path> files = Files.list(Path.of("routes"))) {
+                for (Path file : files.toList()) {
+                    Files.copy(file, copy.resolve(file.getFileName()));
+                }
+            }
+            copy.toFile().deleteOnExit();
+            return copy;
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
