@@ -52,34 +52,45 @@ public class InferenceBench {
             Map<String, List<Double>> results = new LinkedHashMap<>();
             for (TextClassifier classifier : classifiers) {
                 for (int batch : batchSizes) {
-                    run(classifier, texts, batch, workers, batch * workers * 2); // shape warm-up
+                    run(List.of(classifier), texts, batch, workers, batch * workers * 2); // shape warm-up
                 }
             }
             for (int round = 0; round < rounds; round++) {
                 for (TextClassifier classifier : classifiers) {
                     for (int batch : batchSizes) {
-                        double rate = run(classifier, texts, batch, workers, textsPerCell);
+                        double rate = run(List.of(classifier), texts, batch, workers, textsPerCell);
                         results.computeIfAbsent(classifier.directory().id() + "|" + batch, k -> new ArrayList<>()).add(rate);
                     }
+                }
+                for (int batch : batchSizes) {
+                    double rate = run(classifiers, texts, batch, workers, textsPerCell);
+                    results.computeIfAbsent(ENSEMBLE + "|" + batch, k -> new ArrayList<>()).add(rate);
                 }
             }
             System.out.printf(Locale.ROOT, "%n%d workers, %d texts per cell, median of %d rounds, test-split texts%s%n",
                     workers, textsPerCell, rounds, byLength ? ", batches of similar length" : "");
             System.out.println("| model | batch | texts/s | vs batch " + batchSizes[0] + " |");
             System.out.println("|---|---:|---:|---:|");
-            for (TextClassifier classifier : classifiers) {
-                double base = median(results.get(classifier.directory().id() + "|" + batchSizes[0]));
+            List<String> rows = new ArrayList<>(classifiers.stream().map(c -> c.directory().id()).toList());
+            rows.add(ENSEMBLE);
+            for (String row : rows) {
+                double base = median(results.get(row + "|" + batchSizes[0]));
                 for (int batch : batchSizes) {
-                    double rate = median(results.get(classifier.directory().id() + "|" + batch));
-                    System.out.printf(Locale.ROOT, "| %s | %d | %.0f | %.2f |%n", classifier.directory().id(), batch,
-                            rate, rate / base);
+                    double rate = median(results.get(row + "|" + batch));
+                    System.out.printf(Locale.ROOT, "| %s | %d | %.0f | %.2f |%n", row, batch, rate, rate / base);
                 }
             }
         }
     }
 
-    /** Texts per second with {@code workers} threads each classifying batches of {@code batch}. */
-    static double run(TextClassifier classifier, List<String> texts, int batch, int workers, int total)
+    /** The row of every model in turn on each batch: the service's work per text, without the service. */
+    static final String ENSEMBLE = "all models (ensemble)";
+
+    /**
+     * Texts per second with {@code workers} threads each classifying batches of {@code batch}
+     * with every one of {@code classifiers}.
+     */
+    static double run(List<TextClassifier> classifiers, List<String> texts, int batch, int workers, int total)
             throws Exception {
         AtomicInteger next = new AtomicInteger();
         ExecutorService pool = Executors.newFixedThreadPool(workers);
@@ -95,7 +106,10 @@ public class InferenceBench {
                         for (int i = 0; i < batch; i++) {
                             slice.add(texts.get((from + i) % texts.size()));
                         }
-                        count += classifier.classify(slice).size();
+                        for (TextClassifier classifier : classifiers) {
+                            classifier.classify(slice);
+                        }
+                        count += slice.size();
                     }
                     return count;
                 }));
