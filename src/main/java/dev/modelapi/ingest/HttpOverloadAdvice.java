@@ -1,0 +1,37 @@
+package dev.modelapi.ingest;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import jakarta.servlet.http.HttpServletRequest;
+import org.springframework.core.task.TaskRejectedException;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
+
+/**
+ * platform-http hands each request to Spring's task executor, which is bounded; when its queue is
+ * full the request never reaches a route. Answer that overload like the batcher's: 503, Retry-After
+ * and the JSON error shape, not Spring's default 500.
+ */
+@RestControllerAdvice
+class HttpOverloadAdvice {
+
+    private final ObjectMapper json;
+
+    HttpOverloadAdvice(ObjectMapper json) {
+        this.json = json;
+    }
+
+    @ExceptionHandler(TaskRejectedException.class)
+    ResponseEntity<String> overloaded(HttpServletRequest request) throws Exception {
+        String requestId = HttpExchanges.requestIdFor(request.getHeader(HttpExchanges.REQUEST_ID));
+        String body = json.writeValueAsString(HttpExchanges.errorBody(json, "capacity_exceeded",
+                "too many requests in flight; try again shortly", requestId));
+        return ResponseEntity.status(503)
+                .header(HttpHeaders.RETRY_AFTER, "1")
+                .header(HttpExchanges.REQUEST_ID, requestId)
+                .contentType(MediaType.APPLICATION_JSON)
+                .body(body);
+    }
+}

@@ -1,0 +1,67 @@
+package dev.modelapi.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.client.TestRestTemplate;
+import org.springframework.http.HttpEntity;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+
+/**
+ * Spring's task executor, which platform-http runs every request on, is the first bound: with one
+ * thread and one queue slot, a burst gets 503s with Retry-After in the JSON shape, never a 500.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+        "spring.task.execution.pool.core-size=1", "spring.task.execution.pool.max-size=1",
+        "spring.task.execution.pool.queue-capacity=1", "modelapi.batching.max-delay=50ms"})
+class HttpOverloadTest {
+
+    @Autowired
+    TestRestTemplate http;
+
+    @Autowired
+    ObjectMapper json;
+
+    @Test
+    void shouldAnswerRequestsBeyondTheHttpPoolWith503() throws Exception {
+        ExecutorService clients = Executors.newFixedThreadPool(16);
+        List<ResponseEntity<String>> responses = new ArrayList<>();
+        try {
+            List<Callable<ResponseEntity<String>>> calls = new ArrayList<>();
+            for (int i = 0; i < 16; i++) {
+                String body = json.writeValueAsString(Map.of("text", "pool burst " + UUID.randomUUID()));
+                calls.add(() -> {
+                    HttpHeaders headers = new HttpHeaders();
+                    headers.setContentType(MediaType.APPLICATION_JSON);
+                    return http.postForEntity("/api/v1/predict", new HttpEntity<>(body, headers), String.class);
+                });
+            }
+            for (Future<ResponseEntity<String>> response : clients.invokeAll(calls)) {
+                responses.add(response.get());
+            }
+        } finally {
+            clients.shutdown();
+        }
+
+        assertThat(responses).allSatisfy(r -> assertThat(r.getStatusCode().value()).isIn(200, 503));
+        List<ResponseEntity<String>> refused = responses.stream().filter(r -> r.getStatusCode().value() == 503).toList();
+        assertThat(refused).isNotEmpty();
+        assertThat(refused).allSatisfy(r -> {
+            assertThat(r.getHeaders().getFirst("Retry-After")).isEqualTo("1");
+            assertThat(json.readTree(r.getBody()).get("error").get("code").asText()).isEqualTo("capacity_exceeded");
+        });
+    }
+}
