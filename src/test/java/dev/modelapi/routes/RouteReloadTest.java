@@ -107,8 +107,8 @@ class RouteReloadTest {
     }
 
     /**
-     * Runs last: under traffic, Camel stops the old batching route only once its batches in flight
-     * are done, so the reload can trail the edit by many seconds (docs/architecture.md).
+     * Runs last: Camel stops the old batching route only once nothing is in flight in it, which
+     * under steady traffic means a pause, so this reload can trail the edit (docs/architecture.md).
      */
     @Test
     @Order(3)
