@@ -2,6 +2,8 @@ package dev.modelapi.sanitize;
 
 import dev.modelapi.pipeline.InvalidRequestException;
 import dev.modelapi.pipeline.PredictionTask;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.text.Normalizer;
 import org.springframework.stereotype.Component;
@@ -16,15 +18,24 @@ import org.springframework.stereotype.Component;
 public class TextSanitizer {
 
     private final long maxTextBytes;
+    private final Counter removedCharacters;
+    private final Counter refused;
 
-    public TextSanitizer(SanitizeProperties properties) {
+    public TextSanitizer(SanitizeProperties properties, MeterRegistry meters) {
         this.maxTextBytes = properties.maxTextSize().toBytes();
+        this.removedCharacters = Counter.builder("modelapi.sanitize.removed.characters")
+                .description("Control and invisible format characters stripped from texts")
+                .register(meters);
+        this.refused = Counter.builder("modelapi.sanitize.refused")
+                .description("Texts refused as too large or empty")
+                .register(meters);
     }
 
     public void sanitize(PredictionTask task) {
         String text = task.text();
         long bytes = text.getBytes(StandardCharsets.UTF_8).length;
         if (bytes > maxTextBytes) {
+            refused.increment();
             throw InvalidRequestException.tooLarge("text_too_large",
                     "text " + task.index() + " is " + bytes + " bytes; the limit is " + maxTextBytes);
         }
@@ -42,9 +53,11 @@ public class TextSanitizer {
         }
         String clean = kept.toString().strip();
         if (clean.isEmpty()) {
+            refused.increment();
             throw InvalidRequestException.badRequest("empty_text",
                     "text " + task.index() + " is empty once control and invisible characters are removed");
         }
+        removedCharacters.increment(removed);
         task.sanitized(clean, removed);
     }
 

@@ -9,12 +9,14 @@ import dev.modelapi.pipeline.InvalidRequestException;
 import dev.modelapi.pipeline.PredictionTask;
 import java.util.List;
 import java.util.Map;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.springframework.util.unit.DataSize;
 
 class TextSanitizerTest {
 
-    final TextSanitizer sanitizer = new TextSanitizer(new SanitizeProperties(DataSize.ofBytes(32)));
+    final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    final TextSanitizer sanitizer = new TextSanitizer(new SanitizeProperties(DataSize.ofBytes(32)), meters);
 
     static PredictionTask task(String text) {
         return new PredictionTask("r", 0, "http", "anonymous", text, new EnsembleSpec(List.of(), EnsembleMethod.SOFT, Map.of()), 0);
@@ -38,6 +40,7 @@ class TextSanitizerTest {
 
         assertThat(task.text()).isEqualTo("free money\n\tnow");
         assertThat(task.charactersRemoved()).isEqualTo(5);
+        assertThat(meters.get("modelapi.sanitize.removed.characters").counter().count()).isEqualTo(5);
         assertThat(task.inputLength()).isEqualTo(20);
     }
 
@@ -48,6 +51,7 @@ class TextSanitizerTest {
                     assertThat(e.status()).isEqualTo(400);
                     assertThat(e.code()).isEqualTo("empty_text");
                 });
+        assertThat(meters.get("modelapi.sanitize.refused").counter().count()).isEqualTo(1);
     }
 
     @Test
