@@ -18,7 +18,7 @@ public class ModelInvoker {
 
     public ModelAnswer classify(List<String> texts, String modelId) {
         ModelRef ref = ModelRef.parse(modelId);
-        TextClassifier classifier = registry.find(ref.name(), ref.version())
+        TextClassifier classifier = registry.findForInference(ref.name(), ref.version())
                 .orElseThrow(() -> new ModelUnavailableException(modelId + " is not loaded"));
         return new ModelAnswer(ref, classifier.classify(texts));
     }

@@ -1,5 +1,7 @@
 package dev.modelapi.ingest;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -41,11 +43,56 @@ public class HttpExchanges {
     }
 
     /**
-     * The {@code accept} step: settles the request id (the caller's, when it is safe to echo, or a
-     * new one) and refuses a body that is not JSON.
+     * The {@code accept} step of a prediction: settles the request id (the caller's, when it is
+     * safe to echo, or a new one), and refuses anything but a JSON POST.
      */
     public void accept(Exchange exchange) {
-        String method = exchange.getIn().getHeader(Exchange.HTTP_METHOD, String.class);
+        settleRequestId(exchange);
+        requireMethod(exchange, "POST");
+        requireJson(exchange);
+    }
+
+    /** The {@code accept} step of a read: the request id, and GET only. */
+    public void acceptRead(Exchange exchange) {
+        settleRequestId(exchange);
+        requireMethod(exchange, "GET");
+    }
+
+    /**
+     * The {@code accept} step of a command: the request id, POST only, and a body, when there is
+     * one, in JSON. Its {@code "version"} field, if any, becomes the {@code version} header.
+     */
+    public void acceptCommand(Exchange exchange) throws Exception {
+        settleRequestId(exchange);
+        requireMethod(exchange, "POST");
+        String body = exchange.getIn().getBody(String.class);
+        if (body == null || body.isBlank()) {
+            return;
+        }
+        requireJson(exchange);
+        JsonNode command;
+        try {
+            command = json.readTree(body);
+        } catch (JsonProcessingException e) {
+            throw InvalidRequestException.badRequest("malformed_json", "the body is not valid JSON: " + e.getOriginalMessage());
+        }
+        if (command != null && command.hasNonNull("version")) {
+            exchange.getIn().setHeader("version", command.get("version").asText());
+        }
+    }
+
+    /** Any answer object (maps, lists, records) as JSON with status 200. */
+    public void ok(Exchange exchange) throws Exception {
+        Object body = exchange.getIn().getBody();
+        var message = exchange.getMessage();
+        message.removeHeaders("*");
+        message.setHeader(Exchange.HTTP_RESPONSE_CODE, 200);
+        message.setHeader(Exchange.CONTENT_TYPE, "application/json");
+        message.setHeader(REQUEST_ID, exchange.getProperty(REQUEST_ID_PROPERTY, String.class));
+        message.setBody(json.writeValueAsString(body));
+    }
+
+    private void settleRequestId(Exchange exchange) {
         String offered = exchange.getIn().getHeader(REQUEST_ID, String.class);
         String requestId = requestIdFor(offered);
         exchange.setProperty(REQUEST_ID_PROPERTY, requestId);
@@ -53,10 +100,17 @@ public class HttpExchanges {
             throw InvalidRequestException.badRequest("invalid_request_id",
                     "X-Request-ID must be 1 to 128 letters, digits or . _ : -");
         }
-        if (!"POST".equals(method)) {
-            exchange.getIn().setHeader("Allow", "POST");
-            throw new InvalidRequestException(405, "method_not_allowed", method + " is not allowed here; use POST");
+    }
+
+    private static void requireMethod(Exchange exchange, String allowed) {
+        String method = exchange.getIn().getHeader(Exchange.HTTP_METHOD, String.class);
+        if (!allowed.equals(method)) {
+            exchange.getIn().setHeader("Allow", allowed);
+            throw new InvalidRequestException(405, "method_not_allowed", method + " is not allowed here; use " + allowed);
         }
+    }
+
+    private static void requireJson(Exchange exchange) {
         String contentType = exchange.getIn().getHeader(Exchange.CONTENT_TYPE, String.class);
         if (contentType == null || !contentType.toLowerCase(Locale.ROOT).startsWith("application/json")) {
             throw new InvalidRequestException(415, "unsupported_media_type",

@@ -1,5 +1,6 @@
 package dev.modelapi.model;
 
+import dev.modelapi.batching.BatchingProperties;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.boot.actuate.health.Health;
@@ -16,19 +17,33 @@ class ModelConfiguration {
     }
 
     @Bean(destroyMethod = "close")
-    ModelRegistry modelRegistry(ModelProperties settings, MeterRegistry meters) {
-        ModelRegistry registry = ModelRegistry.loadFrom(settings.directory(), settings);
-        for (TextClassifier classifier : registry.all()) {
-            Gauge.builder("modelapi.model.workers.busy", classifier, TextClassifier::busyWorkers)
-                    .description("Predictors of the model busy with a batch; the pool size is the bound")
-                    .tags("model", classifier.name(), "version", classifier.version())
-                    .register(meters);
-            Gauge.builder("modelapi.model.workers", classifier, TextClassifier::workers)
-                    .description("Predictors of the model: the most batches of it that run at once")
-                    .tags("model", classifier.name(), "version", classifier.version())
-                    .register(meters);
-        }
+    ModelRegistry modelRegistry(ModelProperties settings, BatchingProperties batching, MeterRegistry meters) {
+        ModelRegistry registry = ModelRegistry.loadFrom(settings.directory(), settings, batching.requestTimeout());
+        registry.all().forEach(classifier -> registerGauges(registry, classifier, meters));
+        registry.onLoad(classifier -> registerGauges(registry, classifier, meters));
         return registry;
+    }
+
+    /** Gauges read through the registry, so a reloaded version reports its new copy and an unloaded one 0. */
+    private static void registerGauges(ModelRegistry registry, TextClassifier classifier, MeterRegistry meters) {
+        String name = classifier.name();
+        String version = classifier.version();
+        gauge(meters, registry, name, version, "modelapi.model.workers.busy",
+                "Predictors of the model busy with a batch; the pool size is the bound", TextClassifier::busyWorkers);
+        gauge(meters, registry, name, version, "modelapi.model.workers",
+                "Predictors of the model: the most batches of it that run at once", TextClassifier::workers);
+        gauge(meters, registry, name, version, "modelapi.model.bytes",
+                "Size of the model's TorchScript file", TextClassifier::modelBytes);
+        gauge(meters, registry, name, version, "modelapi.model.load.seconds",
+                "Time the last load of the model took, warm-up included", c -> c.loadTime().toMillis() / 1000.0);
+    }
+
+    private static void gauge(MeterRegistry meters, ModelRegistry registry, String name, String version, String metric,
+            String description, java.util.function.ToDoubleFunction<TextClassifier> value) {
+        Gauge.builder(metric, registry, r -> r.find(name, version).map(value::applyAsDouble).orElse(0.0))
+                .description(description)
+                .tags("model", name, "version", version)
+                .register(meters);
     }
 
     /** Down while no model is loaded; names the directories that failed either way. */

@@ -3,27 +3,39 @@ package dev.modelapi.model;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Optional;
-import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The models loaded from the local repository, {@code <root>/<name>/<version>/}. A directory that
- * fails to load is recorded with its reason and skipped; the others serve. Without a version in a
- * request, the highest version of a name serves.
+ * The model manager: the models loaded from the local repository {@code <root>/<name>/<version>/},
+ * each name's default version and the defaults before it (for rollback). A directory that fails
+ * to load is recorded with its reason and everything already loaded keeps serving. An unloaded
+ * version stops taking new requests at once and is closed once the requests already resolved to
+ * it have had {@code retireAfter} to finish.
  */
 public final class ModelRegistry implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ModelRegistry.class);
+    private static final Pattern SAFE_SEGMENT = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+    private static final int HISTORY = 16;
 
     /** Numeric versions in numeric order ("10" after "9"), others after them in text order. */
     static final Comparator<String> VERSION_ORDER = Comparator
@@ -31,48 +43,176 @@ public final class ModelRegistry implements AutoCloseable {
             .thenComparing(v -> v.chars().allMatch(Character::isDigit) ? v.length() : 0)
             .thenComparing(Comparator.naturalOrder());
 
+    private final Path root;
+    private final ModelProperties settings;
+    private final Duration retireAfter;
     private final Map<String, NavigableMap<String, TextClassifier>> models = new ConcurrentSkipListMap<>();
+    private final Map<String, TextClassifier> retiring = new ConcurrentHashMap<>();
     private final Map<String, String> failures = new ConcurrentSkipListMap<>();
+    private final Map<String, String> defaults = new ConcurrentHashMap<>();
+    private final Map<String, Deque<String>> previousDefaults = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService retirements = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread thread = new Thread(r, "model-retirement");
+        thread.setDaemon(true);
+        return thread;
+    });
+    private volatile Consumer<TextClassifier> onLoad = c -> { };
+
+    ModelRegistry(Path root, ModelProperties settings, Duration retireAfter) {
+        this.root = root;
+        this.settings = settings;
+        this.retireAfter = retireAfter;
+    }
 
     /** Loads every version directory under {@code root}; a missing root gives an empty registry. */
     public static ModelRegistry loadFrom(Path root, ModelProperties settings) {
-        ModelRegistry registry = new ModelRegistry();
+        return loadFrom(root, settings, Duration.ofSeconds(30));
+    }
+
+    static ModelRegistry loadFrom(Path root, ModelProperties settings, Duration retireAfter) {
+        ModelRegistry registry = new ModelRegistry(root, settings, retireAfter);
         for (Path versionDir : versionDirectories(root)) {
-            registry.tryLoad(versionDir, settings);
+            registry.tryLoad(versionDir);
         }
         log.info("Model repository {}: {} loaded, {} failed", root.toAbsolutePath().normalize(),
                 registry.all().size(), registry.failures.size());
         return registry;
     }
 
-    /** Loads one version directory; on failure records why and leaves what is loaded untouched. */
-    public Optional<TextClassifier> tryLoad(Path versionDir, ModelProperties settings) {
-        String id = versionDir.getParent().getFileName() + ":" + versionDir.getFileName();
+    /** Called with every model loaded from now on (metrics register their gauges here). */
+    void onLoad(Consumer<TextClassifier> listener) {
+        this.onLoad = listener;
+    }
+
+    /**
+     * Loads {@code <root>/<name>/<version>} (again, if it is loaded: the new copy replaces the old
+     * one only once it has loaded and warmed up). The first version of a name becomes its default.
+     *
+     * @throws ModelLoadException naming the file at fault; what was loaded keeps serving
+     */
+    public TextClassifier load(String name, String version) throws ModelLoadException {
+        return install(root.resolve(safe(name)).resolve(safe(version)), false);
+    }
+
+    /** Loads one version directory at start-up, where the highest version is each name's default; on failure records why. */
+    Optional<TextClassifier> tryLoad(Path versionDir) {
         try {
-            TextClassifier classifier = TextClassifier.load(ModelDirectory.read(versionDir), settings);
-            TextClassifier previous = models.computeIfAbsent(classifier.name(), n -> new TreeMap<>(VERSION_ORDER))
-                    .put(classifier.version(), classifier);
-            failures.remove(id);
-            if (previous != null) {
-                previous.close();
-            }
-            return Optional.of(classifier);
+            return Optional.of(install(versionDir, true));
         } catch (ModelLoadException e) {
-            log.error("Model {} not loaded: {}", id, e.getMessage());
-            failures.put(id, e.getMessage());
             return Optional.empty();
         }
     }
 
-    /** The default (highest) version of a model. */
+    private TextClassifier install(Path versionDir, boolean highestIsDefault) throws ModelLoadException {
+        String name = versionDir.getParent().getFileName().toString();
+        String version = versionDir.getFileName().toString();
+        TextClassifier classifier;
+        try {
+            classifier = TextClassifier.load(ModelDirectory.read(versionDir), settings);
+        } catch (ModelLoadException e) {
+            log.error("Model {}:{} not loaded: {}", name, version, e.getMessage());
+            failures.put(name + ":" + version, e.getMessage());
+            throw e;
+        }
+        TextClassifier previous = versionsOf(name).put(version, classifier);
+        if (highestIsDefault) {
+            defaults.merge(name, version, (old, added) -> VERSION_ORDER.compare(added, old) > 0 ? added : old);
+        } else {
+            defaults.putIfAbsent(name, version);
+        }
+        failures.remove(name + ":" + version);
+        onLoad.accept(classifier);
+        if (previous != null) {
+            retire(previous);
+        }
+        return classifier;
+    }
+
+    /**
+     * Stops routing new requests to a version; it is closed once requests already resolved to it
+     * have had time to finish. A default that pointed to it falls back to the highest version left.
+     */
+    public boolean unload(String name, String version) {
+        NavigableMap<String, TextClassifier> versions = models.get(name);
+        TextClassifier removed = versions == null ? null : versions.remove(version);
+        if (removed == null) {
+            return false;
+        }
+        if (version.equals(defaults.get(name))) {
+            if (versions.isEmpty()) {
+                defaults.remove(name);
+            } else {
+                defaults.put(name, versions.lastKey());
+            }
+        }
+        retire(removed);
+        return true;
+    }
+
+    /** Makes a loaded version the one that serves requests naming no version. */
+    public void setDefault(String name, String version) {
+        if (find(name, version).isEmpty()) {
+            throw new IllegalArgumentException(name + ":" + version + " is not loaded");
+        }
+        String before = defaults.put(name, version);
+        if (before != null && !before.equals(version)) {
+            Deque<String> history = previousDefaults.computeIfAbsent(name, n -> new ArrayDeque<>());
+            synchronized (history) {
+                history.push(before);
+                while (history.size() > HISTORY) {
+                    history.removeLast();
+                }
+            }
+        }
+    }
+
+    /**
+     * Goes back to the default before the current one, skipping versions unloaded since.
+     *
+     * @return the version that is the default now
+     */
+    public String rollback(String name) {
+        Deque<String> history = previousDefaults.getOrDefault(name, new ArrayDeque<>());
+        synchronized (history) {
+            while (!history.isEmpty()) {
+                String previous = history.pop();
+                if (find(name, previous).isPresent()) {
+                    defaults.put(name, previous);
+                    return previous;
+                }
+            }
+        }
+        throw new IllegalArgumentException(name + " has no earlier default that is still loaded");
+    }
+
+    /** The default version of a model: the one set, else the highest loaded. */
     public Optional<TextClassifier> find(String name) {
         NavigableMap<String, TextClassifier> versions = models.get(name);
-        return versions == null || versions.isEmpty() ? Optional.empty() : Optional.of(versions.lastEntry().getValue());
+        if (versions == null || versions.isEmpty()) {
+            return Optional.empty();
+        }
+        String version = defaults.get(name);
+        TextClassifier chosen = version == null ? null : versions.get(version);
+        return Optional.of(chosen != null ? chosen : versions.lastEntry().getValue());
     }
 
     public Optional<TextClassifier> find(String name, String version) {
         NavigableMap<String, TextClassifier> versions = models.get(name);
         return versions == null ? Optional.empty() : Optional.ofNullable(versions.get(version));
+    }
+
+    /**
+     * A version for a request already resolved to it: also a version being unloaded, so that
+     * requests accepted before the unload are still answered.
+     */
+    public Optional<TextClassifier> findForInference(String name, String version) {
+        Optional<TextClassifier> loaded = find(name, version);
+        return loaded.isPresent() ? loaded : Optional.ofNullable(retiring.get(name + ":" + version));
+    }
+
+    /** The version serving requests that name none, if the name is loaded. */
+    public Optional<String> defaultVersion(String name) {
+        return find(name).map(TextClassifier::version);
     }
 
     /** Every loaded model and version, by name then version. */
@@ -82,6 +222,28 @@ public final class ModelRegistry implements AutoCloseable {
         return all;
     }
 
+    /** Versions on disk under {@code <root>/<name>/}, loaded or not. */
+    public List<String> versionsOnDisk(String name) {
+        if (!SAFE_SEGMENT.matcher(name).matches()) {
+            return List.of();
+        }
+        return list(root.resolve(name)).stream().map(p -> p.getFileName().toString())
+                .sorted(VERSION_ORDER).toList();
+    }
+
+    /** Names with a directory in the repository or a loaded version. */
+    public List<String> names() {
+        List<String> names = new ArrayList<>(models.keySet());
+        for (Path dir : Files.isDirectory(root) ? list(root) : List.<Path>of()) {
+            String name = dir.getFileName().toString();
+            if (!names.contains(name) && !list(dir).isEmpty()) {
+                names.add(name);
+            }
+        }
+        Collections.sort(names);
+        return names;
+    }
+
     /** {@code name:version} of each directory that failed to load, with the reason. */
     public Map<String, String> failures() {
         return Collections.unmodifiableMap(failures);
@@ -89,8 +251,33 @@ public final class ModelRegistry implements AutoCloseable {
 
     @Override
     public void close() {
+        retirements.shutdownNow();
         all().forEach(TextClassifier::close);
+        retiring.values().forEach(TextClassifier::close);
         models.clear();
+        retiring.clear();
+    }
+
+    private void retire(TextClassifier classifier) {
+        String id = classifier.directory().id();
+        retiring.put(id, classifier);
+        retirements.schedule(() -> {
+            retiring.remove(id, classifier);
+            classifier.closeWhenIdle(settings.predictorWait());
+            log.info("Unloaded {}", id);
+        }, retireAfter.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private NavigableMap<String, TextClassifier> versionsOf(String name) {
+        return models.computeIfAbsent(name, n -> new ConcurrentSkipListMap<>(VERSION_ORDER));
+    }
+
+    private static String safe(String segment) {
+        if (segment == null || !SAFE_SEGMENT.matcher(segment).matches()) {
+            throw new IllegalArgumentException("\"" + segment + "\" is not a model name or version"
+                    + " (letters, digits, '.', '_' and '-', at most 128)");
+        }
+        return segment;
     }
 
     private static List<Path> versionDirectories(Path root) {
@@ -106,6 +293,9 @@ public final class ModelRegistry implements AutoCloseable {
     }
 
     private static List<Path> list(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
         try (Stream<Path> children = Files.list(dir)) {
             return children.filter(Files::isDirectory).filter(p -> !p.getFileName().toString().startsWith("."))
                     .sorted().toList();

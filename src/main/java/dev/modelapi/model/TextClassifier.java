@@ -12,6 +12,7 @@ import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.TranslateException;
 import java.io.IOException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -38,6 +39,8 @@ public final class TextClassifier implements AutoCloseable {
     private final BlockingQueue<Predictor<String, Classifications>> idle;
     private final Duration predictorWait;
     private final Duration loadTime;
+    private final Instant loadedAt = Instant.now();
+    private volatile Instant lastUsed;
     private volatile boolean closed;
 
     private TextClassifier(ModelDirectory directory, ZooModel<String, Classifications> model, int workers,
@@ -144,6 +147,54 @@ public final class TextClassifier implements AutoCloseable {
         return predictors.size() - idle.size();
     }
 
+    public Instant loadedAt() {
+        return loadedAt;
+    }
+
+    /** When a batch last borrowed a predictor; null when never used since load. */
+    public Instant lastUsed() {
+        return lastUsed;
+    }
+
+    /** Size of the TorchScript file: the weights, a lower bound of the memory the model holds. */
+    public long modelBytes() {
+        try {
+            return java.nio.file.Files.size(directory.modelFile());
+        } catch (java.io.IOException e) {
+            return -1;
+        }
+    }
+
+    /** The model's inputs, in the order of the traced signature. */
+    public List<String> inputs() {
+        return directory.includesTokenTypes()
+                ? List.of("input_ids", "attention_mask", "token_type_ids")
+                : List.of("input_ids", "attention_mask");
+    }
+
+    /**
+     * Refuses new batches, waits up to {@code wait} for every predictor lent out to come back,
+     * then closes; used when a version is unloaded or replaced while requests are in flight.
+     */
+    public void closeWhenIdle(Duration wait) {
+        closed = true;
+        long deadline = System.nanoTime() + wait.toNanos();
+        int returned = 0;
+        try {
+            while (returned < predictors.size()) {
+                if (idle.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS) == null) {
+                    log.warn("{}: {} predictors still busy after {}; closing anyway", directory.id(),
+                            predictors.size() - returned, wait);
+                    break;
+                }
+                returned++;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        close();
+    }
+
     @Override
     public void close() {
         closed = true;
@@ -174,6 +225,7 @@ public final class TextClassifier implements AutoCloseable {
         if (predictor == null) {
             throw new ModelUnavailableException(directory.id() + ": no worker free within " + predictorWait);
         }
+        lastUsed = Instant.now();
         return predictor;
     }
 

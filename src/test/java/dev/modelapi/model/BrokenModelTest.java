@@ -84,7 +84,7 @@ class BrokenModelTest {
         Path broken = Files.createDirectories(repository.resolve("good/2"));
         Files.writeString(broken.resolve("serving.properties"), "engine=PyTorch\n");
 
-        assertThat(registry.tryLoad(broken, SETTINGS)).isEmpty();
+        assertThat(registry.tryLoad(broken)).isEmpty();
 
         assertThat(registry.failures().get("good:2")).contains("good/2/good.pt");
         assertThat(registry.find("good").orElseThrow().version()).isEqualTo("1");

@@ -1,0 +1,132 @@
+package dev.modelapi.model;
+
+import dev.modelapi.pipeline.InvalidRequestException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.springframework.stereotype.Component;
+
+/**
+ * The model manager's operations as Camel beans: list, describe, load, unload, set the default,
+ * roll back. The REST routes ({@code routes/models.camel.yaml}) and any ops route in YAML call the
+ * same methods; answers are plain maps, rendered as JSON by the caller.
+ */
+@Component("modelOperations")
+public class ModelOperations {
+
+    private final ModelRegistry registry;
+
+    public ModelOperations(ModelRegistry registry) {
+        this.registry = registry;
+    }
+
+    /** Every model name with its versions on disk and in memory. */
+    public Map<String, Object> list() {
+        List<Map<String, Object>> models = new ArrayList<>();
+        for (String name : registry.names()) {
+            models.add(describe(name));
+        }
+        return Map.of("models", models);
+    }
+
+    public Map<String, Object> describe(String name) {
+        List<String> onDisk = registry.versionsOnDisk(name);
+        List<TextClassifier> loaded = registry.all().stream().filter(c -> c.name().equals(name)).toList();
+        if (onDisk.isEmpty() && loaded.isEmpty()) {
+            throw new InvalidRequestException(404, "model_not_found", "no model " + name + " in the repository");
+        }
+        List<Map<String, Object>> versions = new ArrayList<>();
+        List<String> all = new ArrayList<>(onDisk);
+        loaded.stream().map(TextClassifier::version).filter(v -> !all.contains(v)).forEach(all::add);
+        all.sort(ModelRegistry.VERSION_ORDER);
+        for (String version : all) {
+            versions.add(registry.find(name, version).map(this::loaded)
+                    .orElseGet(() -> notLoaded(name, version)));
+        }
+        Map<String, Object> model = new LinkedHashMap<>();
+        model.put("name", name);
+        model.put("defaultVersion", registry.defaultVersion(name).orElse(null));
+        model.put("versions", versions);
+        return model;
+    }
+
+    /** Loads {@code models/<name>/<version>}; a failure is a 422 naming the file, and nothing else changes. */
+    public Map<String, Object> load(String name, String version) {
+        requireVersion(version);
+        try {
+            registry.load(name, version);
+        } catch (ModelLoadException e) {
+            throw new InvalidRequestException(422, "model_load_failed", e.getMessage());
+        } catch (IllegalArgumentException e) {
+            throw InvalidRequestException.badRequest("invalid_model", e.getMessage());
+        }
+        return describe(name);
+    }
+
+    public Map<String, Object> unload(String name, String version) {
+        requireVersion(version);
+        if (!registry.unload(name, version)) {
+            throw new InvalidRequestException(404, "model_not_loaded", name + ":" + version + " is not loaded");
+        }
+        return describe(name);
+    }
+
+    public Map<String, Object> setDefault(String name, String version) {
+        requireVersion(version);
+        try {
+            registry.setDefault(name, version);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidRequestException(409, "model_not_loaded", e.getMessage() + "; load it first");
+        }
+        return describe(name);
+    }
+
+    public Map<String, Object> rollback(String name) {
+        describe(name);
+        try {
+            registry.rollback(name);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidRequestException(409, "no_previous_default", e.getMessage());
+        }
+        return describe(name);
+    }
+
+    /** What a command path that names no operation gets. */
+    public Map<String, Object> unknownCommand(String command) {
+        throw new InvalidRequestException(404, "unknown_command",
+                "\"" + command + "\" is not a model command; use load, unload, default or rollback");
+    }
+
+    private Map<String, Object> loaded(TextClassifier classifier) {
+        Map<String, Object> version = new LinkedHashMap<>();
+        version.put("version", classifier.version());
+        version.put("state", "loaded");
+        version.put("source", classifier.directory().path().toString());
+        version.put("labels", classifier.labels());
+        version.put("inputs", classifier.inputs());
+        version.put("modelBytes", classifier.modelBytes());
+        version.put("workers", classifier.workers());
+        version.put("loadTimeMs", classifier.loadTime().toMillis());
+        version.put("loadedAt", classifier.loadedAt().toString());
+        version.put("lastUsed", classifier.lastUsed() == null ? null : classifier.lastUsed().toString());
+        return version;
+    }
+
+    private Map<String, Object> notLoaded(String name, String version) {
+        Map<String, Object> entry = new LinkedHashMap<>();
+        entry.put("version", version);
+        String failure = registry.failures().get(name + ":" + version);
+        entry.put("state", failure == null ? "available" : "failed");
+        if (failure != null) {
+            entry.put("error", failure);
+        }
+        return entry;
+    }
+
+    private static void requireVersion(String version) {
+        if (version == null || version.isBlank()) {
+            throw InvalidRequestException.badRequest("missing_version", "the body must name a \"version\"");
+        }
+    }
+}

@@ -1,0 +1,196 @@
+package dev.modelapi.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.client.TestRestTemplate;
+import org.springframework.http.HttpEntity;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/**
+ * The model manager over HTTP, on a repository of its own holding copies of a real demo model:
+ * versions are loaded, made the default, rolled back and unloaded while predictions flow.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = {"modelapi.batching.request-timeout=5s", "modelapi.models.workers-per-model=1"})
+class ModelLifecycleTest {
+
+    static final String MODEL = "spam-distilbert";
+    static final Path REPOSITORY = repositoryWithVersionOne();
+
+    @Autowired
+    TestRestTemplate http;
+
+    @Autowired
+    ObjectMapper json;
+
+    @DynamicPropertySource
+    static void repository(DynamicPropertyRegistry registry) {
+        registry.add("modelapi.models.directory", REPOSITORY::toString);
+    }
+
+    @Test
+    void shouldListAndDescribeTheLoadedModel() throws Exception {
+        JsonNode models = json.readTree(http.getForObject("/api/v1/models", String.class)).get("models");
+
+        assertThat(models).hasSize(1);
+        JsonNode model = models.get(0);
+        assertThat(model.get("name").asText()).isEqualTo(MODEL);
+        JsonNode one = versionOf(model, "1");
+        assertThat(one.get("state").asText()).isEqualTo("loaded");
+        assertThat(one.get("labels")).extracting(JsonNode::asText).containsExactly("ham", "spam");
+        assertThat(one.get("inputs")).extracting(JsonNode::asText).containsExactly("input_ids", "attention_mask");
+        assertThat(one.get("modelBytes").asLong()).isPositive();
+        assertThat(one.get("source").asText()).endsWith(MODEL + "/1");
+    }
+
+    @Test
+    void shouldLoadAVersionMakeItTheDefaultRollBackAndUnloadIt() throws Exception {
+        copyVersion("1", "2");
+
+        JsonNode loaded = command("load", "2");
+        assertThat(versionOf(loaded, "2").get("state").asText()).isEqualTo("loaded");
+        assertThat(loaded.get("defaultVersion").asText()).isEqualTo("1");
+        assertThat(servedVersion(List.of())).isEqualTo("1");
+        assertThat(servedVersion(List.of(MODEL + ":2"))).isEqualTo("2");
+
+        assertThat(command("default", "2").get("defaultVersion").asText()).isEqualTo("2");
+        assertThat(servedVersion(List.of())).isEqualTo("2");
+
+        assertThat(command("rollback", null).get("defaultVersion").asText()).isEqualTo("1");
+        assertThat(servedVersion(List.of())).isEqualTo("1");
+
+        JsonNode unloaded = command("unload", "2");
+        assertThat(versionOf(unloaded, "2").get("state").asText()).isEqualTo("available");
+        ResponseEntity<String> gone = predict(List.of(MODEL + ":2"));
+        assertThat(gone.getStatusCode().value()).isEqualTo(400);
+        assertThat(json.readTree(gone.getBody()).get("error").get("code").asText()).isEqualTo("unknown_model");
+    }
+
+    @Test
+    void shouldRefuseABrokenVersionNamingTheFileAndKeepServing() throws Exception {
+        Path broken = copyVersion("1", "3").resolve(MODEL + ".pt");
+        byte[] bytes = Files.readAllBytes(broken);
+        Files.write(broken, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+
+        ResponseEntity<String> response = post("/api/v1/models/" + MODEL + "/load", Map.of("version", "3"));
+
+        assertThat(response.getStatusCode().value()).isEqualTo(422);
+        JsonNode error = json.readTree(response.getBody()).get("error");
+        assertThat(error.get("code").asText()).isEqualTo("model_load_failed");
+        assertThat(error.get("message").asText()).contains(MODEL + "/3/" + MODEL + ".pt");
+        assertThat(servedVersion(List.of())).isEqualTo("1");
+        JsonNode model = json.readTree(http.getForObject("/api/v1/models/" + MODEL, String.class));
+        assertThat(versionOf(model, "3").get("state").asText()).isEqualTo("failed");
+    }
+
+    @Test
+    void shouldFailNoRequestWhileVersionsAreSwappedUnderTraffic() throws Exception {
+        copyVersion("1", "4");
+        ExecutorService clients = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<Integer>> statuses = new ArrayList<>();
+            for (int i = 0; i < 120; i++) {
+                statuses.add(clients.submit(() -> predict(List.of()).getStatusCode().value()));
+            }
+            command("load", "4");
+            command("default", "4");
+            command("rollback", null);
+            command("unload", "4");
+            for (Future<Integer> status : statuses) {
+                assertThat(status.get()).isEqualTo(200);
+            }
+        } finally {
+            clients.shutdownNow();
+        }
+    }
+
+    @Test
+    void shouldAnswerAnUnknownModelOrCommandWith404() throws Exception {
+        ResponseEntity<String> model = http.getForEntity("/api/v1/models/no-such-model", String.class);
+        ResponseEntity<String> command = post("/api/v1/models/" + MODEL + "/explode", Map.of());
+
+        assertThat(model.getStatusCode().value()).isEqualTo(404);
+        assertThat(json.readTree(model.getBody()).get("error").get("code").asText()).isEqualTo("model_not_found");
+        assertThat(command.getStatusCode().value()).isEqualTo(404);
+        assertThat(json.readTree(command.getBody()).get("error").get("code").asText()).isEqualTo("unknown_command");
+    }
+
+    private JsonNode command(String command, String version) throws Exception {
+        ResponseEntity<String> response = post("/api/v1/models/" + MODEL + "/" + command,
+                version == null ? Map.of() : Map.of("version", version));
+        assertThat(response.getStatusCode().value()).as(response.getBody()).isEqualTo(200);
+        return json.readTree(response.getBody());
+    }
+
+    private String servedVersion(List<String> models) throws Exception {
+        ResponseEntity<String> response = predict(models);
+        assertThat(response.getStatusCode().value()).as(response.getBody()).isEqualTo(200);
+        return json.readTree(response.getBody()).get("models").get(0).get("version").asText();
+    }
+
+    private ResponseEntity<String> predict(List<String> models) throws Exception {
+        String text = "Subject: lifecycle " + UUID.randomUUID() + "\n\nMeeting moved to Thursday.";
+        return post("/api/v1/predict", models.isEmpty() ? Map.of("text", text) : Map.of("text", text, "models", models));
+    }
+
+    private ResponseEntity<String> post(String path, Object body) throws Exception {
+        HttpHeaders headers = new HttpHeaders();
+        headers.setContentType(MediaType.APPLICATION_JSON);
+        return http.postForEntity(path, new HttpEntity<>(json.writeValueAsString(body), headers), String.class);
+    }
+
+    private static JsonNode versionOf(JsonNode model, String version) {
+        for (JsonNode v : model.get("versions")) {
+            if (v.get("version").asText().equals(version)) {
+                return v;
+            }
+        }
+        throw new AssertionError("no version " + version + " in " + model);
+    }
+
+    private static Path copyVersion(String from, String to) throws IOException {
+        Path target = Files.createDirectories(REPOSITORY.resolve(MODEL).resolve(to));
+        try (Stream<Path> files = Files.list(REPOSITORY.resolve(MODEL).resolve(from))) {
+            for (Path file : files.toList()) {
+                Files.copy(file, target.resolve(file.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        return target;
+    }
+
+    private static Path repositoryWithVersionOne() {
+        try {
+            Path repository = Files.createTempDirectory("models-");
+            Path target = Files.createDirectories(repository.resolve(MODEL).resolve("1"));
+            try (Stream<Path> files = Files.list(Path.of("models", MODEL, "1"))) {
+                for (Path file : files.toList()) {
+                    Files.copy(file, target.resolve(file.getFileName()));
+                }
+            }
+            return repository;
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
