@@ -69,6 +69,9 @@ public class EnsembleResolver {
         Optional<TextClassifier> found = requested.version() == null
                 ? registry.find(requested.name())
                 : registry.find(requested.name(), requested.version());
+        if (found.isEmpty()) {
+            found = registry.loadOnDemand(requested.name(), requested.version());
+        }
         TextClassifier classifier = found.orElseThrow(() -> InvalidRequestException.badRequest("unknown_model",
                 "model " + requested + " is not loaded"));
         return new ModelRef(classifier.name(), classifier.version());

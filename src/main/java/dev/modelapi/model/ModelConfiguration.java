@@ -1,6 +1,7 @@
 package dev.modelapi.model;
 
 import dev.modelapi.batching.BatchingProperties;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.boot.actuate.health.Health;
@@ -21,6 +22,12 @@ class ModelConfiguration {
         ModelRegistry registry = ModelRegistry.loadFrom(settings.directory(), settings, batching.requestTimeout());
         registry.all().forEach(classifier -> registerGauges(registry, classifier, meters));
         registry.onLoad(classifier -> registerGauges(registry, classifier, meters));
+        FunctionCounter.builder("modelapi.model.evictions", registry, ModelRegistry::evictions)
+                .description("Model versions unloaded to make room under max-loaded / max-loaded-size")
+                .register(meters);
+        Gauge.builder("modelapi.models.loaded", registry, r -> r.all().size())
+                .description("Model versions loaded; bounded by modelapi.models.max-loaded")
+                .register(meters);
         return registry;
     }
 

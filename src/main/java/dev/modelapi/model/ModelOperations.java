@@ -56,6 +56,8 @@ public class ModelOperations {
         requireVersion(version);
         try {
             registry.load(name, version);
+        } catch (ModelCapacityException e) {
+            throw new InvalidRequestException(409, "model_limit_reached", e.getMessage());
         } catch (ModelLoadException e) {
             throw new InvalidRequestException(422, "model_load_failed", e.getMessage());
         } catch (IllegalArgumentException e) {

@@ -7,7 +7,9 @@ import jakarta.validation.constraints.Pattern;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.ConstructorBinding;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
 import org.springframework.validation.annotation.Validated;
 
 /**
@@ -18,6 +20,9 @@ import org.springframework.validation.annotation.Validated;
  * @param predictorWait how long a batch may wait for a free predictor before it is refused
  * @param device {@code auto} (a GPU when DJL finds one, else the CPU), {@code cpu} or {@code gpu}
  * @param warmUp run one inference per predictor at load, so the first request does not pay for it
+ * @param maxLoaded the most model versions loaded at once; past it the least recently used idle one is unloaded
+ * @param maxLoadedSize the most TorchScript bytes loaded at once, with the same rule
+ * @param loadOnDemand load a version on disk that a request names but that is not loaded (evicted, say)
  */
 @Validated
 @ConfigurationProperties("modelapi.models")
@@ -26,5 +31,17 @@ public record ModelProperties(
         @Min(1) @Max(64) @DefaultValue("2") int workersPerModel,
         @NotNull @DefaultValue("30s") Duration predictorWait,
         @Pattern(regexp = "auto|cpu|gpu") @DefaultValue("auto") String device,
-        @DefaultValue("true") boolean warmUp) {
+        @DefaultValue("true") boolean warmUp,
+        @Min(1) @DefaultValue("32") int maxLoaded,
+        @NotNull @DefaultValue("4GB") DataSize maxLoadedSize,
+        @DefaultValue("true") boolean loadOnDemand) {
+
+    @ConstructorBinding
+    public ModelProperties {
+    }
+
+    /** Settings with the default limits, for tools and tests that load models directly. */
+    public ModelProperties(Path directory, int workersPerModel, Duration predictorWait, String device, boolean warmUp) {
+        this(directory, workersPerModel, predictorWait, device, warmUp, 32, DataSize.ofGigabytes(4), true);
+    }
 }

@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * each name's default version and the defaults before it (for rollback). A directory that fails
  * to load is recorded with its reason and everything already loaded keeps serving. An unloaded
  * version stops taking new requests at once and is closed once the requests already resolved to
- * it have had {@code retireAfter} to finish.
+ * it have had {@code retireAfter} to finish. Loaded versions are bounded in count and bytes: the
+ * least recently used idle ones make room for a new one, and load again on demand.
  */
 public final class ModelRegistry implements AutoCloseable {
 
@@ -49,6 +50,7 @@ public final class ModelRegistry implements AutoCloseable {
     private final Map<String, NavigableMap<String, TextClassifier>> models = new ConcurrentSkipListMap<>();
     private final Map<String, TextClassifier> retiring = new ConcurrentHashMap<>();
     private final Map<String, String> failures = new ConcurrentSkipListMap<>();
+    private final java.util.Set<String> unloadedOnPurpose = ConcurrentHashMap.newKeySet();
     private final Map<String, String> defaults = new ConcurrentHashMap<>();
     private final Map<String, Deque<String>> previousDefaults = new ConcurrentHashMap<>();
     private final ScheduledExecutorService retirements = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -56,6 +58,7 @@ public final class ModelRegistry implements AutoCloseable {
         thread.setDaemon(true);
         return thread;
     });
+    private final java.util.concurrent.atomic.AtomicLong evictions = new java.util.concurrent.atomic.AtomicLong();
     private volatile Consumer<TextClassifier> onLoad = c -> { };
 
     ModelRegistry(Path root, ModelProperties settings, Duration retireAfter) {
@@ -91,7 +94,9 @@ public final class ModelRegistry implements AutoCloseable {
      * @throws ModelLoadException naming the file at fault; what was loaded keeps serving
      */
     public TextClassifier load(String name, String version) throws ModelLoadException {
-        return install(root.resolve(safe(name)).resolve(safe(version)), false);
+        TextClassifier loaded = install(root.resolve(safe(name)).resolve(safe(version)), false);
+        unloadedOnPurpose.remove(name + ":" + version);
+        return loaded;
     }
 
     /** Loads one version directory at start-up, where the highest version is each name's default; on failure records why. */
@@ -103,12 +108,36 @@ public final class ModelRegistry implements AutoCloseable {
         }
     }
 
-    private TextClassifier install(Path versionDir, boolean highestIsDefault) throws ModelLoadException {
+    /**
+     * Loads a version that a request names but that is not loaded (unloaded to make room, say),
+     * when it is on disk and loading on demand is on; one load at a time.
+     */
+    public synchronized Optional<TextClassifier> loadOnDemand(String name, String version) {
+        Optional<TextClassifier> loaded = version == null ? find(name) : find(name, version);
+        if (loaded.isPresent() || !settings.loadOnDemand()) {
+            return loaded;
+        }
+        List<String> onDisk = versionsOnDisk(name);
+        String wanted = version != null ? version : onDisk.isEmpty() ? null : onDisk.get(onDisk.size() - 1);
+        if (wanted == null || !onDisk.contains(wanted) || unloadedOnPurpose.contains(name + ":" + wanted)) {
+            return Optional.empty();
+        }
+        try {
+            log.info("Loading {}:{} on demand", name, wanted);
+            return Optional.of(load(name, wanted));
+        } catch (ModelLoadException | IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    private synchronized TextClassifier install(Path versionDir, boolean highestIsDefault) throws ModelLoadException {
         String name = versionDir.getParent().getFileName().toString();
         String version = versionDir.getFileName().toString();
         TextClassifier classifier;
         try {
-            classifier = TextClassifier.load(ModelDirectory.read(versionDir), settings);
+            ModelDirectory directory = ModelDirectory.read(versionDir);
+            makeRoom(directory);
+            classifier = TextClassifier.load(directory, settings);
         } catch (ModelLoadException e) {
             log.error("Model {}:{} not loaded: {}", name, version, e.getMessage());
             failures.put(name + ":" + version, e.getMessage());
@@ -131,8 +160,17 @@ public final class ModelRegistry implements AutoCloseable {
     /**
      * Stops routing new requests to a version; it is closed once requests already resolved to it
      * have had time to finish. A default that pointed to it falls back to the highest version left.
+     * Unloaded on purpose, it is not loaded on demand again until it is loaded explicitly.
      */
     public boolean unload(String name, String version) {
+        boolean unloaded = evict(name, version);
+        if (unloaded) {
+            unloadedOnPurpose.add(name + ":" + version);
+        }
+        return unloaded;
+    }
+
+    private boolean evict(String name, String version) {
         NavigableMap<String, TextClassifier> versions = models.get(name);
         TextClassifier removed = versions == null ? null : versions.remove(version);
         if (removed == null) {
@@ -256,6 +294,55 @@ public final class ModelRegistry implements AutoCloseable {
         retiring.values().forEach(TextClassifier::close);
         models.clear();
         retiring.clear();
+    }
+
+    /**
+     * Unloads least recently used idle versions (no predictor lent out) until one more model of
+     * this size fits both limits; versions of the name being loaded are kept.
+     */
+    private void makeRoom(ModelDirectory incoming) throws ModelLoadException {
+        long incomingBytes = sizeOf(incoming.modelFile());
+        long maxBytes = settings.maxLoadedSize().toBytes();
+        List<TextClassifier> loaded = all();
+        long bytes = loaded.stream().mapToLong(TextClassifier::modelBytes).sum();
+        int count = loaded.size();
+        boolean replacing = find(incoming.name(), incoming.version()).isPresent();
+        if (replacing) {
+            count--;
+            bytes -= find(incoming.name(), incoming.version()).get().modelBytes();
+        }
+        List<TextClassifier> candidates = new ArrayList<>(loaded.stream()
+                .filter(c -> !c.name().equals(incoming.name()) && c.busyWorkers() == 0).toList());
+        candidates.sort(Comparator.comparing(c -> c.lastUsed() == null ? c.loadedAt() : c.lastUsed()));
+        for (TextClassifier victim : candidates) {
+            if (count + 1 <= settings.maxLoaded() && bytes + incomingBytes <= maxBytes) {
+                break;
+            }
+            if (evict(victim.name(), victim.version())) {
+                log.info("Unloaded {} (least recently used) to make room for {}", victim.directory().id(), incoming.id());
+                evictions.incrementAndGet();
+                count--;
+                bytes -= victim.modelBytes();
+            }
+        }
+        if (count + 1 > settings.maxLoaded() || bytes + incomingBytes > maxBytes) {
+            throw new ModelCapacityException(incoming.path(), "loading it would exceed max-loaded ("
+                    + settings.maxLoaded() + " versions) or max-loaded-size (" + maxBytes + " bytes),"
+                    + " and no idle model of another name is left to unload");
+        }
+    }
+
+    /** Versions unloaded to make room since start-up. */
+    public long evictions() {
+        return evictions.get();
+    }
+
+    private static long sizeOf(Path file) {
+        try {
+            return Files.size(file);
+        } catch (IOException e) {
+            return 0;
+        }
     }
 
     private void retire(TextClassifier classifier) {
