@@ -16,7 +16,7 @@ public final class PredictionTask {
     private final String channel;
     private final String principal;
     private final long receivedNanos;
-    private final EnsembleSpec ensemble;
+    private EnsembleSpec ensemble;
 
     private String text;
     private int inputLength;
@@ -68,6 +68,14 @@ public final class PredictionTask {
 
     public EnsembleSpec ensemble() {
         return ensemble;
+    }
+
+    /** Sends the text to other model versions (a traffic split); only before the cache lookup. */
+    public void route(EnsembleSpec other) {
+        if (cacheKey != null || pending != null) {
+            throw new IllegalStateException("the ensemble is fixed once the cache key is computed");
+        }
+        this.ensemble = other;
     }
 
     /** The text as the models see it: normalised once the sanitizer has run. */
