@@ -4,10 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -15,7 +13,7 @@ import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.stream.Stream;
+import dev.modelapi.testsupport.TestFiles;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -36,7 +34,7 @@ import org.springframework.test.context.DynamicPropertySource;
 class ModelLifecycleTest {
 
     static final String MODEL = "spam-distilbert";
-    static final Path REPOSITORY = repositoryWithVersionOne();
+    static final Path REPOSITORY = TestFiles.repositoryWith(MODEL, "1");
 
     @Autowired
     TestRestTemplate http;
@@ -169,28 +167,7 @@ class ModelLifecycleTest {
         throw new AssertionError("no version " + version + " in " + model);
     }
 
-    private static Path copyVersion(String from, String to) throws IOException {
-        Path target = Files.createDirectories(REPOSITORY.resolve(MODEL).resolve(to));
-        try (Stream<Path> files = Files.list(REPOSITORY.resolve(MODEL).resolve(from))) {
-            for (Path file : files.toList()) {
-                Files.copy(file, target.resolve(file.getFileName()), StandardCopyOption.REPLACE_EXISTING);
-            }
-        }
-        return target;
-    }
-
-    private static Path repositoryWithVersionOne() {
-        try {
-            Path repository = Files.createTempDirectory("models-");
-            Path target = Files.createDirectories(repository.resolve(MODEL).resolve("1"));
-            try (Stream<Path> files = Files.list(Path.of("models", MODEL, "1"))) {
-                for (Path file : files.toList()) {
-                    Files.copy(file, target.resolve(file.getFileName()));
-                }
-            }
-            return repository;
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+    private static Path copyVersion(String from, String to) {
+        return TestFiles.copyDirectory(REPOSITORY.resolve(MODEL).resolve(from), REPOSITORY.resolve(MODEL).resolve(to));
     }
 }

@@ -3,12 +3,11 @@ package dev.modelapi.model;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.stream.Stream;
+import dev.modelapi.testsupport.TestFiles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.util.unit.DataSize;
@@ -23,15 +22,9 @@ class ModelLimitsTest {
         return new ModelProperties(repository, 1, Duration.ofSeconds(30), "auto", false, maxLoaded, maxSize, true);
     }
 
-    void copies(String... names) throws IOException {
+    void copies(String... names) {
         for (String name : names) {
-            Path target = Files.createDirectories(repository.resolve(name).resolve("1"));
-            try (Stream<Path> files = Files.list(Path.of("models", "spam-distilbert", "1"))) {
-                for (Path file : files.toList()) {
-                    String fileName = file.getFileName().toString();
-                    Files.copy(file, target.resolve(fileName));
-                }
-            }
+            TestFiles.copyDirectory(Path.of("models", "spam-distilbert", "1"), repository.resolve(name).resolve("1"));
         }
     }
 
@@ -69,12 +62,7 @@ class ModelLimitsTest {
     void shouldRefuseALoadThatCannotFitWithoutUnloadingItsOwnName() throws Exception {
         copies("a");
         try (ModelRegistry registry = ModelRegistry.loadFrom(repository, limits(1, DataSize.ofGigabytes(1)), Duration.ofMillis(50))) {
-            Files.createDirectories(repository.resolve("a/2"));
-            try (Stream<Path> files = Files.list(repository.resolve("a/1"))) {
-                for (Path file : files.toList()) {
-                    Files.copy(file, repository.resolve("a/2").resolve(file.getFileName()));
-                }
-            }
+            TestFiles.copyDirectory(repository.resolve("a/1"), repository.resolve("a/2"));
 
             assertThatThrownBy(() -> registry.load("a", "2"))
                     .isInstanceOf(ModelCapacityException.class)

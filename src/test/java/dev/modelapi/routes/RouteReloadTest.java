@@ -19,6 +19,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.Stream;
+import dev.modelapi.testsupport.TestFiles;
 import org.apache.camel.CamelContext;
 import org.apache.camel.spi.ReloadStrategy;
 import org.junit.jupiter.api.AfterEach;
@@ -162,14 +163,7 @@ class RouteReloadTest {
 
     private static Path copyOfRoutes() {
         try {
-            Path copy = Files.createTempDirectory("routes-");
-            try (Stream<Path> files = Files.list(Path.of("routes"))) {
-                for (Path file : files.toList()) {
-                    Files.copy(file, copy.resolve(file.getFileName()));
-                }
-            }
-            copy.toFile().deleteOnExit();
-            return copy;
+            return TestFiles.copyDirectory(Path.of("routes"), Files.createTempDirectory("routes-"));
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }

@@ -7,9 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.modelapi.audit.AuditQueries;
 import dev.modelapi.audit.AuditRecord;
+import dev.modelapi.testsupport.TestFiles;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
@@ -17,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -124,23 +122,9 @@ class TrafficPolicyTest {
     }
 
     private static Path repository() {
-        try {
-            Path repository = Files.createTempDirectory("traffic-models-");
-            copy("spam-distilbert", "1", repository.resolve("spam-distilbert/1"));
-            copy("spam-distilbert", "1", repository.resolve("spam-distilbert/2"));
-            copy("spam-roberta", "1", repository.resolve("spam-roberta/1"));
-            return repository;
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static void copy(String model, String version, Path target) throws IOException {
-        Files.createDirectories(target);
-        try (Stream<Path> files = Files.list(Path.of("models", model, version))) {
-            for (Path file : files.toList()) {
-                Files.copy(file, target.resolve(file.getFileName()));
-            }
-        }
+        Path repository = TestFiles.repositoryWith("spam-distilbert", "1");
+        TestFiles.copyDirectory(Path.of("models/spam-distilbert/1"), repository.resolve("spam-distilbert/2"));
+        TestFiles.copyDirectory(Path.of("models/spam-roberta/1"), repository.resolve("spam-roberta/1"));
+        return repository;
     }
 }

@@ -1,0 +1,41 @@
+package dev.modelapi.testsupport;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.stream.Stream;
+
+/** Copies of the committed demo models and routes, so tests can break or edit them freely. */
+public final class TestFiles {
+
+    private TestFiles() {
+    }
+
+    /** Copies the files of {@code from} (not its subdirectories) into {@code to}, created if needed. */
+    public static Path copyDirectory(Path from, Path to) {
+        try {
+            Files.createDirectories(to);
+            try (Stream<Path> files = Files.list(from)) {
+                for (Path file : files.filter(Files::isRegularFile).toList()) {
+                    Files.copy(file, to.resolve(file.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+            return to;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A new temporary directory holding a copy of {@code models/<model>/<version>} as {@code <model>/<version>}. */
+    public static Path repositoryWith(String model, String version) {
+        try {
+            Path repository = Files.createTempDirectory("models-");
+            copyDirectory(Path.of("models", model, version), repository.resolve(model).resolve(version));
+            return repository;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
