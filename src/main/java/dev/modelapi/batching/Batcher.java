@@ -1,5 +1,6 @@
 package dev.modelapi.batching;
 
+import dev.modelapi.model.InferenceException;
 import dev.modelapi.pipeline.CapacityExceededException;
 import dev.modelapi.pipeline.PredictionTask;
 import dev.modelapi.pipeline.PredictionTask.BatchOutcome;
@@ -48,9 +49,10 @@ public class Batcher {
         BatchJob job = new BatchJob(task.text(), task.ensemble(), future);
         Exception failure = producer.send(QUEUE, ExchangePattern.InOnly, e -> e.getIn().setBody(job)).getException();
         if (failure != null) {
-            CapacityExceededException refused = new CapacityExceededException(
-                    "the batch queue is full (" + properties.queueCapacity() + " texts); try again shortly",
-                    properties.retryAfter());
+            InferenceException refused = failure instanceof IllegalStateException
+                    ? new CapacityExceededException("the batch queue is full (" + properties.queueCapacity()
+                            + " texts); try again shortly", properties.retryAfter())
+                    : new InferenceException("inference_failed", "the batcher refused the text: " + failure.getMessage(), failure);
             future.completeExceptionally(refused);
             throw refused;
         }
