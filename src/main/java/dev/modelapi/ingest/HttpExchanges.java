@@ -60,11 +60,13 @@ public class HttpExchanges {
 
     /**
      * The {@code accept} step of a command: the request id, POST only, and a body, when there is
-     * one, in JSON. Its {@code "version"} field, if any, becomes the {@code version} header.
+     * one, in JSON. Its {@code "version"} and {@code "source"} fields, if any, become headers of the same name.
      */
     public void acceptCommand(Exchange exchange) throws Exception {
         settleRequestId(exchange);
         requireMethod(exchange, "POST");
+        // only the JSON body may name a source: an HTTP header of that name must not pick MLflow
+        exchange.getIn().removeHeader("source");
         String body = exchange.getIn().getBody(String.class);
         if (body == null || body.isBlank()) {
             return;
@@ -78,6 +80,9 @@ public class HttpExchanges {
         }
         if (command != null && command.hasNonNull("version")) {
             exchange.getIn().setHeader("version", command.get("version").asText());
+        }
+        if (command != null && command.hasNonNull("source")) {
+            exchange.getIn().setHeader("source", command.get("source").asText());
         }
     }
 

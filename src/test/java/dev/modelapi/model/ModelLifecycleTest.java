@@ -13,14 +13,12 @@ import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import dev.modelapi.testsupport.ModelsApi;
 import dev.modelapi.testsupport.TestFiles;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.client.TestRestTemplate;
-import org.springframework.http.HttpEntity;
-import org.springframework.http.HttpHeaders;
-import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -54,7 +52,7 @@ class ModelLifecycleTest {
         assertThat(models).hasSize(1);
         JsonNode model = models.get(0);
         assertThat(model.get("name").asText()).isEqualTo(MODEL);
-        JsonNode one = versionOf(model, "1");
+        JsonNode one = ModelsApi.versionOf(model, "1");
         assertThat(one.get("state").asText()).isEqualTo("loaded");
         assertThat(one.get("labels")).extracting(JsonNode::asText).containsExactly("ham", "spam");
         assertThat(one.get("inputs")).extracting(JsonNode::asText).containsExactly("input_ids", "attention_mask");
@@ -67,7 +65,7 @@ class ModelLifecycleTest {
         copyVersion("1", "2");
 
         JsonNode loaded = command("load", "2");
-        assertThat(versionOf(loaded, "2").get("state").asText()).isEqualTo("loaded");
+        assertThat(ModelsApi.versionOf(loaded, "2").get("state").asText()).isEqualTo("loaded");
         assertThat(loaded.get("defaultVersion").asText()).isEqualTo("1");
         assertThat(servedVersion(List.of())).isEqualTo("1");
         assertThat(servedVersion(List.of(MODEL + ":2"))).isEqualTo("2");
@@ -79,7 +77,7 @@ class ModelLifecycleTest {
         assertThat(servedVersion(List.of())).isEqualTo("1");
 
         JsonNode unloaded = command("unload", "2");
-        assertThat(versionOf(unloaded, "2").get("state").asText()).isEqualTo("available");
+        assertThat(ModelsApi.versionOf(unloaded, "2").get("state").asText()).isEqualTo("available");
         ResponseEntity<String> gone = predict(List.of(MODEL + ":2"));
         assertThat(gone.getStatusCode().value()).isEqualTo(400);
         assertThat(json.readTree(gone.getBody()).get("error").get("code").asText()).isEqualTo("unknown_model");
@@ -99,7 +97,7 @@ class ModelLifecycleTest {
         assertThat(error.get("message").asText()).contains(MODEL + "/3/" + MODEL + ".pt");
         assertThat(servedVersion(List.of())).isEqualTo("1");
         JsonNode model = json.readTree(http.getForObject("/api/v1/models/" + MODEL, String.class));
-        assertThat(versionOf(model, "3").get("state").asText()).isEqualTo("failed");
+        assertThat(ModelsApi.versionOf(model, "3").get("state").asText()).isEqualTo("failed");
     }
 
     @Test
@@ -153,18 +151,7 @@ class ModelLifecycleTest {
     }
 
     private ResponseEntity<String> post(String path, Object body) throws Exception {
-        HttpHeaders headers = new HttpHeaders();
-        headers.setContentType(MediaType.APPLICATION_JSON);
-        return http.postForEntity(path, new HttpEntity<>(json.writeValueAsString(body), headers), String.class);
-    }
-
-    private static JsonNode versionOf(JsonNode model, String version) {
-        for (JsonNode v : model.get("versions")) {
-            if (v.get("version").asText().equals(version)) {
-                return v;
-            }
-        }
-        throw new AssertionError("no version " + version + " in " + model);
+        return ModelsApi.post(http, json, path, body);
     }
 
     private static Path copyVersion(String from, String to) {

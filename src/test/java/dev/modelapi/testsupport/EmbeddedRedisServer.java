@@ -2,8 +2,6 @@ package dev.modelapi.testsupport;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import redis.embedded.RedisServer;
 
 /**
@@ -40,7 +38,7 @@ public final class EmbeddedRedisServer {
     public static EmbeddedRedisServer startNew() {
         IOException last = null;
         for (int attempt = 0; attempt < START_ATTEMPTS; attempt++) {
-            int port = freePort();
+            int port = LocalPorts.free();
             try {
                 RedisServer server = RedisServer.newRedisServer()
                         .port(port)
@@ -57,15 +55,6 @@ public final class EmbeddedRedisServer {
         throw new UncheckedIOException("embedded Redis did not start", last);
     }
 
-    /** A port free right now; the socket is closed before Redis binds it. */
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("no free port", e);
-        }
-    }
 
     public String url() {
         return "redis://127.0.0.1:" + port;
