@@ -31,6 +31,9 @@ import org.springframework.stereotype.Component;
 @Component("mlflowModels")
 public class MlflowModels {
 
+    /** Written into every version directory downloaded from MLflow: only those may be replaced by a later download. */
+    static final String SOURCE_MARKER = ".mlflow-source";
+
     /** Model version tags {@code sha256.<path relative to the version's artifact directory>} hold lowercase hex. */
     static final String CHECKSUM_TAG_PREFIX = "sha256.";
     private static final Pattern HEX_SHA256 = Pattern.compile("[0-9a-fA-F]{64}");
@@ -92,6 +95,11 @@ public class MlflowModels {
             }
         }
         Path nameDir = repository.resolve(safe(name));
+        Path versionDir = nameDir.resolve(safe(version.version()));
+        if (Files.isDirectory(versionDir) && !Files.exists(versionDir.resolve(SOURCE_MARKER))) {
+            throw new InvalidRequestException(409, "version_exists", versionDir + " exists and did not come from"
+                    + " MLflow; load the MLflow model under another name instead of overwriting it");
+        }
         Files.createDirectories(nameDir);
         Path staging = nameDir.resolve(".download-" + version.version() + "-" + UUID.randomUUID());
         try {
@@ -110,7 +118,8 @@ public class MlflowModels {
                             + CHECKSUM_TAG_PREFIX + file.path() + " says " + expected);
                 }
             }
-            replace(staging, nameDir.resolve(safe(version.version())));
+            Files.writeString(staging.resolve(SOURCE_MARKER), "models:/" + version.name() + "/" + version.version() + "\n");
+            replace(staging, versionDir);
         } finally {
             deleteTree(staging);
         }

@@ -92,6 +92,22 @@ class MlflowModelLoadTest {
     }
 
     @Test
+    void shouldNotOverwriteALocalVersionThatDidNotComeFromMlflow() throws Exception {
+        String registered = unique("spam-roberta");
+        String version = MlflowServer.shared().registerVersion(registered, DEMO_FILES, Map.of());
+        Path local = TestFiles.copyDirectory(REPOSITORY.resolve(DEMO).resolve("1"), REPOSITORY.resolve(DEMO).resolve(version));
+        byte[] before = Files.readAllBytes(local.resolve(DEMO + ".pt"));
+
+        ResponseEntity<String> load = post("/api/v1/models/" + DEMO + "/load",
+                Map.of("source", "models:/" + registered + "/" + version));
+
+        assertThat(load.getStatusCode().value()).as(load.getBody()).isEqualTo(409);
+        assertThat(json.readTree(load.getBody()).get("error").get("code").asText()).isEqualTo("version_exists");
+        assertThat(Files.readAllBytes(local.resolve(DEMO + ".pt"))).isEqualTo(before);
+        assertThat(local.resolve(MlflowModels.SOURCE_MARKER)).doesNotExist();
+    }
+
+    @Test
     void shouldAnswerAnUnknownAliasWith404AndKeepServing() throws Exception {
         String registered = unique("spam-roberta");
         MlflowServer.shared().registerVersion(registered, DEMO_FILES, Map.of());
