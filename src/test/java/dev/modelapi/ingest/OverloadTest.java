@@ -4,21 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.util.ArrayList;
+import dev.modelapi.testsupport.Bursts;
 import java.util.List;
-import java.util.Map;
-import java.util.UUID;
-import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.client.TestRestTemplate;
-import org.springframework.http.HttpEntity;
-import org.springframework.http.HttpHeaders;
-import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 
 /**
@@ -40,24 +31,7 @@ class OverloadTest {
 
     @Test
     void shouldRefuseTheOverflowWith503AndRetryAfterAndAnswerEveryoneElse() throws Exception {
-        ExecutorService clients = Executors.newFixedThreadPool(48);
-        List<ResponseEntity<String>> responses = new ArrayList<>();
-        try {
-            List<Callable<ResponseEntity<String>>> calls = new ArrayList<>();
-            for (int i = 0; i < 96; i++) {
-                String body = json.writeValueAsString(Map.of("text", "burst " + i + " " + UUID.randomUUID()));
-                calls.add(() -> {
-                    HttpHeaders headers = new HttpHeaders();
-                    headers.setContentType(MediaType.APPLICATION_JSON);
-                    return http.postForEntity("/api/v1/predict", new HttpEntity<>(body, headers), String.class);
-                });
-            }
-            for (Future<ResponseEntity<String>> response : clients.invokeAll(calls)) {
-                responses.add(response.get());
-            }
-        } finally {
-            clients.shutdown();
-        }
+        List<ResponseEntity<String>> responses = Bursts.predictions(http, json, 96, 48);
 
         List<ResponseEntity<String>> refused = responses.stream().filter(r -> r.getStatusCode().value() == 503).toList();
         assertThat(responses).allSatisfy(r -> assertThat(r.getStatusCode().value()).isIn(200, 503));

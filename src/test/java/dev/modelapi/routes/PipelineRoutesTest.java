@@ -26,7 +26,7 @@ import org.springframework.test.annotation.DirtiesContext;
 @UseAdviceWith
 @DirtiesContext
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
-        properties = {"modelapi.batching.max-delay=50ms", "modelapi.batching.max-batch-size=32"})
+        properties = {"modelapi.batching.max-delay=200ms", "modelapi.batching.max-batch-size=32"})
 class PipelineRoutesTest {
 
     @Autowired
