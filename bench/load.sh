@@ -3,6 +3,7 @@
 # loopback, with the dynamic batcher off (max-batch-size 1) and on, in alternating rounds so that
 # a noisy neighbour hurts both alike. The cache is off so every request runs the models.
 #   bench/load.sh [clients=32] [requests=1500] [rounds=2] [batch sizes to compare="1 4 16"]
+#   WARMUP=3000 requests before each measured run
 # Results: docs/performance.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,9 +27,10 @@ run() {
     curl -sf "http://127.0.0.1:$port/actuator/health" > /dev/null && break
     sleep 1
   done
-  # warm-up, then the measured run
+  # warm-up long enough for the JIT: with 200 requests C2 was still compiling Camel, Spring and
+  # Jackson paths through the measured run and took ~20 % of the throughput on 2 cores
   java -cp "$(cat target/bench-classpath.txt)" bench/LoadBench.java "http://127.0.0.1:$port/api/v1/predict" \
-    "$clients" 200 > /dev/null
+    "$clients" "${WARMUP:-3000}" > /dev/null
   local result
   result=$(java -cp "$(cat target/bench-classpath.txt)" bench/LoadBench.java \
     "http://127.0.0.1:$port/api/v1/predict" "$clients" "$requests")
