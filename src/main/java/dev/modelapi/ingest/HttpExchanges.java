@@ -13,8 +13,10 @@ import dev.modelapi.pipeline.CapacityExceededException;
 import dev.modelapi.pipeline.InferenceTimeoutException;
 import dev.modelapi.pipeline.InvalidRequestException;
 import dev.modelapi.pipeline.PredictionTask;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Pattern;
 import org.apache.camel.Exchange;
@@ -32,6 +34,7 @@ public class HttpExchanges {
     public static final String REQUEST_ID = "X-Request-ID";
     /** Exchange property holding the request id for the error handler and the response. */
     public static final String REQUEST_ID_PROPERTY = "requestId";
+    private static final String ALLOW_PROPERTY = "allowedMethod";
 
     private static final Logger log = LoggerFactory.getLogger(HttpExchanges.class);
     private static final Pattern SAFE_ID = Pattern.compile("[A-Za-z0-9._:\\-]{1,128}");
@@ -88,13 +91,7 @@ public class HttpExchanges {
 
     /** Any answer object (maps, lists, records) as JSON with status 200. */
     public void ok(Exchange exchange) throws Exception {
-        Object body = exchange.getIn().getBody();
-        var message = exchange.getMessage();
-        message.removeHeaders("*");
-        message.setHeader(Exchange.HTTP_RESPONSE_CODE, 200);
-        message.setHeader(Exchange.CONTENT_TYPE, "application/json");
-        message.setHeader(REQUEST_ID, exchange.getProperty(REQUEST_ID_PROPERTY, String.class));
-        message.setBody(json.writeValueAsString(body));
+        respond(exchange, 200, exchange.getIn().getBody(), Map.of());
     }
 
     private void settleRequestId(Exchange exchange) {
@@ -110,7 +107,7 @@ public class HttpExchanges {
     private static void requireMethod(Exchange exchange, String allowed) {
         String method = exchange.getIn().getHeader(Exchange.HTTP_METHOD, String.class);
         if (!allowed.equals(method)) {
-            exchange.getIn().setHeader("Allow", allowed);
+            exchange.setProperty(ALLOW_PROPERTY, allowed);
             throw new InvalidRequestException(405, "method_not_allowed", method + " is not allowed here; use " + allowed);
         }
     }
@@ -131,7 +128,7 @@ public class HttpExchanges {
     /** The answer to {@code /predict}: the one result. */
     public void single(Exchange exchange) throws Exception {
         List<?> tasks = exchange.getIn().getBody(List.class);
-        respond(exchange, 200, result((PredictionTask) tasks.get(0)));
+        respond(exchange, 200, result((PredictionTask) tasks.get(0)), Map.of());
     }
 
     /** The answer to {@code /predict/batch}: every result, in the request's order. */
@@ -142,7 +139,7 @@ public class HttpExchanges {
         for (Object task : exchange.getIn().getBody(List.class)) {
             results.add(result((PredictionTask) task));
         }
-        respond(exchange, 200, body);
+        respond(exchange, 200, body, Map.of());
     }
 
     /**
@@ -159,6 +156,7 @@ public class HttpExchanges {
         int status;
         String code;
         String message;
+        Map<String, Object> headers = new LinkedHashMap<>();
         if (caught instanceof InvalidRequestException e) {
             status = e.status();
             code = e.code();
@@ -167,12 +165,12 @@ public class HttpExchanges {
             status = 503;
             code = e.code();
             message = e.getMessage();
-            exchange.getMessage().setHeader("Retry-After", Math.max(1, e.retryAfter().toSeconds()));
+            headers.put("Retry-After", Math.max(1, e.retryAfter().toSeconds()));
         } else if (caught instanceof ModelUnavailableException e) {
             status = 503;
             code = e.code();
             message = e.getMessage();
-            exchange.getMessage().setHeader("Retry-After", 1);
+            headers.put("Retry-After", 1);
         } else if (caught instanceof InferenceTimeoutException e) {
             status = 504;
             code = e.code();
@@ -188,7 +186,10 @@ public class HttpExchanges {
             message = "unexpected error; the request id is in the service log";
             log.error("Request {} failed", requestId, caught);
         }
-        respond(exchange, status, errorBody(json, code, message, requestId));
+        if (status == 405 && exchange.getProperty(ALLOW_PROPERTY) != null) {
+            headers.put("Allow", exchange.getProperty(ALLOW_PROPERTY));
+        }
+        respond(exchange, status, errorBody(json, code, message, requestId), headers);
     }
 
     /** The one error shape: {@code {"error": {"code", "message", "requestId"}}}. */
@@ -239,20 +240,14 @@ public class HttpExchanges {
         return node;
     }
 
-    private void respond(Exchange exchange, int status, ObjectNode body) throws Exception {
+    /** Writes the answer; of the request's headers nothing is echoed but the request id. */
+    private void respond(Exchange exchange, int status, Object body, Map<String, Object> headers) throws Exception {
         var message = exchange.getMessage();
-        Object retryAfter = message.getHeader("Retry-After");
-        Object allow = message.getHeader("Allow");
         message.removeHeaders("*");
         message.setHeader(Exchange.HTTP_RESPONSE_CODE, status);
         message.setHeader(Exchange.CONTENT_TYPE, "application/json");
         message.setHeader(REQUEST_ID, exchange.getProperty(REQUEST_ID_PROPERTY, String.class));
-        if (retryAfter != null) {
-            message.setHeader("Retry-After", retryAfter);
-        }
-        if (allow != null && status == 405) {
-            message.setHeader("Allow", allow);
-        }
+        headers.forEach(message::setHeader);
         message.setBody(json.writeValueAsString(body));
     }
 }

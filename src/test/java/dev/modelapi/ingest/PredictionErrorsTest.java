@@ -103,6 +103,7 @@ class PredictionErrorsTest {
         ResponseEntity<String> response = http.getForEntity("/api/v1/predict", String.class);
 
         assertError(response, 405, "method_not_allowed");
+        assertThat(response.getHeaders().getFirst("Allow")).isEqualTo("POST");
     }
 
     @Test
@@ -110,13 +111,14 @@ class PredictionErrorsTest {
         HttpHeaders headers = new HttpHeaders();
         headers.set(HttpHeaders.CONTENT_TYPE, "application/json");
         headers.set("X-Secret-Token", "do-not-echo");
+        headers.set("Retry-After", "999");
 
         ResponseEntity<String> response = http.exchange("/api/v1/predict", HttpMethod.POST,
                 new HttpEntity<>("{\"text\": \"hello there\"}", headers), String.class);
 
         assertThat(response.getStatusCode().value()).isEqualTo(200);
         assertThat(Collections.list(Collections.enumeration(response.getHeaders().keySet())))
-                .noneMatch(h -> h.equalsIgnoreCase("X-Secret-Token"));
+                .noneMatch(h -> h.equalsIgnoreCase("X-Secret-Token") || h.equalsIgnoreCase("Retry-After"));
     }
 
     private JsonNode assertError(ResponseEntity<String> response, int status, String code) throws Exception {
