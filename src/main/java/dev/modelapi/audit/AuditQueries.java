@@ -25,7 +25,7 @@ public class AuditQueries {
     public List<AuditRecord> findByRequestId(String requestId) {
         return jdbc.query("""
                 SELECT request_id, item_index, created_at, channel, principal, models, input_sha256,
-                    input_length, label, score, cached, batch_size, latency_ms
+                    input_length, label, score, cached, batch_size, latency_ms, degraded, failed_models
                 FROM prediction_audit WHERE request_id = ? ORDER BY item_index""",
                 AuditQueries::row, requestId);
     }
@@ -35,6 +35,7 @@ public class AuditQueries {
                 rs.getObject("created_at", OffsetDateTime.class).toInstant(), rs.getString("channel"),
                 rs.getString("principal"), rs.getString("models"), rs.getString("input_sha256"),
                 rs.getInt("input_length"), rs.getString("label"), rs.getDouble("score"), rs.getBoolean("cached"),
-                rs.getInt("batch_size"), rs.getLong("latency_ms"));
+                rs.getInt("batch_size"), rs.getLong("latency_ms"), rs.getBoolean("degraded"),
+                rs.getString("failed_models"));
     }
 }

@@ -24,17 +24,35 @@ import java.util.stream.Collectors;
  * @param cached whether the answer came from the cache (the models did not run for it)
  * @param batchSize the inference batch the text ran in, 0 when cached
  * @param latencyMs from receipt to answer
+ * @param degraded whether some of the ensemble's models failed and the answer came from the others
+ * @param failedModels the models that failed, as {@code name:version=reason}, comma-separated; null when none
  */
 public record AuditRecord(String requestId, int itemIndex, Instant createdAt, String channel, String principal,
         String models, String inputSha256, int inputLength, String label, double score, boolean cached,
-        int batchSize, long latencyMs) {
+        int batchSize, long latencyMs, boolean degraded, String failedModels) {
+
+    /** A row for an answer every model of the ensemble gave. */
+    public AuditRecord(String requestId, int itemIndex, Instant createdAt, String channel, String principal,
+            String models, String inputSha256, int inputLength, String label, double score, boolean cached,
+            int batchSize, long latencyMs) {
+        this(requestId, itemIndex, createdAt, channel, principal, models, inputSha256, inputLength, label, score,
+                cached, batchSize, latencyMs, false, null);
+    }
 
     public static AuditRecord of(PredictionTask task) {
         String models = task.result().models().stream().map(m -> m.name() + ":" + m.version())
                 .collect(Collectors.joining(","));
         return new AuditRecord(task.requestId(), task.index(), Instant.now(), task.channel(), task.principal(),
                 models, sha256(task.text()), task.inputLength(), task.result().label(), task.result().score(),
-                task.cached(), task.batchSize(), task.latencyMs());
+                task.cached(), task.batchSize(), task.latencyMs(), task.result().degraded(), failedModels(task));
+    }
+
+    private static String failedModels(PredictionTask task) {
+        if (task.result().failed().isEmpty()) {
+            return null;
+        }
+        return task.result().failed().stream().map(f -> f.name() + ":" + f.version() + "=" + f.reason())
+                .collect(Collectors.joining(","));
     }
 
     static String sha256(String text) {

@@ -25,8 +25,8 @@ public class AuditWriter {
      */
     static final String INSERT = """
             INSERT INTO prediction_audit (request_id, item_index, created_at, channel, principal, models,
-                input_sha256, input_length, label, score, cached, batch_size, latency_ms)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                input_sha256, input_length, label, score, cached, batch_size, latency_ms, degraded, failed_models)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT DO NOTHING""";
 
     private final JdbcTemplate jdbc;
@@ -82,6 +82,8 @@ public class AuditWriter {
         insert.setBoolean(11, row.cached());
         insert.setInt(12, row.batchSize());
         insert.setLong(13, row.latencyMs());
+        insert.setBoolean(14, row.degraded());
+        insert.setString(15, row.failedModels());
     }
 
     /** Rows actually inserted: 0 for a duplicate; a driver that reports no count is taken at its word of success. */

@@ -3,6 +3,7 @@ package dev.modelapi.batching;
 import dev.modelapi.ensemble.EnsembleResult;
 import dev.modelapi.model.InferenceException;
 import dev.modelapi.pipeline.PredictionTask.BatchOutcome;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.List;
@@ -23,8 +24,10 @@ public class BatchRunner {
     public static final String ENSEMBLE = "ensemble";
 
     private final DistributionSummary batchSizes;
+    private final MeterRegistry meters;
 
     public BatchRunner(MeterRegistry meters) {
+        this.meters = meters;
         this.batchSizes = DistributionSummary.builder("modelapi.batch.size")
                 .description("Texts per inference batch")
                 .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64, 128)
@@ -56,6 +59,8 @@ public class BatchRunner {
         List<BatchJob> jobs = exchange.getProperty(JOBS, List.class);
         if (jobs != null) {
             jobs.forEach(j -> j.future().completeExceptionally(error));
+            Counter.builder("modelapi.batch.failed").description("Texts whose batch failed, by error code")
+                    .baseUnit("texts").tag("code", error.code()).register(meters).increment(jobs.size());
         }
     }
 }

@@ -94,7 +94,9 @@ public class PredictionCache {
     /** Keeps the answer of a task whose own inference produced it; shared and cached answers are already known. */
     public void store(PredictionTask task) {
         String key = task.cacheKey();
-        if (!enabled || key == null || !task.answered() || task.cached() || task.sharesInference()) {
+        // A degraded answer is not kept: once the failed model is back, the same text gets the full ensemble.
+        if (!enabled || key == null || !task.answered() || task.cached() || task.sharesInference()
+                || task.result().degraded()) {
             return;
         }
         try {

@@ -10,6 +10,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
@@ -20,12 +22,52 @@ import org.springframework.stereotype.Component;
 @Component
 public class EnsembleResolver {
 
+    private static final Logger log = LoggerFactory.getLogger(EnsembleResolver.class);
+
     private final ModelRegistry registry;
     private final EnsembleProperties defaults;
 
     public EnsembleResolver(ModelRegistry registry, EnsembleProperties defaults) {
         this.registry = registry;
         this.defaults = defaults;
+        checkNamedEnsembles();
+    }
+
+    /**
+     * A named ensemble that cannot work is a configuration error found at start-up: a quorum larger
+     * than the ensemble, a negative weight, an unknown default, or loaded models with different labels.
+     */
+    private void checkNamedEnsembles() {
+        if (!defaults.defaultEnsemble().isBlank() && !defaults.named().containsKey(defaults.defaultEnsemble())) {
+            throw new IllegalStateException("modelapi.ensemble.default-ensemble \"" + defaults.defaultEnsemble()
+                    + "\" is not among modelapi.ensemble.named " + defaults.named().keySet());
+        }
+        defaults.named().forEach((name, named) -> {
+            if (named.quorum() > named.models().size()) {
+                throw new IllegalStateException("ensemble " + name + ": quorum " + named.quorum() + " is more than its "
+                        + named.models().size() + " models");
+            }
+            named.weights().forEach((model, weight) -> {
+                if (!(weight >= 0) || weight.isInfinite()) {
+                    throw new IllegalStateException("ensemble " + name + ": the weight of " + model + " must be 0 or more");
+                }
+            });
+            List<ModelRef> loaded = named.models().stream().map(ModelRef::parse)
+                    .flatMap(ref -> (ref.version() == null ? registry.find(ref.name())
+                            : registry.find(ref.name(), ref.version())).stream())
+                    .map(c -> new ModelRef(c.name(), c.version())).toList();
+            if (loaded.size() < named.models().size()) {
+                log.warn("Ensemble {}: only {} of its models {} are loaded now", name, loaded.stream().toList(),
+                        named.models());
+            }
+            if (!loaded.isEmpty()) {
+                try {
+                    checkSameLabels(loaded);
+                } catch (InvalidRequestException e) {
+                    throw new IllegalStateException("ensemble " + name + ": " + e.getMessage());
+                }
+            }
+        });
     }
 
     /**
@@ -34,22 +76,52 @@ public class EnsembleResolver {
      * @param weights requested weights, or null for the configured ones
      */
     public EnsembleSpec resolve(List<String> models, String method, Map<String, Double> weights) {
-        List<String> names = models == null || models.isEmpty() ? defaults.defaultModels() : models;
+        return resolve(null, models, method, weights, null);
+    }
+
+    /**
+     * @param name a named ensemble ({@code modelapi.ensemble.named.*}), or null
+     * @param models requested models, or null; not together with a name
+     * @param method requested vote, or null for the named ensemble's or the default
+     * @param weights requested weights, or null for the named ensemble's or the configured ones
+     * @param quorum requested quorum, or null for the named ensemble's or the default
+     */
+    public EnsembleSpec resolve(String name, List<String> models, String method, Map<String, Double> weights,
+            Integer quorum) {
+        boolean modelsGiven = models != null && !models.isEmpty();
+        if (name != null && modelsGiven) {
+            throw InvalidRequestException.badRequest("invalid_ensemble",
+                    "name either an ensemble or models, not both");
+        }
+        if (name == null && !modelsGiven && !defaults.defaultEnsemble().isBlank()) {
+            name = defaults.defaultEnsemble();
+        }
+        EnsembleProperties.Named named = null;
+        if (name != null) {
+            named = defaults.named().get(name);
+            if (named == null) {
+                throw InvalidRequestException.badRequest("unknown_ensemble", "no ensemble is named \"" + name
+                        + "\"; configured: " + defaults.named().keySet());
+            }
+        }
+        List<String> names = named != null ? named.models() : modelsGiven ? models : defaults.defaultModels();
         List<ModelRef> refs = new ArrayList<>();
         if (names.isEmpty()) {
             registry.all().stream().map(TextClassifier::name).distinct()
-                    .forEach(name -> refs.add(resolve(ModelRef.parse(name))));
+                    .forEach(model -> refs.add(resolve(ModelRef.parse(model))));
         } else {
-            new LinkedHashSet<>(names).forEach(name -> refs.add(resolve(ModelRef.parse(name))));
+            new LinkedHashSet<>(names).forEach(model -> refs.add(resolve(ModelRef.parse(model))));
         }
         if (refs.isEmpty()) {
             throw new ModelUnavailableException("no model is loaded");
         }
         checkSameLabels(refs);
-        EnsembleMethod vote = parseMethod(method);
+        EnsembleMethod vote = method != null ? parseMethod(method)
+                : named != null ? named.method() : defaults.defaultMethod();
         Map<String, Double> chosenWeights = new LinkedHashMap<>();
         if (vote == EnsembleMethod.WEIGHTED) {
-            Map<String, Double> source = weights == null ? defaults.weights() : weights;
+            Map<String, Double> source = weights != null ? weights
+                    : named != null && !named.weights().isEmpty() ? named.weights() : defaults.weights();
             for (ModelRef ref : refs) {
                 Double weight = source.get(ref.name());
                 if (weight != null && (weight < 0 || weight.isNaN() || weight.isInfinite())) {
@@ -62,7 +134,21 @@ public class EnsembleResolver {
                 throw InvalidRequestException.badRequest("invalid_ensemble", "the weights add up to 0");
             }
         }
-        return new EnsembleSpec(refs, vote, chosenWeights);
+        return new EnsembleSpec(refs, vote, chosenWeights, quorumOf(quorum, named, refs.size()), name);
+    }
+
+    private int quorumOf(Integer requested, EnsembleProperties.Named named, int size) {
+        if (requested != null) {
+            if (requested < 1 || requested > size) {
+                throw InvalidRequestException.badRequest("invalid_ensemble",
+                        "ensemble.quorum must be between 1 and the number of models, " + size);
+            }
+            return requested;
+        }
+        if (named != null) {
+            return named.quorum() == 0 ? size : Math.min(named.quorum(), size);
+        }
+        return Math.min(defaults.quorum(), size);
     }
 
     private ModelRef resolve(ModelRef requested) {

@@ -2,13 +2,22 @@ package dev.modelapi.ensemble;
 
 import dev.modelapi.model.ModelRegistry;
 import dev.modelapi.model.ModelUnavailableException;
+import dev.modelapi.model.Prediction;
 import dev.modelapi.model.TextClassifier;
 import java.util.List;
+import java.util.Map;
 import org.springframework.stereotype.Component;
 
-/** One branch of the ensemble multicast: a batch of texts through one model version. */
+/**
+ * The model call inside each model's circuit breaker (route template {@code model-call}): a batch
+ * of texts through one model version. An answer that is not a probability distribution over the
+ * model's labels is a failure, so that the breaker counts it and the vote leaves it out.
+ */
 @Component("modelInvoker")
 public class ModelInvoker {
+
+    /** How far a model's probabilities may add up away from 1 (float32 softmax rounding is far below). */
+    static final double SUM_TOLERANCE = 1e-3;
 
     private final ModelRegistry registry;
 
@@ -20,16 +29,38 @@ public class ModelInvoker {
         ModelRef ref = ModelRef.parse(modelId);
         TextClassifier classifier = registry.findForInference(ref.name(), ref.version())
                 .orElseThrow(() -> new ModelUnavailableException(modelId + " is not loaded"));
-        return new ModelAnswer(ref, classifier.classify(texts));
+        List<Prediction> predictions = predict(classifier, texts);
+        check(ref, texts.size(), predictions);
+        return ModelAnswer.answered(ref, predictions);
     }
 
-    /**
-     * The multicast's recipients for an ensemble: one bean call per model. The model id is quoted
-     * into the method call; ids are checked against the registry before a request gets this far.
-     */
-    public List<String> recipients(EnsembleSpec ensemble) {
-        return ensemble.models().stream()
-                .map(m -> "bean:modelInvoker?method=classify(${body}, '" + m + "')")
-                .toList();
+    /** The inference itself; the fault-injection tests override it to make a real model throw, hang or answer NaN. */
+    protected List<Prediction> predict(TextClassifier classifier, List<String> texts) {
+        return classifier.classify(texts);
+    }
+
+    /** Throws {@link InvalidModelOutputException} unless every prediction is a probability distribution. */
+    static void check(ModelRef model, int texts, List<Prediction> predictions) {
+        if (predictions.size() != texts) {
+            throw new InvalidModelOutputException(model + " answered " + predictions.size() + " of " + texts + " texts");
+        }
+        for (int i = 0; i < predictions.size(); i++) {
+            Map<String, Double> probabilities = predictions.get(i).probabilities();
+            if (probabilities.isEmpty()) {
+                throw new InvalidModelOutputException(model + " gave no probabilities for text " + i);
+            }
+            double sum = 0;
+            for (Map.Entry<String, Double> p : probabilities.entrySet()) {
+                double value = p.getValue() == null ? Double.NaN : p.getValue();
+                if (!(value >= 0 && value <= 1)) {
+                    throw new InvalidModelOutputException(model + " gave P(" + p.getKey() + ") = " + value
+                            + " for text " + i);
+                }
+                sum += value;
+            }
+            if (Math.abs(sum - 1) > SUM_TOLERANCE) {
+                throw new InvalidModelOutputException(model + "'s probabilities for text " + i + " add up to " + sum);
+            }
+        }
     }
 }

@@ -16,8 +16,17 @@ public final class Votes {
     private Votes() {
     }
 
-    /** Combines the models' answers to text {@code index} of a batch. */
+    /** Combines the answering models' answers to text {@code index} of a batch. */
     public static EnsembleResult combine(EnsembleSpec spec, List<ModelAnswer> answers, int index) {
+        return combine(spec, answers, index, List.of());
+    }
+
+    /**
+     * @param answers the models that answered, in the ensemble's order
+     * @param failed the models that did not; the answer is degraded when there are any
+     */
+    public static EnsembleResult combine(EnsembleSpec spec, List<ModelAnswer> answers, int index,
+            List<EnsembleResult.FailedModel> failed) {
         if (answers.isEmpty()) {
             throw new IllegalArgumentException("no model answered");
         }
@@ -36,18 +45,28 @@ public final class Votes {
             }
         }
         Map<String, Double> mean = weightedMean(votes, weights, labels);
-        String winner = switch (spec.method()) {
-            case SOFT, WEIGHTED -> argMax(mean, labels);
-            case HARD -> majority(votes, mean, labels);
-        };
+        String winner;
+        double margin;
+        switch (spec.method()) {
+            case HARD -> {
+                Map<String, Integer> counts = voteCounts(votes, labels);
+                winner = majority(counts, mean, labels);
+                margin = (double) (counts.get(winner) - runnerUp(counts, winner)) / votes.size();
+            }
+            default -> {
+                winner = argMax(mean, labels);
+                margin = mean.get(winner) - runnerUp(mean, winner);
+            }
+        }
         long agreeing = votes.stream().filter(v -> v.label().equals(winner)).count();
-        return new EnsembleResult(winner, mean.get(winner), spec.method(), (double) agreeing / votes.size(), votes);
+        return new EnsembleResult(winner, mean.get(winner), spec.method(), (double) agreeing / votes.size(), margin,
+                votes, failed, spec.name());
     }
 
     private static Map<String, Double> weightedMean(List<ModelVote> votes, List<Double> weights, List<String> labels) {
         double total = weights.stream().mapToDouble(Double::doubleValue).sum();
         if (!(total > 0)) {
-            throw new IllegalArgumentException("the weights of the ensemble's models add up to " + total);
+            throw new IllegalArgumentException("the weights of the ensemble's answering models add up to " + total);
         }
         Map<String, Double> mean = new LinkedHashMap<>();
         for (String label : labels) {
@@ -60,11 +79,15 @@ public final class Votes {
         return mean;
     }
 
-    /** Most votes; a tie goes to the tied label with the highest mean probability. */
-    private static String majority(List<ModelVote> votes, Map<String, Double> mean, List<String> labels) {
+    private static Map<String, Integer> voteCounts(List<ModelVote> votes, List<String> labels) {
         Map<String, Integer> counts = new LinkedHashMap<>();
         labels.forEach(l -> counts.put(l, 0));
         votes.forEach(v -> counts.merge(v.label(), 1, Integer::sum));
+        return counts;
+    }
+
+    /** Most votes; a tie goes to the tied label with the highest mean probability, then to the first label. */
+    private static String majority(Map<String, Integer> counts, Map<String, Double> mean, List<String> labels) {
         String best = null;
         for (String label : labels) {
             if (best == null || counts.get(label) > counts.get(best)
@@ -80,6 +103,19 @@ public final class Votes {
         for (String label : labels) {
             if (scores.get(label) > scores.get(best)) {
                 best = label;
+            }
+        }
+        return best;
+    }
+
+    /** The best value among the other labels; 0 when the winner is the only label. */
+    private static <N extends Number> double runnerUp(Map<String, N> values, String winner) {
+        double best = 0;
+        boolean any = false;
+        for (Map.Entry<String, N> e : values.entrySet()) {
+            if (!e.getKey().equals(winner) && (!any || e.getValue().doubleValue() > best)) {
+                best = e.getValue().doubleValue();
+                any = true;
             }
         }
         return best;

@@ -1,6 +1,8 @@
 /**
- * The ensemble: which models answer a text ({@link dev.modelapi.ensemble.EnsembleResolver}), one
- * bean call per model in the multicast ({@link dev.modelapi.ensemble.ModelInvoker}), and the vote
- * that combines their answers ({@link dev.modelapi.ensemble.Votes}).
+ * The ensemble: which models answer a text ({@link dev.modelapi.ensemble.EnsembleResolver}, named
+ * ensembles included), one guarded route per model version from the YAML template
+ * {@code model-call} ({@link dev.modelapi.ensemble.ModelCalls}) around the model call
+ * ({@link dev.modelapi.ensemble.ModelInvoker}), and the vote that combines the answers of the
+ * models that answered ({@link dev.modelapi.ensemble.Votes}, {@link dev.modelapi.ensemble.Voter}).
  */
 package dev.modelapi.ensemble;

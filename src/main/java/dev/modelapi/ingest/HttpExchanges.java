@@ -9,7 +9,7 @@ import dev.modelapi.ensemble.EnsembleResult;
 import dev.modelapi.ensemble.ModelVote;
 import dev.modelapi.model.InferenceException;
 import dev.modelapi.model.ModelUnavailableException;
-import dev.modelapi.pipeline.CapacityExceededException;
+import dev.modelapi.model.RetryLaterException;
 import dev.modelapi.pipeline.InferenceTimeoutException;
 import dev.modelapi.pipeline.InvalidRequestException;
 import dev.modelapi.pipeline.PredictionTask;
@@ -161,7 +161,7 @@ public class HttpExchanges {
             status = e.status();
             code = e.code();
             message = e.getMessage();
-        } else if (caught instanceof CapacityExceededException e) {
+        } else if (caught instanceof RetryLaterException e) {
             status = 503;
             code = e.code();
             message = e.getMessage();
@@ -222,12 +222,21 @@ public class HttpExchanges {
         node.put("index", task.index());
         node.put("label", result.label());
         node.put("score", result.score());
+        node.put("degraded", result.degraded());
         node.put("cached", task.cached());
         node.put("batchSize", task.batchSize());
         node.put("latencyMs", task.latencyMs());
         ObjectNode ensemble = node.putObject("ensemble");
+        if (result.ensemble() != null) {
+            ensemble.put("name", result.ensemble());
+        }
         ensemble.put("method", result.method().wireName());
         ensemble.put("agreement", result.agreement());
+        ensemble.put("margin", result.margin());
+        ArrayNode failed = ensemble.putArray("failed");
+        for (EnsembleResult.FailedModel model : result.failed()) {
+            failed.addObject().put("name", model.name()).put("version", model.version()).put("reason", model.reason());
+        }
         ArrayNode models = node.putArray("models");
         for (ModelVote vote : result.models()) {
             ObjectNode model = models.addObject();

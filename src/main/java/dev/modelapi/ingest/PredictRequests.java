@@ -33,6 +33,15 @@ public class PredictRequests {
 
     /** {@code {"text": "...", "models": [...]?, "ensemble": {...}?}}: one task. */
     public List<PredictionTask> single(String body, String requestId, String channel, String principal) {
+        return single(body, requestId, channel, principal, null);
+    }
+
+    /**
+     * As {@link #single(String, String, String, String)}, with the named ensemble a request that
+     * names neither models nor an ensemble gets on this route (an ingress route's own default).
+     */
+    public List<PredictionTask> single(String body, String requestId, String channel, String principal,
+            String routeEnsemble) {
         long received = System.nanoTime();
         JsonNode request = parse(body);
         JsonNode text = request.get("text");
@@ -42,12 +51,18 @@ public class PredictRequests {
         if (!text.isTextual()) {
             throw InvalidRequestException.badRequest("invalid_text", "\"text\" must be a string");
         }
-        EnsembleSpec ensemble = ensembleOf(request);
+        EnsembleSpec ensemble = ensembleOf(request, routeEnsemble);
         return List.of(new PredictionTask(requestId, 0, channel, principal, text.asText(), ensemble, received));
     }
 
     /** {@code {"texts": [...], "models": [...]?, "ensemble": {...}?}}: one task per text, in order. */
     public List<PredictionTask> batch(String body, String requestId, String channel, String principal) {
+        return batch(body, requestId, channel, principal, null);
+    }
+
+    /** As {@link #batch(String, String, String, String)}, with the route's default named ensemble. */
+    public List<PredictionTask> batch(String body, String requestId, String channel, String principal,
+            String routeEnsemble) {
         long received = System.nanoTime();
         JsonNode request = parse(body);
         JsonNode texts = request.get("texts");
@@ -61,7 +76,7 @@ public class PredictRequests {
             throw InvalidRequestException.tooLarge("too_many_texts",
                     texts.size() + " texts; at most " + limits.maxBatchTexts() + " per request");
         }
-        EnsembleSpec ensemble = ensembleOf(request);
+        EnsembleSpec ensemble = ensembleOf(request, routeEnsemble);
         List<PredictionTask> tasks = new ArrayList<>(texts.size());
         for (int i = 0; i < texts.size(); i++) {
             if (!texts.get(i).isTextual()) {
@@ -93,7 +108,7 @@ public class PredictRequests {
         return request;
     }
 
-    private EnsembleSpec ensembleOf(JsonNode request) {
+    private EnsembleSpec ensembleOf(JsonNode request, String routeEnsemble) {
         List<String> models = null;
         JsonNode modelsNode = request.get("models");
         if (modelsNode != null && !modelsNode.isNull()) {
@@ -108,16 +123,35 @@ public class PredictRequests {
                 models.add(model.asText());
             }
         }
+        String name = null;
         String method = null;
         Map<String, Double> weights = null;
+        Integer quorum = null;
         JsonNode ensemble = request.get("ensemble");
-        if (ensemble != null && !ensemble.isNull()) {
+        if (ensemble != null && ensemble.isTextual()) {
+            name = ensemble.asText();
+        } else if (ensemble != null && !ensemble.isNull()) {
             if (!ensemble.isObject()) {
-                throw InvalidRequestException.badRequest("invalid_ensemble", "\"ensemble\" must be an object");
+                throw InvalidRequestException.badRequest("invalid_ensemble",
+                        "\"ensemble\" must be an ensemble's name or an object");
+            }
+            JsonNode nameNode = ensemble.get("name");
+            if (nameNode != null && !nameNode.isNull()) {
+                if (!nameNode.isTextual() || nameNode.asText().isBlank()) {
+                    throw InvalidRequestException.badRequest("invalid_ensemble", "\"ensemble.name\" must be a name");
+                }
+                name = nameNode.asText();
             }
             JsonNode methodNode = ensemble.get("method");
             if (methodNode != null && !methodNode.isNull()) {
                 method = methodNode.asText();
+            }
+            JsonNode quorumNode = ensemble.get("quorum");
+            if (quorumNode != null && !quorumNode.isNull()) {
+                if (!quorumNode.canConvertToInt() || !quorumNode.isIntegralNumber()) {
+                    throw InvalidRequestException.badRequest("invalid_ensemble", "\"ensemble.quorum\" must be a whole number");
+                }
+                quorum = quorumNode.asInt();
             }
             JsonNode weightsNode = ensemble.get("weights");
             if (weightsNode != null && !weightsNode.isNull()) {
@@ -134,6 +168,9 @@ public class PredictRequests {
                 }
             }
         }
-        return ensembles.resolve(models, method, weights);
+        if (name == null && models == null && routeEnsemble != null && !routeEnsemble.isBlank()) {
+            name = routeEnsemble;
+        }
+        return ensembles.resolve(name, models, method, weights, quorum);
     }
 }

@@ -51,7 +51,7 @@ public class TrafficSplit {
         }
         List<ModelRef> models = new ArrayList<>(ensemble.models());
         models.set(at, new ModelRef(model, version));
-        EnsembleSpec routed = new EnsembleSpec(models, ensemble.method(), ensemble.weights());
+        EnsembleSpec routed = ensemble.withModels(models);
         tasks.forEach(task -> task.route(routed));
         Counter.builder("modelapi.traffic.split")
                 .description("Requests sent to each version by the A/B split")

@@ -48,7 +48,7 @@ abstract class AuditWriterContract {
 
     @Test
     void shouldCreateTheTableWithFlyway() {
-        assertThat(flyway.info().current().getVersion().getVersion()).isEqualTo("1");
+        assertThat(flyway.info().current().getVersion().getVersion()).isEqualTo("2");
         assertThat(queries.countByRequestId(newRequestId())).isZero();
     }
 
@@ -58,10 +58,13 @@ abstract class AuditWriterContract {
         AuditRecord modelAnswer = row(requestId, 0);
         AuditRecord cachedAnswer = new AuditRecord(requestId, 1, Instant.parse("2025-06-01T12:34:56.789012Z"), "jms",
                 "anonymous", "spam-distilbert:1", "0123456789abcdef".repeat(4), 7, "ham", 0.25, true, 0, 3L);
+        AuditRecord degradedAnswer = new AuditRecord(requestId, 2, Instant.parse("2025-06-01T12:34:57Z"), "http",
+                "alice", "spam-distilbert:1", "f".repeat(64), 9, "spam", 0.91, false, 4, 1_020L, true,
+                "spam-roberta:1=timeout,spam-deberta:1=circuit_open");
 
-        writer.write(List.of(modelAnswer, cachedAnswer));
+        writer.write(List.of(modelAnswer, cachedAnswer, degradedAnswer));
 
-        assertThat(queries.findByRequestId(requestId)).containsExactly(modelAnswer, cachedAnswer);
+        assertThat(queries.findByRequestId(requestId)).containsExactly(modelAnswer, cachedAnswer, degradedAnswer);
     }
 
     @Test

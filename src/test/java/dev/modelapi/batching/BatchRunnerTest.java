@@ -32,7 +32,7 @@ class BatchRunnerTest {
     }
 
     static EnsembleResult result(String label) {
-        return new EnsembleResult(label, 0.9, EnsembleMethod.SOFT, 1.0, List.of());
+        return new EnsembleResult(label, 0.9, EnsembleMethod.SOFT, 1.0, 0.8, List.of(), List.of(), null);
     }
 
     @Test

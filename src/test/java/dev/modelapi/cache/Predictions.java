@@ -32,8 +32,9 @@ final class Predictions {
     }
 
     static EnsembleResult spam(double score) {
-        return new EnsembleResult("spam", score, EnsembleMethod.SOFT, 1.0,
-                List.of(new ModelVote("spam-distilbert", "1", "spam", Map.of("spam", score, "ham", 1 - score))));
+        return new EnsembleResult("spam", score, EnsembleMethod.SOFT, 1.0, 2 * score - 1,
+                List.of(new ModelVote("spam-distilbert", "1", "spam", Map.of("spam", score, "ham", 1 - score))),
+                List.of(), null);
     }
 
     static CacheProperties settings(Duration ttl, boolean enabled, Duration inFlightTimeout) {

@@ -22,7 +22,7 @@ class VotesTest {
         p.put("ham", 1 - spam);
         p.put("spam", spam);
         String label = spam > 0.5 ? "spam" : "ham";
-        return new ModelAnswer(model, List.of(new Prediction(label, p.get(label), p)));
+        return ModelAnswer.answered(model, List.of(new Prediction(label, p.get(label), p)));
     }
 
     static EnsembleSpec spec(EnsembleMethod method, Map<String, Double> weights) {
@@ -38,7 +38,9 @@ class VotesTest {
         assertThat(result.label()).isEqualTo("spam");
         assertThat(result.score()).isCloseTo(1.6 / 3, within(1e-12));
         assertThat(result.agreement()).isCloseTo(1.0 / 3, within(1e-12));
+        assertThat(result.margin()).isCloseTo(1.6 / 3 - 1.4 / 3, within(1e-12)); // spam 0.533 - ham 0.467
         assertThat(result.models()).extracting(ModelVote::name).containsExactly("a", "b", "c");
+        assertThat(result.degraded()).isFalse();
     }
 
     @Test
@@ -50,6 +52,7 @@ class VotesTest {
         assertThat(result.label()).isEqualTo("ham");
         assertThat(result.score()).isCloseTo(1.4 / 3, within(1e-12));
         assertThat(result.agreement()).isCloseTo(2.0 / 3, within(1e-12));
+        assertThat(result.margin()).isCloseTo(1.0 / 3, within(1e-12)); // (2 votes - 1 vote) / 3 models
     }
 
     @Test
@@ -61,6 +64,7 @@ class VotesTest {
 
         assertThat(result.label()).isEqualTo("spam");
         assertThat(result.agreement()).isEqualTo(0.5);
+        assertThat(result.margin()).isZero(); // a tie on votes
     }
 
     @Test
@@ -80,6 +84,7 @@ class VotesTest {
 
         assertThat(result.label()).isEqualTo("spam");
         assertThat(result.score()).isCloseTo(0.68, within(1e-12));
+        assertThat(result.margin()).isCloseTo(0.68 - 0.32, within(1e-12));
     }
 
     @Test
@@ -92,10 +97,70 @@ class VotesTest {
 
     @Test
     void shouldRefuseModelsWithDifferentLabels() {
-        ModelAnswer other = new ModelAnswer(B, List.of(new Prediction("phish", 0.7, Map.of("phish", 0.7, "ok", 0.3))));
+        ModelAnswer other = ModelAnswer.answered(B, List.of(new Prediction("phish", 0.7, Map.of("phish", 0.7, "ok", 0.3))));
 
         assertThatThrownBy(() -> Votes.combine(spec(EnsembleMethod.SOFT, Map.of()), List.of(answer(A, 0.9), other), 0))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("different labels");
+    }
+
+    static ModelAnswer answer3(ModelRef model, double ham, double spam, double phish) {
+        Map<String, Double> p = new LinkedHashMap<>();
+        p.put("ham", ham);
+        p.put("spam", spam);
+        p.put("phish", phish);
+        String label = p.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
+        return ModelAnswer.answered(model, List.of(new Prediction(label, p.get(label), p)));
+    }
+
+    @Test
+    void shouldMeasureTheMarginAgainstTheRunnerUpOfThreeLabels() {
+        // means: ham (0.2 + 0.1) / 2 = 0.15, spam (0.5 + 0.3) / 2 = 0.40, phish (0.3 + 0.6) / 2 = 0.45
+        EnsembleSpec two = new EnsembleSpec(List.of(A, B), EnsembleMethod.SOFT, Map.of());
+
+        EnsembleResult result = Votes.combine(two, List.of(answer3(A, 0.2, 0.5, 0.3), answer3(B, 0.1, 0.3, 0.6)), 0);
+
+        assertThat(result.label()).isEqualTo("phish");
+        assertThat(result.score()).isCloseTo(0.45, within(1e-12));
+        assertThat(result.margin()).isCloseTo(0.05, within(1e-12)); // phish 0.45 - spam 0.40
+        assertThat(result.agreement()).isEqualTo(0.5);
+    }
+
+    @Test
+    void shouldBreakAThreeWayHardTieByMeanProbability() {
+        // one vote each for spam, phish, ham; means ham 0.3, spam 0.3667, phish 0.3333 -> spam
+        EnsembleResult result = Votes.combine(spec(EnsembleMethod.HARD, Map.of()),
+                List.of(answer3(A, 0.2, 0.5, 0.3), answer3(B, 0.1, 0.3, 0.6), answer3(C, 0.6, 0.3, 0.1)), 0);
+
+        assertThat(result.label()).isEqualTo("spam");
+        assertThat(result.score()).isCloseTo(1.1 / 3, within(1e-12));
+        assertThat(result.margin()).isZero();
+        assertThat(result.agreement()).isCloseTo(1.0 / 3, within(1e-12));
+    }
+
+    @Test
+    void shouldVoteWithTheAnsweringModelsOnlyWhenDegraded() {
+        // c failed: soft vote of a and b, spam (0.9 + 0.4) / 2 = 0.65
+        List<EnsembleResult.FailedModel> failed = List.of(new EnsembleResult.FailedModel("c", "2", "timeout"));
+
+        EnsembleResult result = Votes.combine(spec(EnsembleMethod.SOFT, Map.of()),
+                List.of(answer(A, 0.9), answer(B, 0.4)), 0, failed);
+
+        assertThat(result.label()).isEqualTo("spam");
+        assertThat(result.score()).isCloseTo(0.65, within(1e-12));
+        assertThat(result.margin()).isCloseTo(0.30, within(1e-12));
+        assertThat(result.agreement()).isEqualTo(0.5);
+        assertThat(result.degraded()).isTrue();
+        assertThat(result.failed()).containsExactly(new EnsembleResult.FailedModel("c", "2", "timeout"));
+    }
+
+    @Test
+    void shouldRenormaliseWeightsOverTheAnsweringModels() {
+        // weights a=3, b=1, c=1 and a failed: (0.4 + 0.3) / 2 = 0.35 spam -> ham 0.65
+        EnsembleResult result = Votes.combine(spec(EnsembleMethod.WEIGHTED, Map.of("a", 3.0, "b", 1.0, "c", 1.0)),
+                List.of(answer(B, 0.4), answer(C, 0.3)), 0, List.of(new EnsembleResult.FailedModel("a", "1", "error")));
+
+        assertThat(result.label()).isEqualTo("ham");
+        assertThat(result.score()).isCloseTo(0.65, within(1e-12));
     }
 }

@@ -20,7 +20,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.Stream;
 import dev.modelapi.testsupport.TestFiles;
+import dev.modelapi.ensemble.ModelCalls;
+import dev.modelapi.ensemble.ModelRef;
 import org.apache.camel.CamelContext;
+import org.apache.camel.component.resilience4j.ResilienceProcessor;
 import org.apache.camel.spi.ReloadStrategy;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.MethodOrderer;
@@ -56,6 +59,9 @@ class RouteReloadTest {
 
     @Autowired
     CamelContext camel;
+
+    @Autowired
+    ModelCalls modelCalls;
 
     @DynamicPropertySource
     static void routesFromTheCopy(DynamicPropertyRegistry registry) {
@@ -107,12 +113,35 @@ class RouteReloadTest {
         assertThat(repeatIsCached()).isTrue();
     }
 
+    @Test
+    @Order(3)
+    void shouldRemakeEachModelsCallRouteWhenTheModelCallTemplateIsEdited() throws Exception {
+        assertThat(predict("before the edit " + UUID.randomUUID()).getStatusCode().value()).isEqualTo(200);
+        ModelRef roberta = new ModelRef("spam-roberta", "1");
+        assertThat(modelCalls.guardOf(roberta)).get().extracting(ResilienceProcessor::getTimeoutDuration)
+                .isEqualTo(10_000L);
+        Path ensemble = ROUTES.resolve("ensemble.camel.yaml");
+        String original = Files.readString(ensemble);
+        assertThat(original).contains("timeoutDuration: \"{{modelapi.ensemble.model-call.timeout-millis}}\"");
+
+        Files.writeString(ensemble, original.replace(
+                "timeoutDuration: \"{{modelapi.ensemble.model-call.timeout-millis}}\"", "timeoutDuration: 2500"));
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> predict("after the edit " + UUID.randomUUID())
+                .getStatusCode().value() == 200
+                && modelCalls.guardOf(roberta).map(ResilienceProcessor::getTimeoutDuration).orElse(0L) == 2500L);
+        assertThat(modelCalls.routeIdOf(roberta)).contains("model-call-spam-roberta-1");
+        JsonNode answer = json.readTree(predict("after the edit " + UUID.randomUUID()).getBody());
+        assertThat(answer.get("degraded").asBoolean()).isFalse();
+        assertThat(answer.get("models")).hasSize(3);
+    }
+
     /**
      * Runs last: Camel stops the old batching route only once nothing is in flight in it, which
      * under steady traffic means a pause, so this reload can trail the edit (docs/architecture.md).
      */
     @Test
-    @Order(3)
+    @Order(4)
     void shouldFailNoInFlightRequestWhileTheBatcherReloads() throws Exception {
         Path batching = ROUTES.resolve("batching.camel.yaml");
         String original = Files.readString(batching);

@@ -1,0 +1,15 @@
+package dev.modelapi.ensemble;
+
+import dev.modelapi.model.RetryLaterException;
+import java.time.Duration;
+
+/**
+ * Fewer models answered than the ensemble's quorum: no answer is given. The retry hint is how
+ * long an open breaker stays open.
+ */
+public class EnsembleUnavailableException extends RetryLaterException {
+
+    public EnsembleUnavailableException(String message, Duration retryAfter) {
+        super("quorum_not_met", message, retryAfter);
+    }
+}
