@@ -4,6 +4,8 @@
 # a noisy neighbour hurts both alike. The cache is off so every request runs the models.
 #   bench/load.sh [clients=32] [requests=1500] [rounds=2] [batch sizes to compare="1 4 16"]
 #   WARMUP=3000 requests before each measured run
+#   BENCH_ROUTES=<dir> runs the service on another copy of routes/ (bench/guards.sh)
+#   SKIP_BUILD=1 reuses the jar built by an earlier run
 # Results: docs/performance.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,7 +15,9 @@ rounds=${3:-2}
 sizes=${4:-"1 4 16"}
 port=18181
 
-./mvnw -B -q -DskipTests package dependency:build-classpath -Dmdep.outputFile=target/bench-classpath.txt
+if [ -z "${SKIP_BUILD:-}" ]; then
+  ./mvnw -B -q -DskipTests package dependency:build-classpath -Dmdep.outputFile=target/bench-classpath.txt
+fi
 jar=$(ls target/model-api-service-*.jar | grep -v original | head -1)
 export OMP_NUM_THREADS=1
 
@@ -21,6 +25,7 @@ run() {
   local size=$1
   java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=1 -Dai.djl.pytorch.num_interop_threads=1 \
     -jar "$jar" --server.port=$port --modelapi.batching.max-batch-size="$size" \
+    --modelapi.routes.directory="${BENCH_ROUTES:-routes}" \
     --modelapi.cache.enabled=false --logging.level.root=WARN > "target/bench-service-$size.log" 2>&1 &
   local pid=$!
   for _ in $(seq 1 120); do
