@@ -8,6 +8,7 @@ import java.sql.Statement;
 import java.sql.Types;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import dev.modelapi.pipeline.PredictionTask;
 import java.util.List;
 import org.springframework.dao.DataAccessException;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -66,6 +67,15 @@ public class AuditWriter {
 
     public void writeOne(AuditRecord record) {
         write(List.of(record));
+    }
+
+    /**
+     * The rows of a request's answered texts, written now rather than through the audit queue: a
+     * channel that acknowledges its message only once the audit is recorded (JMS) calls this before
+     * acknowledging. Idempotent: the queued copy of the same rows is then a no-op.
+     */
+    public void writeAnswered(List<PredictionTask> tasks) {
+        write(tasks.stream().filter(PredictionTask::answered).map(AuditRecord::of).toList());
     }
 
     private static void bind(PreparedStatement insert, AuditRecord row) throws SQLException {

@@ -22,9 +22,11 @@ class FormBodyGuard extends OncePerRequestFilter {
     private static final String FORM = "application/x-www-form-urlencoded";
 
     private final ObjectMapper json;
+    private final Answers answers;
 
-    FormBodyGuard(ObjectMapper json) {
+    FormBodyGuard(ObjectMapper json, Answers answers) {
         this.json = json;
+        this.answers = answers;
     }
 
     @Override
@@ -38,7 +40,7 @@ class FormBodyGuard extends OncePerRequestFilter {
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
         String requestId = HttpExchanges.requestIdFor(request.getHeader(HttpExchanges.REQUEST_ID));
-        ObjectNode body = HttpExchanges.errorBody(json, "unsupported_media_type",
+        ObjectNode body = answers.errorBody("unsupported_media_type",
                 "send the body as Content-Type: application/json, not " + request.getContentType(), requestId);
         response.setStatus(415);
         response.setContentType("application/json");

@@ -3,14 +3,6 @@ package dev.modelapi.ingest;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.modelapi.ensemble.EnsembleResult;
-import dev.modelapi.ensemble.ModelVote;
-import dev.modelapi.model.InferenceException;
-import dev.modelapi.model.ModelUnavailableException;
-import dev.modelapi.model.RetryLaterException;
-import dev.modelapi.pipeline.InferenceTimeoutException;
 import dev.modelapi.pipeline.InvalidRequestException;
 import dev.modelapi.pipeline.PredictionTask;
 import java.util.LinkedHashMap;
@@ -20,8 +12,6 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Pattern;
 import org.apache.camel.Exchange;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
@@ -36,13 +26,14 @@ public class HttpExchanges {
     public static final String REQUEST_ID_PROPERTY = "requestId";
     private static final String ALLOW_PROPERTY = "allowedMethod";
 
-    private static final Logger log = LoggerFactory.getLogger(HttpExchanges.class);
     private static final Pattern SAFE_ID = Pattern.compile("[A-Za-z0-9._:\\-]{1,128}");
 
     private final ObjectMapper json;
+    private final Answers answers;
 
-    public HttpExchanges(ObjectMapper json) {
+    public HttpExchanges(ObjectMapper json, Answers answers) {
         this.json = json;
+        this.answers = answers;
     }
 
     /**
@@ -128,18 +119,14 @@ public class HttpExchanges {
     /** The answer to {@code /predict}: the one result. */
     public void single(Exchange exchange) throws Exception {
         List<?> tasks = exchange.getIn().getBody(List.class);
-        respond(exchange, 200, result((PredictionTask) tasks.get(0)), Map.of());
+        respond(exchange, 200, answers.result((PredictionTask) tasks.get(0)), Map.of());
     }
 
     /** The answer to {@code /predict/batch}: every result, in the request's order. */
+    @SuppressWarnings("unchecked")
     public void batch(Exchange exchange) throws Exception {
-        ObjectNode body = json.createObjectNode();
-        body.put("requestId", exchange.getProperty(REQUEST_ID_PROPERTY, String.class));
-        ArrayNode results = body.putArray("results");
-        for (Object task : exchange.getIn().getBody(List.class)) {
-            results.add(result((PredictionTask) task));
-        }
-        respond(exchange, 200, body, Map.of());
+        respond(exchange, 200, answers.results(exchange.getProperty(REQUEST_ID_PROPERTY, String.class),
+                exchange.getIn().getBody(List.class)), Map.of());
     }
 
     /**
@@ -147,106 +134,21 @@ public class HttpExchanges {
      * 503 with Retry-After for overload, a 504 for a timeout; never a stack trace.
      */
     public void error(Exchange exchange) throws Exception {
-        Throwable caught = ourCause(exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class));
         String requestId = exchange.getProperty(REQUEST_ID_PROPERTY, String.class);
         if (requestId == null) {
             requestId = UUID.randomUUID().toString();
             exchange.setProperty(REQUEST_ID_PROPERTY, requestId);
         }
-        int status;
-        String code;
-        String message;
+        Answers.Failure failure = answers.classify(exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class),
+                requestId);
         Map<String, Object> headers = new LinkedHashMap<>();
-        if (caught instanceof InvalidRequestException e) {
-            status = e.status();
-            code = e.code();
-            message = e.getMessage();
-        } else if (caught instanceof RetryLaterException e) {
-            status = 503;
-            code = e.code();
-            message = e.getMessage();
-            headers.put("Retry-After", Math.max(1, e.retryAfter().toSeconds()));
-        } else if (caught instanceof ModelUnavailableException e) {
-            status = 503;
-            code = e.code();
-            message = e.getMessage();
-            headers.put("Retry-After", 1);
-        } else if (caught instanceof InferenceTimeoutException e) {
-            status = 504;
-            code = e.code();
-            message = e.getMessage();
-        } else if (caught instanceof InferenceException e) {
-            status = 500;
-            code = e.code();
-            message = "inference failed; the request id is in the service log";
-            log.error("Request {} failed: {}", requestId, e.getMessage(), e);
-        } else {
-            status = 500;
-            code = "internal_error";
-            message = "unexpected error; the request id is in the service log";
-            log.error("Request {} failed", requestId, caught);
+        if (failure.retryAfter() != null) {
+            headers.put("Retry-After", Math.max(1, failure.retryAfter().toSeconds()));
         }
-        if (status == 405 && exchange.getProperty(ALLOW_PROPERTY) != null) {
+        if (failure.status() == 405 && exchange.getProperty(ALLOW_PROPERTY) != null) {
             headers.put("Allow", exchange.getProperty(ALLOW_PROPERTY));
         }
-        respond(exchange, status, errorBody(json, code, message, requestId), headers);
-    }
-
-    /** The one error shape: {@code {"error": {"code", "message", "requestId"}}}. */
-    static ObjectNode errorBody(ObjectMapper json, String code, String message, String requestId) {
-        ObjectNode body = json.createObjectNode();
-        ObjectNode error = body.putObject("error");
-        error.put("code", code);
-        error.put("message", message);
-        error.put("requestId", requestId);
-        return body;
-    }
-
-    /** The pipeline's own exception under Camel's wrappers (a split reports "processing failed for number N"). */
-    static Throwable ourCause(Throwable caught) {
-        for (Throwable t = caught; t != null; t = t.getCause()) {
-            if (t instanceof InferenceException) {
-                return t;
-            }
-            if (t.getCause() == t) {
-                break;
-            }
-        }
-        return caught;
-    }
-
-    private ObjectNode result(PredictionTask task) {
-        ObjectNode node = json.createObjectNode();
-        EnsembleResult result = task.result();
-        node.put("requestId", task.requestId());
-        node.put("index", task.index());
-        node.put("label", result.label());
-        node.put("score", result.score());
-        node.put("degraded", result.degraded());
-        node.put("cached", task.cached());
-        node.put("batchSize", task.batchSize());
-        node.put("latencyMs", task.latencyMs());
-        ObjectNode ensemble = node.putObject("ensemble");
-        if (result.ensemble() != null) {
-            ensemble.put("name", result.ensemble());
-        }
-        ensemble.put("method", result.method().wireName());
-        ensemble.put("agreement", result.agreement());
-        ensemble.put("margin", result.margin());
-        ArrayNode failed = ensemble.putArray("failed");
-        for (EnsembleResult.FailedModel model : result.failed()) {
-            failed.addObject().put("name", model.name()).put("version", model.version()).put("reason", model.reason());
-        }
-        ArrayNode models = node.putArray("models");
-        for (ModelVote vote : result.models()) {
-            ObjectNode model = models.addObject();
-            model.put("name", vote.name());
-            model.put("version", vote.version());
-            model.put("label", vote.label());
-            ObjectNode probabilities = model.putObject("probabilities");
-            vote.probabilities().forEach(probabilities::put);
-        }
-        return node;
+        respond(exchange, failure.status(), answers.errorBody(failure.code(), failure.message(), requestId), headers);
     }
 
     /** Writes the answer; of the request's headers nothing is echoed but the request id. */

@@ -18,15 +18,17 @@ import org.springframework.web.bind.annotation.RestControllerAdvice;
 class HttpOverloadAdvice {
 
     private final ObjectMapper json;
+    private final Answers answers;
 
-    HttpOverloadAdvice(ObjectMapper json) {
+    HttpOverloadAdvice(ObjectMapper json, Answers answers) {
         this.json = json;
+        this.answers = answers;
     }
 
     @ExceptionHandler(TaskRejectedException.class)
     ResponseEntity<String> overloaded(HttpServletRequest request) throws Exception {
         String requestId = HttpExchanges.requestIdFor(request.getHeader(HttpExchanges.REQUEST_ID));
-        String body = json.writeValueAsString(HttpExchanges.errorBody(json, "capacity_exceeded",
+        String body = json.writeValueAsString(answers.errorBody("capacity_exceeded",
                 "too many requests in flight; try again shortly", requestId));
         return ResponseEntity.status(503)
                 .header(HttpHeaders.RETRY_AFTER, "1")

@@ -42,8 +42,23 @@ public class PredictRequests {
      */
     public List<PredictionTask> single(String body, String requestId, String channel, String principal,
             String routeEnsemble) {
-        long received = System.nanoTime();
+        return singleOf(parse(body), requestId, channel, principal, routeEnsemble);
+    }
+
+    /**
+     * Either shape, for channels with one inbox (a JMS queue, a Kafka topic): a body with
+     * {@code "texts"} is a batch, any other a single text.
+     */
+    public List<PredictionTask> any(String body, String requestId, String channel, String principal,
+            String routeEnsemble) {
         JsonNode request = parse(body);
+        return request.has("texts") ? batchOf(request, requestId, channel, principal, routeEnsemble)
+                : singleOf(request, requestId, channel, principal, routeEnsemble);
+    }
+
+    private List<PredictionTask> singleOf(JsonNode request, String requestId, String channel, String principal,
+            String routeEnsemble) {
+        long received = System.nanoTime();
         JsonNode text = request.get("text");
         if (text == null || text.isNull()) {
             throw InvalidRequestException.badRequest("missing_text", "the request has no \"text\"");
@@ -63,8 +78,12 @@ public class PredictRequests {
     /** As {@link #batch(String, String, String, String)}, with the route's default named ensemble. */
     public List<PredictionTask> batch(String body, String requestId, String channel, String principal,
             String routeEnsemble) {
+        return batchOf(parse(body), requestId, channel, principal, routeEnsemble);
+    }
+
+    private List<PredictionTask> batchOf(JsonNode request, String requestId, String channel, String principal,
+            String routeEnsemble) {
         long received = System.nanoTime();
-        JsonNode request = parse(body);
         JsonNode texts = request.get("texts");
         if (texts == null || texts.isNull()) {
             throw InvalidRequestException.badRequest("missing_texts", "the request has no \"texts\"");

@@ -7,9 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.modelapi.audit.AuditQueries;
 import dev.modelapi.audit.AuditRecord;
-import dev.modelapi.model.ModelRegistry;
-import dev.modelapi.model.Prediction;
-import dev.modelapi.model.TextClassifier;
+import dev.modelapi.testsupport.FaultInjection;
 import dev.modelapi.testsupport.RealServices;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -20,21 +18,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.autoconfigure.actuate.observability.AutoConfigureObservability;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.test.web.client.TestRestTemplate;
-import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
 import org.springframework.http.HttpEntity;
 import org.springframework.http.HttpHeaders;
@@ -61,72 +53,10 @@ import org.springframework.http.ResponseEntity;
         "modelapi.ensemble.named.all-three.quorum=0"})
 @RealServices
 @AutoConfigureObservability(tracing = false)
-@Import(EnsembleFaultsTest.Faults.class)
+@Import(FaultInjection.Config.class)
 class EnsembleFaultsTest {
 
     static final List<String> THREE = List.of("spam-distilbert", "spam-roberta", "spam-deberta");
-
-    enum Fault { THROW, HANG, NAN, BAD_SUM }
-
-    /** The real invoker, with a fault per model name switched on by the test. */
-    static class FaultInjectingInvoker extends ModelInvoker {
-
-        final Map<String, Fault> faults = new ConcurrentHashMap<>();
-        final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
-        final AtomicInteger hangsStarted = new AtomicInteger();
-        final AtomicInteger hanging = new AtomicInteger();
-        final AtomicInteger mostHanging = new AtomicInteger();
-        volatile CountDownLatch release = new CountDownLatch(1);
-
-        FaultInjectingInvoker(ModelRegistry registry) {
-            super(registry);
-        }
-
-        @Override
-        protected List<Prediction> predict(TextClassifier classifier, List<String> texts) {
-            calls.computeIfAbsent(classifier.name(), n -> new AtomicInteger()).incrementAndGet();
-            Fault fault = faults.get(classifier.name());
-            if (fault == null) {
-                return super.predict(classifier, texts);
-            }
-            switch (fault) {
-                case THROW -> throw new IllegalStateException("injected failure of " + classifier.name());
-                case HANG -> {
-                    hangsStarted.incrementAndGet();
-                    mostHanging.accumulateAndGet(hanging.incrementAndGet(), Math::max);
-                    try {
-                        release.await(60, TimeUnit.SECONDS);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    } finally {
-                        hanging.decrementAndGet();
-                    }
-                    return super.predict(classifier, texts);
-                }
-                default -> {
-                    return super.predict(classifier, texts).stream().map(p -> corrupt(p, fault)).toList();
-                }
-            }
-        }
-
-        private static Prediction corrupt(Prediction real, Fault fault) {
-            Map<String, Double> probabilities = new LinkedHashMap<>();
-            real.probabilities().forEach((label, p) -> probabilities.put(label, fault == Fault.NAN ? Double.NaN : 0.7));
-            return new Prediction(real.label(), probabilities.get(real.label()), probabilities);
-        }
-
-        int calls(String model) {
-            return calls.getOrDefault(model, new AtomicInteger()).get();
-        }
-    }
-
-    @TestConfiguration
-    static class Faults {
-        @Bean("modelInvoker")
-        FaultInjectingInvoker modelInvoker(ModelRegistry registry) {
-            return new FaultInjectingInvoker(registry);
-        }
-    }
 
     @Autowired
     TestRestTemplate http;
@@ -135,7 +65,7 @@ class EnsembleFaultsTest {
     ObjectMapper json;
 
     @Autowired
-    FaultInjectingInvoker invoker;
+    FaultInjection invoker;
 
     @Autowired
     ModelCalls modelCalls;
@@ -148,12 +78,7 @@ class EnsembleFaultsTest {
 
     @AfterEach
     void healAllModels() {
-        invoker.faults.clear();
-        invoker.release.countDown();
-        await().atMost(Duration.ofSeconds(30)).until(() -> invoker.hanging.get() == 0);
-        invoker.release = new CountDownLatch(1);
-        invoker.mostHanging.set(0);
-        invoker.hangsStarted.set(0);
+        invoker.healAll();
         THREE.forEach(name -> breaker(name).ifPresent(CircuitBreaker::reset));
     }
 
@@ -161,7 +86,7 @@ class EnsembleFaultsTest {
     void shouldAnswerFromTheOtherModelsWhileOneThrows() throws Exception {
         String text = "Subject: cheap meds online\n\nBuy now, limited offer " + UUID.randomUUID();
         JsonNode healthyPair = predict(text, Map.of("models", List.of("spam-distilbert", "spam-roberta")));
-        invoker.faults.put("spam-deberta", Fault.THROW);
+        invoker.faults.put("spam-deberta", FaultInjection.Fault.THROW);
         String requestId = "throws-" + UUID.randomUUID();
 
         ResponseEntity<String> response = post(Map.of("text", text, "models", THREE), requestId);
@@ -196,7 +121,7 @@ class EnsembleFaultsTest {
 
     @Test
     void shouldOpenTheBreakerThenHalfOpenAndCloseItWhenTheModelRecovers() throws Exception {
-        invoker.faults.put("spam-deberta", Fault.THROW);
+        invoker.faults.put("spam-deberta", FaultInjection.Fault.THROW);
 
         // Failing calls fill the breaker's window (4 calls, 50 %): it opens.
         for (int i = 0; i < 4; i++) {
@@ -232,7 +157,7 @@ class EnsembleFaultsTest {
 
     @Test
     void shouldLeaveOutAHangingModelWithinItsTimeLimitAndBoundTheCallsItHolds() throws Exception {
-        invoker.faults.put("spam-roberta", Fault.HANG);
+        invoker.faults.put("spam-roberta", FaultInjection.Fault.HANG);
         double failuresBefore = robertaFailures();
         List<JsonNode> answers = new ArrayList<>();
         ExecutorService clients = Executors.newFixedThreadPool(6);
@@ -273,7 +198,7 @@ class EnsembleFaultsTest {
 
     @Test
     void shouldTreatNanAndProbabilitiesThatDoNotAddUpAsFailures() throws Exception {
-        invoker.faults.put("spam-distilbert", Fault.NAN);
+        invoker.faults.put("spam-distilbert", FaultInjection.Fault.NAN);
         JsonNode nan = predict(unique("nan"), Map.of("models", THREE));
         assertThat(nan.get("degraded").asBoolean()).isTrue();
         assertThat(nan.at("/ensemble/failed/0/name").asText()).isEqualTo("spam-distilbert");
@@ -281,14 +206,14 @@ class EnsembleFaultsTest {
         assertThat(names(nan.get("models"))).containsExactly("spam-roberta", "spam-deberta");
         assertThat(nan.get("score").asDouble()).isBetween(0.0, 1.0);
 
-        invoker.faults.put("spam-distilbert", Fault.BAD_SUM);
+        invoker.faults.put("spam-distilbert", FaultInjection.Fault.BAD_SUM);
         JsonNode badSum = predict(unique("sum"), Map.of("models", THREE));
         assertThat(badSum.at("/ensemble/failed/0/reason").asText()).isEqualTo("invalid_output");
     }
 
     @Test
     void shouldRefuseWith503WhenFewerModelsAnswerThanTheQuorum() throws Exception {
-        invoker.faults.put("spam-deberta", Fault.THROW);
+        invoker.faults.put("spam-deberta", FaultInjection.Fault.THROW);
         String requestId = "quorum-" + UUID.randomUUID();
 
         // all-three has quorum 0 = all of its models.
@@ -302,7 +227,7 @@ class EnsembleFaultsTest {
         assertThat(error.get("message").asText()).contains("2 of 3", "spam-deberta:1 (error)");
 
         // Two of three failing with a quorum of 2 in the request: 503; the same with one failing: 200.
-        invoker.faults.put("spam-roberta", Fault.NAN);
+        invoker.faults.put("spam-roberta", FaultInjection.Fault.NAN);
         ResponseEntity<String> two = post(Map.of("text", unique("quorum"), "models", THREE,
                 "ensemble", Map.of("quorum", 2)), null);
         assertThat(two.getStatusCode().value()).isEqualTo(503);
@@ -323,7 +248,7 @@ class EnsembleFaultsTest {
 
     @Test
     void shouldFailNoRequestWhileTheQuorumHolds() throws Exception {
-        invoker.faults.put("spam-deberta", Fault.THROW);
+        invoker.faults.put("spam-deberta", FaultInjection.Fault.THROW);
         List<Callable<ResponseEntity<String>>> calls = new ArrayList<>();
         for (int i = 0; i < 40; i++) {
             String text = unique("load");

@@ -1,0 +1,139 @@
+package dev.modelapi.ingest;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.modelapi.ensemble.EnsembleResult;
+import dev.modelapi.ensemble.ModelVote;
+import dev.modelapi.model.InferenceException;
+import dev.modelapi.model.ModelUnavailableException;
+import dev.modelapi.model.RetryLaterException;
+import dev.modelapi.pipeline.InferenceTimeoutException;
+import dev.modelapi.pipeline.InvalidRequestException;
+import dev.modelapi.pipeline.PredictionTask;
+import java.time.Duration;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+/**
+ * The answer and the error every channel gives (HTTP, JMS, Kafka, the folder): one JSON shape per
+ * answered text, one error shape, and what an exception means for the caller (a status, and
+ * whether trying again can help).
+ */
+@Component("answers")
+public class Answers {
+
+    private static final Logger log = LoggerFactory.getLogger(Answers.class);
+
+    private final ObjectMapper json;
+
+    public Answers(ObjectMapper json) {
+        this.json = json;
+    }
+
+    /**
+     * What went wrong, for the caller.
+     *
+     * @param status the HTTP status it stands for (4xx: the request is at fault and will fail again)
+     * @param retryAfter when to try again, for a 503; null otherwise
+     */
+    public record Failure(int status, String code, String message, Duration retryAfter) {
+
+        /** Whether the same request may succeed later (overload, a timeout, models or a database down). */
+        public boolean retryable() {
+            return status >= 500;
+        }
+    }
+
+    /** The result of one answered text, as {@code /predict} returns it. */
+    public ObjectNode result(PredictionTask task) {
+        ObjectNode node = json.createObjectNode();
+        EnsembleResult result = task.result();
+        node.put("requestId", task.requestId());
+        node.put("index", task.index());
+        node.put("label", result.label());
+        node.put("score", result.score());
+        node.put("degraded", result.degraded());
+        node.put("cached", task.cached());
+        node.put("batchSize", task.batchSize());
+        node.put("latencyMs", task.latencyMs());
+        ObjectNode ensemble = node.putObject("ensemble");
+        if (result.ensemble() != null) {
+            ensemble.put("name", result.ensemble());
+        }
+        ensemble.put("method", result.method().wireName());
+        ensemble.put("agreement", result.agreement());
+        ensemble.put("margin", result.margin());
+        ArrayNode failed = ensemble.putArray("failed");
+        for (EnsembleResult.FailedModel model : result.failed()) {
+            failed.addObject().put("name", model.name()).put("version", model.version()).put("reason", model.reason());
+        }
+        ArrayNode models = node.putArray("models");
+        for (ModelVote vote : result.models()) {
+            ObjectNode model = models.addObject();
+            model.put("name", vote.name());
+            model.put("version", vote.version());
+            model.put("label", vote.label());
+            ObjectNode probabilities = model.putObject("probabilities");
+            vote.probabilities().forEach(probabilities::put);
+        }
+        return node;
+    }
+
+    /** Every result of a request, in its order: {@code {"requestId", "results": [...]}}. */
+    public ObjectNode results(String requestId, List<PredictionTask> tasks) {
+        ObjectNode body = json.createObjectNode();
+        body.put("requestId", requestId);
+        ArrayNode results = body.putArray("results");
+        tasks.forEach(task -> results.add(result(task)));
+        return body;
+    }
+
+    /** The one error shape: {@code {"error": {"code", "message", "requestId"}}}. */
+    public ObjectNode errorBody(String code, String message, String requestId) {
+        ObjectNode body = json.createObjectNode();
+        ObjectNode error = body.putObject("error");
+        error.put("code", code);
+        error.put("message", message);
+        error.put("requestId", requestId);
+        return body;
+    }
+
+    /** The caller's view of an exception; an unexpected one is logged with the request id, never shown. */
+    public Failure classify(Throwable thrown, String requestId) {
+        Throwable caught = ourCause(thrown);
+        if (caught instanceof InvalidRequestException e) {
+            return new Failure(e.status(), e.code(), e.getMessage(), null);
+        }
+        if (caught instanceof RetryLaterException e) {
+            return new Failure(503, e.code(), e.getMessage(), e.retryAfter());
+        }
+        if (caught instanceof ModelUnavailableException e) {
+            return new Failure(503, e.code(), e.getMessage(), Duration.ofSeconds(1));
+        }
+        if (caught instanceof InferenceTimeoutException e) {
+            return new Failure(504, e.code(), e.getMessage(), null);
+        }
+        if (caught instanceof InferenceException e) {
+            log.error("Request {} failed: {}", requestId, e.getMessage(), e);
+            return new Failure(500, e.code(), "inference failed; the request id is in the service log", null);
+        }
+        log.error("Request {} failed", requestId, caught);
+        return new Failure(500, "internal_error", "unexpected error; the request id is in the service log", null);
+    }
+
+    /** The pipeline's own exception under Camel's wrappers (a split reports "processing failed for number N"). */
+    static Throwable ourCause(Throwable caught) {
+        for (Throwable t = caught; t != null; t = t.getCause()) {
+            if (t instanceof InferenceException) {
+                return t;
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return caught;
+    }
+}

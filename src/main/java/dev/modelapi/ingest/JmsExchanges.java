@@ -1,0 +1,125 @@
+package dev.modelapi.ingest;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.modelapi.pipeline.PredictionTask;
+import java.util.List;
+import jakarta.jms.JMSException;
+import org.apache.camel.Exchange;
+import org.apache.camel.component.jms.JmsMessage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+
+/**
+ * What is JMS about a prediction: the request id (the {@code requestId} property, else the
+ * message id, so a redelivered message keeps its id and its audit row), the answer as a text
+ * message, and what a failure does to the message: rolled back for another try while tries are
+ * left and trying again can help, otherwise dead-lettered with the reason and answered with the
+ * JSON error.
+ */
+@Component("jmsExchanges")
+public class JmsExchanges {
+
+    public static final String ERROR_CODE = "ModelApiErrorCode";
+    public static final String ERROR_MESSAGE = "ModelApiErrorMessage";
+    public static final String DELIVERIES = "ModelApiDeliveries";
+    /** Exchange properties of the route: the request as received, whether it named a JMSReplyTo, and the give-up flag. */
+    static final String REQUEST_BODY = "jmsRequestBody";
+    static final String HAS_REPLY_TO = "jmsHasReplyTo";
+    static final String DEAD_LETTER = "deadLetter";
+    private static final String ERROR_ANSWER = "jmsErrorAnswer";
+
+    private static final Logger log = LoggerFactory.getLogger(JmsExchanges.class);
+
+    private final ObjectMapper json;
+    private final Answers answers;
+    private final JmsProperties settings;
+
+    public JmsExchanges(ObjectMapper json, Answers answers, JmsProperties settings) {
+        this.json = json;
+        this.answers = answers;
+        this.settings = settings;
+    }
+
+    /** The {@code jms-accept} step: request id, the body kept for a dead letter, the reply destination noted. */
+    public void accept(Exchange exchange) {
+        String offered = exchange.getIn().getHeader("requestId", String.class);
+        String messageId = exchange.getIn().getHeader("JMSMessageID", String.class);
+        String requestId = HttpExchanges.requestIdFor(offered != null ? offered : messageId);
+        exchange.setProperty(HttpExchanges.REQUEST_ID_PROPERTY, requestId);
+        exchange.setProperty(REQUEST_BODY, exchange.getIn().getBody(String.class));
+        exchange.setProperty(HAS_REPLY_TO, exchange.getIn().getHeader("JMSReplyTo") != null);
+        if (exchange.getIn().getHeader("JMSCorrelationID") == null && messageId != null) {
+            // a reply-queue answer can be matched to its request by the request's message id
+            exchange.getIn().setHeader("JMSCorrelationID", messageId);
+        }
+    }
+
+    /** The {@code jms-answer} step: the result, or for a {@code texts} request every result, as JSON text. */
+    @SuppressWarnings("unchecked")
+    public void answer(Exchange exchange) throws JsonProcessingException {
+        List<PredictionTask> tasks = exchange.getIn().getBody(List.class);
+        String requestId = exchange.getProperty(HttpExchanges.REQUEST_ID_PROPERTY, String.class);
+        JsonNode answer = wasBatch(exchange) ? answers.results(requestId, tasks) : answers.result(tasks.get(0));
+        exchange.getIn().setBody(json.writeValueAsString(answer));
+        exchange.getIn().setHeader("requestId", requestId);
+    }
+
+    /**
+     * The {@code jms-failure} step of the error handler. A failure that may pass, with tries left,
+     * rolls the message back (the broker redelivers it; no answer is sent). Otherwise the message
+     * is marked for the dead-letter queue with the reason, and its answer is the JSON error.
+     */
+    public void failure(Exchange exchange) throws JsonProcessingException {
+        String requestId = exchange.getProperty(HttpExchanges.REQUEST_ID_PROPERTY, String.class);
+        Answers.Failure failure = answers.classify(exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class),
+                requestId == null ? "unknown" : requestId);
+        int deliveries = deliveries(exchange);
+        if (failure.retryable() && deliveries < settings.maxDeliveries()) {
+            log.warn("JMS request {} failed on try {} of {} ({}); rolled back for another try", requestId, deliveries,
+                    settings.maxDeliveries(), failure.code());
+            exchange.setRollbackOnly(true);
+            return;
+        }
+        log.warn("JMS request {} dead-lettered after {} tries: {} {}", requestId, deliveries, failure.code(),
+                failure.message());
+        exchange.setProperty(DEAD_LETTER, true);
+        exchange.setProperty(ERROR_ANSWER, json.writeValueAsString(answers.errorBody(failure.code(),
+                failure.message(), requestId)));
+        exchange.getIn().setBody(exchange.getProperty(REQUEST_BODY, String.class));
+        exchange.getIn().removeHeader("JMSReplyTo");
+        exchange.getIn().setHeader(ERROR_CODE, failure.code());
+        exchange.getIn().setHeader(ERROR_MESSAGE, failure.message());
+        exchange.getIn().setHeader(DELIVERIES, deliveries);
+        exchange.getIn().setHeader("requestId", requestId);
+    }
+
+    /** The {@code jms-error-answer} step: after the dead letter is sent, the caller's answer is the error. */
+    public void errorAnswer(Exchange exchange) {
+        exchange.getIn().setBody(exchange.getProperty(ERROR_ANSWER, String.class));
+    }
+
+    /** The try this is, 1 for the first: JMSXDeliveryCount of the message as the broker delivered it. */
+    static int deliveries(Exchange exchange) {
+        if (exchange.getIn() instanceof JmsMessage message && message.getJmsMessage() != null) {
+            try {
+                int count = message.getJmsMessage().getIntProperty("JMSXDeliveryCount");
+                return Math.max(1, count);
+            } catch (JMSException | NumberFormatException e) {
+                return 1;
+            }
+        }
+        return exchange.getIn().getHeader("JMSXDeliveryCount", 1, Integer.class);
+    }
+
+    private boolean wasBatch(Exchange exchange) {
+        try {
+            JsonNode request = json.readTree(exchange.getProperty(REQUEST_BODY, String.class));
+            return request != null && request.has("texts");
+        } catch (JsonProcessingException e) {
+            return false;
+        }
+    }
+}

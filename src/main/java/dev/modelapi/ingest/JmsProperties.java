@@ -1,0 +1,38 @@
+package dev.modelapi.ingest;
+
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Positive;
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * The JMS ingress ({@code modelapi.jms.*}, routes/ingress-jms.camel.yaml). The broker is the
+ * embedded Artemis unless {@code BROKER_URL} names another.
+ *
+ * @param enabled whether the request queue is consumed
+ * @param requestQueue requests, JSON as over HTTP ({@code text} or {@code texts})
+ * @param replyQueue where answers go when a request has no {@code JMSReplyTo}; blank: nowhere
+ *        (fire-and-forget: the answer is only audited)
+ * @param deadLetterQueue where a request goes that cannot be answered, with the reason in the
+ *        {@code ModelApiErrorCode} and {@code ModelApiErrorMessage} properties
+ * @param maxDeliveries tries of a request that fails for a reason that may pass (503, 504, 500)
+ *        before it is dead-lettered; a bad request (4xx) is dead-lettered at once
+ * @param concurrentConsumers requests taken from the queue at once
+ * @param redeliveryDelay how long a rolled-back request waits before its next try (embedded
+ *        broker; doubles each try, at most a minute)
+ */
+@Validated
+@ConfigurationProperties("modelapi.jms")
+public record JmsProperties(
+        @DefaultValue("true") boolean enabled,
+        @NotBlank @DefaultValue("modelapi.requests") String requestQueue,
+        @NotNull @DefaultValue("") String replyQueue,
+        @NotBlank @DefaultValue("modelapi.requests.DLQ") String deadLetterQueue,
+        @Min(1) @DefaultValue("5") int maxDeliveries,
+        @Positive @DefaultValue("8") int concurrentConsumers,
+        @NotNull @DefaultValue("1s") Duration redeliveryDelay) {
+}
