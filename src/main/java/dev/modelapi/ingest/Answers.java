@@ -91,6 +91,20 @@ public class Answers {
         return body;
     }
 
+    /**
+     * The answer to a request of either shape, as one channel message: the result of a
+     * {@code {"text"}} request, or {@code {"requestId", "results"}} for a {@code {"texts"}} one.
+     */
+    public ObjectNode answerTo(String requestBody, String requestId, List<PredictionTask> tasks) {
+        boolean batch;
+        try {
+            batch = json.readTree(requestBody).has("texts");
+        } catch (java.io.IOException | RuntimeException e) {
+            batch = false;
+        }
+        return batch ? results(requestId, tasks) : result(tasks.get(0));
+    }
+
     /** The one error shape: {@code {"error": {"code", "message", "requestId"}}}. */
     public ObjectNode errorBody(String code, String message, String requestId) {
         ObjectNode body = json.createObjectNode();

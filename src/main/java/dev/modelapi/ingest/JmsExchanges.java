@@ -1,7 +1,6 @@
 package dev.modelapi.ingest;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.modelapi.pipeline.PredictionTask;
 import java.util.List;
@@ -62,8 +61,8 @@ public class JmsExchanges {
     public void answer(Exchange exchange) throws JsonProcessingException {
         List<PredictionTask> tasks = exchange.getIn().getBody(List.class);
         String requestId = exchange.getProperty(HttpExchanges.REQUEST_ID_PROPERTY, String.class);
-        JsonNode answer = wasBatch(exchange) ? answers.results(requestId, tasks) : answers.result(tasks.get(0));
-        exchange.getIn().setBody(json.writeValueAsString(answer));
+        exchange.getIn().setBody(json.writeValueAsString(
+                answers.answerTo(exchange.getProperty(REQUEST_BODY, String.class), requestId, tasks)));
         exchange.getIn().setHeader("requestId", requestId);
     }
 
@@ -112,14 +111,5 @@ public class JmsExchanges {
             }
         }
         return exchange.getIn().getHeader("JMSXDeliveryCount", 1, Integer.class);
-    }
-
-    private boolean wasBatch(Exchange exchange) {
-        try {
-            JsonNode request = json.readTree(exchange.getProperty(REQUEST_BODY, String.class));
-            return request != null && request.has("texts");
-        } catch (JsonProcessingException e) {
-            return false;
-        }
     }
 }

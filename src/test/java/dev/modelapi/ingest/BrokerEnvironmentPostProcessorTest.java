@@ -37,4 +37,16 @@ class BrokerEnvironmentPostProcessorTest {
         assertThat(environment.getProperty("spring.artemis.broker-url")).isEqualTo("tcp://broker:61616");
         assertThat(environment.getProperty("spring.artemis.embedded.enabled")).isEqualTo("false");
     }
+
+    @Test
+    void shouldSwitchKafkaOnWithItsBootstrapServers() {
+        MockEnvironment environment = new MockEnvironment().withProperty("modelapi.kafka.enabled", "false")
+                .withProperty("KAFKA_BOOTSTRAP_SERVERS", "kafka-1:9092,kafka-2:9092");
+
+        processor.postProcessEnvironment(environment, null);
+
+        assertThat(environment.getProperty("modelapi.kafka.enabled")).isEqualTo("true");
+        assertThat(environment.getProperty("modelapi.kafka.bootstrap-servers")).isEqualTo("kafka-1:9092,kafka-2:9092");
+        assertThat(environment.getProperty("spring.artemis.broker-url")).isNull();
+    }
 }
