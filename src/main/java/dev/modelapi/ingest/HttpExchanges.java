@@ -112,7 +112,7 @@ public class HttpExchanges {
     }
 
     /** The caller's request id when it is safe to log and echo, otherwise a new one. */
-    static String requestIdFor(String offered) {
+    public static String requestIdFor(String offered) {
         return offered != null && SAFE_ID.matcher(offered).matches() ? offered : UUID.randomUUID().toString();
     }
 

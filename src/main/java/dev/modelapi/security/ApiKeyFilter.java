@@ -1,0 +1,203 @@
+package dev.modelapi.security;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.modelapi.ingest.Answers;
+import dev.modelapi.ingest.HttpExchanges;
+import io.github.resilience4j.ratelimiter.RateLimiter;
+import io.github.resilience4j.ratelimiter.RateLimiterConfig;
+import io.github.resilience4j.ratelimiter.RateLimiterRegistry;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletRequestWrapper;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.Enumeration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.stereotype.Component;
+import org.springframework.web.filter.OncePerRequestFilter;
+
+/**
+ * Checks the API key of every HTTP request before Camel sees it: {@code X-API-Key} or
+ * {@code Authorization: Bearer}. No or an unknown key is a 401, a key without the role the path
+ * needs a 403, a key over its rate a 429 with {@code Retry-After}; all in the JSON error shape.
+ * The caller's name and model allow-list go on to the routes as the headers
+ * {@value #PRINCIPAL_HEADER} and {@value #MODELS_HEADER} (a client cannot set them: its own are dropped).
+ */
+@Component
+@Order(Ordered.HIGHEST_PRECEDENCE + 20)
+public class ApiKeyFilter extends OncePerRequestFilter {
+
+    public static final String PRINCIPAL_HEADER = "X-ModelApi-Principal";
+    public static final String MODELS_HEADER = "X-ModelApi-Models";
+    private static final String BEARER = "bearer ";
+
+    private final SecurityProperties settings;
+    private final ApiKeys keys;
+    private final RateLimiterRegistry limiters;
+    private final Answers answers;
+    private final ObjectMapper json;
+
+    public ApiKeyFilter(SecurityProperties settings, ApiKeys keys, RateLimiterRegistry limiters, Answers answers,
+            ObjectMapper json) {
+        this.settings = settings;
+        this.keys = keys;
+        this.limiters = limiters;
+        this.answers = answers;
+        this.json = json;
+    }
+
+    /**
+     * The roles that may use a path (any one of them), an empty set for any valid key, or null for
+     * a path that needs no key.
+     */
+    Set<Role> rolesFor(String method, String path) {
+        if (path.startsWith("/api/v1/predict") || path.startsWith("/v2/models/") && path.endsWith("/infer")) {
+            return EnumSet.of(Role.PREDICT);
+        }
+        if (path.startsWith("/api/v1/models")) {
+            return "GET".equals(method) ? Set.of() : EnumSet.of(Role.ADMIN);
+        }
+        if (path.startsWith("/api/v1/audit")) {
+            return EnumSet.of(Role.AUDITOR);
+        }
+        if (path.startsWith("/api/") || path.startsWith("/v2")) {
+            return Set.of();
+        }
+        if (path.startsWith("/actuator/health")) {
+            return settings.healthNeedsKey() ? Set.of() : null;
+        }
+        if (path.startsWith("/actuator")) {
+            return settings.metricsNeedsKey() ? EnumSet.of(Role.ADMIN) : null;
+        }
+        return null;
+    }
+
+    @Override
+    protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+            throws ServletException, IOException {
+        if (!settings.enabled()) {
+            chain.doFilter(new CallerRequest(request, Caller.ANONYMOUS), response);
+            return;
+        }
+        String path = request.getRequestURI().substring(request.getContextPath().length());
+        Set<Role> roles = rolesFor(request.getMethod(), path);
+        String key = keyOf(request);
+        Caller caller = key == null ? null : keys.find(key).orElse(null);
+        if (roles == null) {
+            chain.doFilter(new CallerRequest(request, caller == null ? Caller.ANONYMOUS : caller), response);
+            return;
+        }
+        String requestId = HttpExchanges.requestIdFor(request.getHeader(HttpExchanges.REQUEST_ID));
+        if (key == null) {
+            refuse(response, 401, "missing_api_key", "send an API key in X-API-Key or Authorization: Bearer", requestId, null);
+            return;
+        }
+        if (caller == null) {
+            refuse(response, 401, "invalid_api_key", "the API key is not known or no longer enabled", requestId, null);
+            return;
+        }
+        if (!roles.isEmpty() && roles.stream().noneMatch(caller::has)) {
+            refuse(response, 403, "forbidden", "the key of " + caller.name() + " lacks the role "
+                    + roles.stream().map(Role::wireName).sorted().toList() + " that " + path + " needs", requestId, null);
+            return;
+        }
+        if (caller.requestsPerSecond() > 0) {
+            RateLimiter limiter = limiterOf(caller);
+            if (!limiter.acquirePermission()) {
+                refuse(response, 429, "rate_limited", "more than " + caller.requestsPerSecond()
+                        + " requests per second for the key of " + caller.name(), requestId, Duration.ofSeconds(1));
+                return;
+            }
+        }
+        chain.doFilter(new CallerRequest(request, caller), response);
+    }
+
+    private RateLimiter limiterOf(Caller caller) {
+        double perSecond = caller.requestsPerSecond();
+        // a limit below 1 per second refreshes less often, so the rate holds: 0.5/s = 1 per 2 s
+        int permits = (int) Math.max(1, Math.round(perSecond));
+        Duration period = Duration.ofNanos((long) (permits / perSecond * 1e9));
+        return limiters.rateLimiter("key:" + caller.name(), () -> RateLimiterConfig.custom()
+                .limitForPeriod(permits).limitRefreshPeriod(period).timeoutDuration(Duration.ZERO).build());
+    }
+
+    private static String keyOf(HttpServletRequest request) {
+        String key = request.getHeader("X-API-Key");
+        if (key != null && !key.isBlank()) {
+            return key.strip();
+        }
+        String authorization = request.getHeader("Authorization");
+        if (authorization != null && authorization.toLowerCase(Locale.ROOT).startsWith(BEARER)) {
+            String token = authorization.substring(BEARER.length()).strip();
+            return token.isEmpty() ? null : token;
+        }
+        return null;
+    }
+
+    private void refuse(HttpServletResponse response, int status, String code, String message, String requestId,
+            Duration retryAfter) throws IOException {
+        response.setStatus(status);
+        response.setContentType("application/json");
+        response.setHeader(HttpExchanges.REQUEST_ID, requestId);
+        if (status == 401) {
+            response.setHeader("WWW-Authenticate", "Bearer realm=\"model-api\"");
+        }
+        if (retryAfter != null) {
+            response.setHeader("Retry-After", Long.toString(Math.max(1, retryAfter.toSeconds())));
+        }
+        response.getWriter().write(json.writeValueAsString(answers.errorBody(code, message, requestId)));
+    }
+
+    /** The request as the routes see it: the caller's name and models as headers only this filter sets. */
+    static final class CallerRequest extends HttpServletRequestWrapper {
+
+        private final Caller caller;
+
+        CallerRequest(HttpServletRequest request, Caller caller) {
+            super(request);
+            this.caller = caller;
+        }
+
+        @Override
+        public String getHeader(String name) {
+            if (PRINCIPAL_HEADER.equalsIgnoreCase(name)) {
+                return caller.name();
+            }
+            if (MODELS_HEADER.equalsIgnoreCase(name)) {
+                return String.join(",", caller.models());
+            }
+            return super.getHeader(name);
+        }
+
+        @Override
+        public Enumeration<String> getHeaders(String name) {
+            if (PRINCIPAL_HEADER.equalsIgnoreCase(name) || MODELS_HEADER.equalsIgnoreCase(name)) {
+                return Collections.enumeration(List.of(getHeader(name)));
+            }
+            return super.getHeaders(name);
+        }
+
+        @Override
+        public Enumeration<String> getHeaderNames() {
+            List<String> names = new ArrayList<>();
+            for (Enumeration<String> e = super.getHeaderNames(); e.hasMoreElements(); ) {
+                String name = e.nextElement();
+                if (!PRINCIPAL_HEADER.equalsIgnoreCase(name) && !MODELS_HEADER.equalsIgnoreCase(name)) {
+                    names.add(name);
+                }
+            }
+            names.add(PRINCIPAL_HEADER);
+            names.add(MODELS_HEADER);
+            return Collections.enumeration(names);
+        }
+    }
+}
