@@ -3,6 +3,7 @@ package dev.modelapi.audit;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
+import java.nio.file.Path;
 import java.time.Duration;
 import org.hibernate.validator.constraints.time.DurationMin;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -17,6 +18,15 @@ import org.springframework.validation.annotation.Validated;
  * @param batchSize rows per JDBC insert batch, and the most rows the audit route gathers before writing
  * @param flushInterval how long the audit route waits for more rows before it writes a partial batch
  * @param enabled off: the writer writes nothing
+ * @param textStorage how much of the text a row keeps: {@code hash} (SHA-256 and length only),
+ *     {@code redacted} (personal data replaced by its kind) or {@code raw}
+ * @param spoolDirectory where rows wait on disk while the database is down
+ * @param spoolDrainInterval how often spooled rows are tried against the database
+ * @param retention how long rows are kept; 0 keeps them forever
+ * @param retentionAction {@code delete} rows past retention, or {@code archive} them (moved to
+ *     {@code prediction_audit_archive})
+ * @param retentionInterval how often the retention route runs
+ * @param exportMaxRows the most rows one CSV export returns
  */
 @Validated
 @ConfigurationProperties("modelapi.audit")
@@ -24,5 +34,15 @@ record AuditProperties(
         @Min(1) @Max(1_000_000) @DefaultValue("10000") int queueCapacity,
         @Min(1) @Max(10_000) @DefaultValue("100") int batchSize,
         @NotNull @DurationMin(millis = 1) @DefaultValue("200ms") Duration flushInterval,
-        @DefaultValue("true") boolean enabled) {
+        @DefaultValue("true") boolean enabled,
+        @NotNull @DefaultValue("hash") AuditRecords.TextStorage textStorage,
+        @NotNull Path spoolDirectory,
+        @NotNull @DurationMin(millis = 1) @DefaultValue("5s") Duration spoolDrainInterval,
+        @NotNull @DefaultValue("0") Duration retention,
+        @NotNull @DefaultValue("delete") RetentionAction retentionAction,
+        @NotNull @DurationMin(millis = 1) @DefaultValue("1h") Duration retentionInterval,
+        @Min(1) @DefaultValue("100000") int exportMaxRows) {
+
+    /** What happens to rows past the retention period. */
+    public enum RetentionAction { DELETE, ARCHIVE }
 }

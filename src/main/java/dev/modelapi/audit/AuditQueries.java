@@ -25,7 +25,8 @@ public class AuditQueries {
     public List<AuditRecord> findByRequestId(String requestId) {
         return jdbc.query("""
                 SELECT request_id, item_index, created_at, channel, principal, models, input_sha256,
-                    input_length, label, score, cached, batch_size, latency_ms, degraded, failed_models
+                    input_length, label, score, cached, batch_size, latency_ms, degraded, failed_models,
+                    idempotency_key, flags, pii, input_text
                 FROM prediction_audit WHERE request_id = ? ORDER BY item_index""",
                 AuditQueries::row, requestId);
     }
@@ -36,6 +37,7 @@ public class AuditQueries {
                 rs.getString("principal"), rs.getString("models"), rs.getString("input_sha256"),
                 rs.getInt("input_length"), rs.getString("label"), rs.getDouble("score"), rs.getBoolean("cached"),
                 rs.getInt("batch_size"), rs.getLong("latency_ms"), rs.getBoolean("degraded"),
-                rs.getString("failed_models"));
+                rs.getString("failed_models"), rs.getString("idempotency_key"), rs.getString("flags"),
+                rs.getString("pii"), rs.getString("input_text"));
     }
 }

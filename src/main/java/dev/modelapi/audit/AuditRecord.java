@@ -9,7 +9,8 @@ import java.util.HexFormat;
 import java.util.stream.Collectors;
 
 /**
- * One audit row: one answered text. The input itself is never stored, only its SHA-256 and length.
+ * One audit row: one answered text. The input itself is stored only when the text-storage policy
+ * says so (redacted or raw); otherwise only its SHA-256 and length.
  *
  * @param requestId the request's id ({@code X-Request-ID} or generated)
  * @param itemIndex the text's position in its request (0 for a single prediction)
@@ -26,10 +27,23 @@ import java.util.stream.Collectors;
  * @param latencyMs from receipt to answer
  * @param degraded whether some of the ensemble's models failed and the answer came from the others
  * @param failedModels the models that failed, as {@code name:version=reason}, comma-separated; null when none
+ * @param idempotencyKey the client's {@code Idempotency-Key}, or null
+ * @param flags malicious-input flags raised on the text, comma-separated; null when none
+ * @param pii kinds of personal data found in the text, comma-separated; null when none
+ * @param inputText the text as the policy keeps it (redacted or raw), or null (hash only)
  */
 public record AuditRecord(String requestId, int itemIndex, Instant createdAt, String channel, String principal,
         String models, String inputSha256, int inputLength, String label, double score, boolean cached,
-        int batchSize, long latencyMs, boolean degraded, String failedModels) {
+        int batchSize, long latencyMs, boolean degraded, String failedModels, String idempotencyKey, String flags,
+        String pii, String inputText) {
+
+    /** A row without the compliance fields. */
+    public AuditRecord(String requestId, int itemIndex, Instant createdAt, String channel, String principal,
+            String models, String inputSha256, int inputLength, String label, double score, boolean cached,
+            int batchSize, long latencyMs, boolean degraded, String failedModels) {
+        this(requestId, itemIndex, createdAt, channel, principal, models, inputSha256, inputLength, label, score,
+                cached, batchSize, latencyMs, degraded, failedModels, null, null, null, null);
+    }
 
     /** A row for an answer every model of the ensemble gave. */
     public AuditRecord(String requestId, int itemIndex, Instant createdAt, String channel, String principal,
@@ -39,12 +53,19 @@ public record AuditRecord(String requestId, int itemIndex, Instant createdAt, St
                 cached, batchSize, latencyMs, false, null);
     }
 
-    public static AuditRecord of(PredictionTask task) {
+    /** The row of an answered text, the text itself kept as {@code storedText} (null: hash only). */
+    public static AuditRecord of(PredictionTask task, String pii, String storedText) {
         String models = task.result().models().stream().map(m -> m.name() + ":" + m.version())
                 .collect(Collectors.joining(","));
         return new AuditRecord(task.requestId(), task.index(), Instant.now(), task.channel(), task.principal(),
                 models, sha256(task.text()), task.inputLength(), task.result().label(), task.result().score(),
-                task.cached(), task.batchSize(), task.latencyMs(), task.result().degraded(), failedModels(task));
+                task.cached(), task.batchSize(), task.latencyMs(), task.result().degraded(), failedModels(task),
+                task.idempotencyKey(), task.flags().isEmpty() ? null : String.join(",", task.flags()), pii, storedText);
+    }
+
+    /** The row of an answered text, with the text kept as a hash only. */
+    public static AuditRecord of(PredictionTask task) {
+        return of(task, null, null);
     }
 
     private static String failedModels(PredictionTask task) {

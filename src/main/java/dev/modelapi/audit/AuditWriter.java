@@ -8,7 +8,6 @@ import java.sql.Statement;
 import java.sql.Types;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import dev.modelapi.pipeline.PredictionTask;
 import java.util.List;
 import org.springframework.dao.DataAccessException;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -26,8 +25,9 @@ public class AuditWriter {
      */
     static final String INSERT = """
             INSERT INTO prediction_audit (request_id, item_index, created_at, channel, principal, models,
-                input_sha256, input_length, label, score, cached, batch_size, latency_ms, degraded, failed_models)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                input_sha256, input_length, label, score, cached, batch_size, latency_ms, degraded, failed_models,
+                idempotency_key, flags, pii, input_text)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT DO NOTHING""";
 
     private final JdbcTemplate jdbc;
@@ -69,15 +69,6 @@ public class AuditWriter {
         write(List.of(record));
     }
 
-    /**
-     * The rows of a request's answered texts, written now rather than through the audit queue: a
-     * channel that acknowledges its message only once the audit is recorded (JMS) calls this before
-     * acknowledging. Idempotent: the queued copy of the same rows is then a no-op.
-     */
-    public void writeAnswered(List<PredictionTask> tasks) {
-        write(tasks.stream().filter(PredictionTask::answered).map(AuditRecord::of).toList());
-    }
-
     private static void bind(PreparedStatement insert, AuditRecord row) throws SQLException {
         insert.setString(1, row.requestId());
         insert.setInt(2, row.itemIndex());
@@ -94,6 +85,10 @@ public class AuditWriter {
         insert.setLong(13, row.latencyMs());
         insert.setBoolean(14, row.degraded());
         insert.setString(15, row.failedModels());
+        insert.setString(16, row.idempotencyKey());
+        insert.setString(17, row.flags());
+        insert.setString(18, row.pii());
+        insert.setString(19, row.inputText());
     }
 
     /** Rows actually inserted: 0 for a duplicate; a driver that reports no count is taken at its word of success. */

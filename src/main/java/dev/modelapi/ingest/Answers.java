@@ -138,6 +138,16 @@ public class Answers {
         return new Failure(500, "internal_error", "unexpected error; the request id is in the service log", null);
     }
 
+    /**
+     * Why a body is not JSON, by position only: the parser's own message quotes the offending
+     * input, which may hold personal data and would reach logs and dead letters.
+     */
+    public static String notJson(com.fasterxml.jackson.core.JsonProcessingException e) {
+        com.fasterxml.jackson.core.JsonLocation at = e.getLocation();
+        return at == null ? "the body is not valid JSON"
+                : "the body is not valid JSON (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";
+    }
+
     /** The pipeline's own exception under Camel's wrappers (a split reports "processing failed for number N"). */
     static Throwable ourCause(Throwable caught) {
         for (Throwable t = caught; t != null; t = t.getCause()) {

@@ -70,7 +70,7 @@ public class HttpExchanges {
         try {
             command = json.readTree(body);
         } catch (JsonProcessingException e) {
-            throw InvalidRequestException.badRequest("malformed_json", "the body is not valid JSON: " + e.getOriginalMessage());
+            throw InvalidRequestException.badRequest("malformed_json", Answers.notJson(e));
         }
         if (command != null && command.hasNonNull("version")) {
             exchange.getIn().setHeader("version", command.get("version").asText());
@@ -78,6 +78,18 @@ public class HttpExchanges {
         if (command != null && command.hasNonNull("source")) {
             exchange.getIn().setHeader("source", command.get("source").asText());
         }
+    }
+
+    /** A CSV body with status 200, as a download. */
+    public void okCsv(Exchange exchange) {
+        var message = exchange.getMessage();
+        String body = message.getBody(String.class);
+        message.removeHeaders("*");
+        message.setHeader(Exchange.HTTP_RESPONSE_CODE, 200);
+        message.setHeader(Exchange.CONTENT_TYPE, "text/csv; charset=utf-8");
+        message.setHeader("Content-Disposition", "attachment; filename=\"audit-events.csv\"");
+        message.setHeader(REQUEST_ID, exchange.getProperty(REQUEST_ID_PROPERTY, String.class));
+        message.setBody(body);
     }
 
     /** Any answer object (maps, lists, records) as JSON with status 200. */
@@ -108,6 +120,25 @@ public class HttpExchanges {
         if (contentType == null || !contentType.toLowerCase(Locale.ROOT).startsWith("application/json")) {
             throw new InvalidRequestException(415, "unsupported_media_type",
                     "send the body as Content-Type: application/json, not " + (contentType == null ? "nothing" : contentType));
+        }
+    }
+
+    /**
+     * The {@code http-idempotency-key} step: the client's {@code Idempotency-Key} (1-128 letters,
+     * digits or . _ : -) goes on every task, so that a retried request is audited once.
+     */
+    @SuppressWarnings("unchecked")
+    public void idempotencyKey(Exchange exchange) {
+        String key = exchange.getIn().getHeader("Idempotency-Key", String.class);
+        if (key == null) {
+            return;
+        }
+        if (!SAFE_ID.matcher(key).matches()) {
+            throw InvalidRequestException.badRequest("invalid_idempotency_key",
+                    "Idempotency-Key must be 1 to 128 letters, digits or . _ : -");
+        }
+        for (PredictionTask task : (List<PredictionTask>) exchange.getIn().getBody(List.class)) {
+            task.idempotencyKey(key);
         }
     }
 

@@ -119,7 +119,7 @@ public class PredictRequests {
             request = json.readTree(body);
         } catch (JsonProcessingException e) {
             throw InvalidRequestException.badRequest("malformed_json",
-                    "the body is not valid JSON: " + e.getOriginalMessage());
+                    Answers.notJson(e));
         }
         if (request == null || !request.isObject()) {
             throw InvalidRequestException.badRequest("malformed_json", "the body must be a JSON object");

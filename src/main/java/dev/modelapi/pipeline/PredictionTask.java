@@ -2,6 +2,9 @@ package dev.modelapi.pipeline;
 
 import dev.modelapi.ensemble.EnsembleResult;
 import dev.modelapi.ensemble.EnsembleSpec;
+import java.util.Collections;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -17,6 +20,8 @@ public final class PredictionTask {
     private final String principal;
     private final long receivedNanos;
     private EnsembleSpec ensemble;
+    private String idempotencyKey;
+    private final Set<String> flags = new TreeSet<>();
 
     private String text;
     private int inputLength;
@@ -64,6 +69,24 @@ public final class PredictionTask {
 
     public long receivedNanos() {
         return receivedNanos;
+    }
+
+    /** The client's {@code Idempotency-Key}: a retry with the same key is audited once. */
+    public String idempotencyKey() {
+        return idempotencyKey;
+    }
+
+    public void idempotencyKey(String key) {
+        this.idempotencyKey = key;
+    }
+
+    /** Malicious-input flags raised on the text by the sanitize step (wire names, sorted). */
+    public Set<String> flags() {
+        return Collections.unmodifiableSet(flags);
+    }
+
+    public void flag(String flag) {
+        flags.add(flag);
     }
 
     public EnsembleSpec ensemble() {

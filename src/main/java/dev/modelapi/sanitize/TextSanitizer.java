@@ -6,13 +6,16 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.text.Normalizer;
+import java.util.ArrayList;
+import java.util.List;
 import org.springframework.stereotype.Component;
 
 /**
  * The {@code sanitize} step: models and the cache key see one canonical form of a text. Refuses
- * oversized and empty texts, applies Unicode NFKC, and strips control characters (but tab, line
- * feed and carriage return) and invisible format characters such as zero-width spaces and
- * bidirectional overrides, counting what it removed.
+ * oversized and empty texts; inspects the text as received for signs of evasion (invisible or
+ * bidirectional control characters, mixed-script homoglyphs, repetition, very long tokens, binary
+ * content) and flags or refuses it by policy; applies Unicode NFKC, and strips control characters
+ * (but tab, line feed and carriage return) and invisible format characters, counting what it removed.
  */
 @Component("textSanitizer")
 public class TextSanitizer {
@@ -20,8 +23,15 @@ public class TextSanitizer {
     private final long maxTextBytes;
     private final Counter removedCharacters;
     private final Counter refused;
+    private final SanitizeProperties properties;
+    private final InputInspector inspector;
+    private final MeterRegistry meters;
 
     public TextSanitizer(SanitizeProperties properties, MeterRegistry meters) {
+        this.properties = properties;
+        this.meters = meters;
+        this.inspector = new InputInspector(properties.maxRepeatedCharacters(), properties.maxTokenLength(),
+                properties.maxBinaryShare());
         this.maxTextBytes = properties.maxTextSize().toBytes();
         this.removedCharacters = Counter.builder("modelapi.sanitize.removed.characters")
                 .description("Control and invisible format characters stripped from texts")
@@ -39,6 +49,7 @@ public class TextSanitizer {
             throw InvalidRequestException.tooLarge("text_too_large",
                     "text " + task.index() + " is " + bytes + " bytes; the limit is " + maxTextBytes);
         }
+        inspect(task, text);
         String normalized = Normalizer.normalize(text, Normalizer.Form.NFKC);
         StringBuilder kept = new StringBuilder(normalized.length());
         int removed = 0;
@@ -59,6 +70,27 @@ public class TextSanitizer {
         }
         removedCharacters.increment(removed);
         task.sanitized(clean, removed);
+    }
+
+    /** Flags the task, or refuses it, for what the inspector finds in the text as received. */
+    private void inspect(PredictionTask task, String text) {
+        List<String> rejected = new ArrayList<>();
+        for (InputFlag flag : inspector.inspect(text)) {
+            SanitizeProperties.Policy policy = properties.policyOf(flag);
+            Counter.builder("modelapi.sanitize.flags").description("Suspicious input found, by flag and policy applied")
+                    .tags("flag", flag.wireName(), "policy", policy.name().toLowerCase(java.util.Locale.ROOT))
+                    .register(meters).increment();
+            switch (policy) {
+                case REJECT -> rejected.add(flag.wireName());
+                case FLAG -> task.flag(flag.wireName());
+                case ALLOW -> { }
+            }
+        }
+        if (!rejected.isEmpty()) {
+            refused.increment();
+            throw InvalidRequestException.badRequest("rejected_input",
+                    "text " + task.index() + " was refused: " + String.join(", ", rejected));
+        }
     }
 
     static boolean isStripped(int codePoint) {

@@ -48,7 +48,7 @@ abstract class AuditWriterContract {
 
     @Test
     void shouldCreateTheTableWithFlyway() {
-        assertThat(flyway.info().current().getVersion().getVersion()).isEqualTo("2");
+        assertThat(flyway.info().current().getVersion().getVersion()).isEqualTo("4");
         assertThat(queries.countByRequestId(newRequestId())).isZero();
     }
 

@@ -16,7 +16,7 @@ import org.springframework.util.unit.DataSize;
 class TextSanitizerTest {
 
     final SimpleMeterRegistry meters = new SimpleMeterRegistry();
-    final TextSanitizer sanitizer = new TextSanitizer(new SanitizeProperties(DataSize.ofBytes(32)), meters);
+    final TextSanitizer sanitizer = new TextSanitizer(new SanitizeProperties(DataSize.ofBytes(32), java.util.Map.of(), 64, 512, 0.05), meters);
 
     static PredictionTask task(String text) {
         return new PredictionTask("r", 0, "http", "anonymous", text, new EnsembleSpec(List.of(), EnsembleMethod.SOFT, Map.of()), 0);

@@ -1,0 +1,70 @@
+package dev.modelapi.audit;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.sql.Timestamp;
+import java.time.Instant;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * The {@code audit-retention} step (a timer route in routes/audit.camel.yaml): rows older than
+ * {@code modelapi.audit.retention} are deleted, or with {@code retention-action: archive} moved
+ * to {@code prediction_audit_archive} in the same transaction. A retention of 0 keeps everything.
+ */
+public class AuditRetention {
+
+    private static final Logger log = LoggerFactory.getLogger(AuditRetention.class);
+
+    private final JdbcTemplate jdbc;
+    private final AuditProperties settings;
+    private final Counter removed;
+    private final TransactionTemplate transactions;
+
+    AuditRetention(JdbcTemplate jdbc, PlatformTransactionManager transactionManager, AuditProperties settings,
+            MeterRegistry meters) {
+        this.jdbc = jdbc;
+        this.transactions = new TransactionTemplate(transactionManager);
+        this.settings = settings;
+        this.removed = Counter.builder("modelapi.audit.retention.rows")
+                .description("Audit rows past retention, deleted or archived").register(meters);
+    }
+
+    /** @return rows deleted or archived; with retention 0 nothing, without touching the database */
+    public int apply() {
+        if (settings.retention().isZero()) {
+            return 0;
+        }
+        return applyBefore(Instant.now().minus(settings.retention()));
+    }
+
+    /** Deletes (or archives) every row created before {@code cutoff}, in one transaction. */
+    public int applyBefore(Instant cutoff) {
+        Integer rows = transactions.execute(status -> removeBefore(cutoff));
+        return rows == null ? 0 : rows;
+    }
+
+    private int removeBefore(Instant cutoff) {
+        Timestamp before = Timestamp.from(cutoff);
+        if (settings.retentionAction() == AuditProperties.RetentionAction.ARCHIVE) {
+            jdbc.update("""
+                    INSERT INTO prediction_audit_archive (id, request_id, item_index, created_at, channel, principal,
+                        models, input_sha256, input_length, label, score, cached, batch_size, latency_ms, degraded,
+                        failed_models, idempotency_key, flags, pii, input_text, archived_at)
+                    SELECT id, request_id, item_index, created_at, channel, principal, models, input_sha256,
+                        input_length, label, score, cached, batch_size, latency_ms, degraded, failed_models,
+                        idempotency_key, flags, pii, input_text, CURRENT_TIMESTAMP
+                    FROM prediction_audit WHERE created_at < ?""", before);
+        }
+        int rows = jdbc.update("DELETE FROM prediction_audit WHERE created_at < ?", before);
+        if (rows > 0) {
+            log.info("Audit retention: {} rows older than {} {}", rows, cutoff,
+                    settings.retentionAction() == AuditProperties.RetentionAction.ARCHIVE ? "archived" : "deleted");
+            removed.increment(rows);
+        }
+        return rows;
+    }
+}
