@@ -181,6 +181,19 @@ class AccessControlTest {
     }
 
     @Test
+    void shouldLetOnlyAuditorsReadTheAudit() throws Exception {
+        ResponseEntity<String> reader = http.exchange("/api/v1/audit/report", HttpMethod.GET,
+                new HttpEntity<>(keyHeaders(READER_KEY)), String.class);
+        ResponseEntity<String> auditor = http.exchange("/api/v1/audit/report", HttpMethod.GET,
+                new HttpEntity<>(keyHeaders(DEV_KEY)), String.class);
+
+        assertThat(reader.getStatusCode().value()).isEqualTo(403);
+        assertThat(json.readTree(reader.getBody()).at("/error/message").asText()).contains("[auditor]");
+        assertThat(auditor.getStatusCode().value()).as(auditor.getBody()).isEqualTo(200);
+        assertThat(json.readTree(auditor.getBody()).has("texts")).isTrue();
+    }
+
+    @Test
     void shouldLeaveHealthAndMetricsOpenByDefault() {
         assertThat(http.getForEntity("/actuator/health", String.class).getStatusCode().value()).isEqualTo(200);
         assertThat(http.getForEntity("/actuator/metrics", String.class).getStatusCode().value()).isEqualTo(200);
