@@ -11,8 +11,13 @@ import java.util.concurrent.CompletableFuture;
  * @param text the sanitised text
  * @param ensemble the models and vote: the batch's correlation key, so one batch runs one ensemble
  * @param future completed by the batch
+ * @param queuedNanos when it was queued ({@link System#nanoTime()}), for the queue-wait metric
  */
-public record BatchJob(String text, EnsembleSpec ensemble, CompletableFuture<BatchOutcome> future) {
+public record BatchJob(String text, EnsembleSpec ensemble, CompletableFuture<BatchOutcome> future, long queuedNanos) {
+
+    public BatchJob(String text, EnsembleSpec ensemble, CompletableFuture<BatchOutcome> future) {
+        this(text, ensemble, future, System.nanoTime());
+    }
 
     /** Texts with the same key may share a batch. */
     public String correlationKey() {

@@ -6,6 +6,7 @@ import dev.modelapi.pipeline.PredictionTask.BatchOutcome;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.util.List;
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangeProperty;
@@ -24,10 +25,15 @@ public class BatchRunner {
     public static final String ENSEMBLE = "ensemble";
 
     private final DistributionSummary batchSizes;
+    private final Timer queueWait;
     private final MeterRegistry meters;
 
     public BatchRunner(MeterRegistry meters) {
         this.meters = meters;
+        this.queueWait = Timer.builder("modelapi.batch.queue.wait")
+                .description("Time a text waited in the batcher's queue before its batch started")
+                .publishPercentileHistogram()
+                .register(meters);
         this.batchSizes = DistributionSummary.builder("modelapi.batch.size")
                 .description("Texts per inference batch")
                 .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64, 128)
@@ -41,6 +47,8 @@ public class BatchRunner {
         if (!live.isEmpty()) {
             exchange.setProperty(ENSEMBLE, live.get(0).ensemble());
             batchSizes.record(live.size());
+            long now = System.nanoTime();
+            live.forEach(job -> queueWait.record(now - job.queuedNanos(), java.util.concurrent.TimeUnit.NANOSECONDS));
         }
         return live.stream().map(BatchJob::text).toList();
     }

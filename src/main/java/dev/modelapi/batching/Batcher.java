@@ -6,7 +6,9 @@ import dev.modelapi.pipeline.PredictionTask;
 import dev.modelapi.pipeline.PredictionTask.BatchOutcome;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import dev.modelapi.observability.TraceContexts;
 import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
 import org.apache.camel.Endpoint;
 import org.apache.camel.ExchangePattern;
 import org.apache.camel.ProducerTemplate;
@@ -36,7 +38,7 @@ public class Batcher {
     }
 
     /** Queues the task's own inference; a task sharing an identical text's inference has nothing to queue. */
-    public void submit(PredictionTask task) {
+    public void submit(PredictionTask task, Exchange exchange) {
         if (task.answered() || task.sharesInference()) {
             return;
         }
@@ -47,7 +49,8 @@ public class Batcher {
         }
         future.orTimeout(properties.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
         BatchJob job = new BatchJob(task.text(), task.ensemble(), future);
-        Exception failure = producer.send(QUEUE, ExchangePattern.InOnly, e -> e.getIn().setBody(job)).getException();
+        Exception failure = TraceContexts.inSpanOf(exchange,
+                () -> producer.send(QUEUE, ExchangePattern.InOnly, e -> e.getIn().setBody(job)).getException());
         if (failure != null) {
             InferenceException refused = failure instanceof IllegalStateException
                     ? new CapacityExceededException("the batch queue is full (" + properties.queueCapacity()

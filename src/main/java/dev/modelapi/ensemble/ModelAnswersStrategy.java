@@ -35,7 +35,9 @@ public class ModelAnswersStrategy implements AggregationStrategy {
         List<ModelAnswer> answers = oldExchange == null ? new ArrayList<>() : result.getIn().getBody(List.class);
         Exception caught = newExchange.getException();
         if (caught == null) {
-            answers.add(newExchange.getIn().getBody(ModelAnswer.class));
+            ModelAnswer answer = newExchange.getIn().getBody(ModelAnswer.class);
+            answers.add(answer);
+            requests(answer.model(), "success").increment(answer.predictions().size());
         } else {
             ModelRef model = calls.modelOf(newExchange.getProperty(Exchange.RECIPIENT_LIST_ENDPOINT, String.class))
                     .orElse(null);
@@ -46,6 +48,8 @@ public class ModelAnswersStrategy implements AggregationStrategy {
                 ModelFailure failure = ModelFailure.of(caught);
                 answers.add(ModelAnswer.failed(model, failure));
                 count(model, failure);
+                List<?> texts = newExchange.getIn().getBody(List.class);
+                requests(model, "failure").increment(texts == null ? 0 : texts.size());
                 if (ModelFailure.CIRCUIT_OPEN.equals(failure.reason())) {
                     log.debug("Model {} left out: {}", model, failure.message());
                 } else {
@@ -56,6 +60,14 @@ public class ModelAnswersStrategy implements AggregationStrategy {
         }
         result.getIn().setBody(answers);
         return result;
+    }
+
+    /** Texts sent to a model, by outcome: the model's own success and failure counts. */
+    private Counter requests(ModelRef model, String outcome) {
+        return Counter.builder("modelapi.inference.requests")
+                .description("Texts sent to a model, by whether it answered them")
+                .tags("model", model.name(), "version", String.valueOf(model.version()), "outcome", outcome)
+                .register(meters);
     }
 
     private void count(ModelRef model, ModelFailure failure) {

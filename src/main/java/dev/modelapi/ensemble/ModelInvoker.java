@@ -4,7 +4,11 @@ import dev.modelapi.model.ModelRegistry;
 import dev.modelapi.model.ModelUnavailableException;
 import dev.modelapi.model.Prediction;
 import dev.modelapi.model.TextClassifier;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.Map;
 import org.springframework.stereotype.Component;
 
@@ -20,16 +24,30 @@ public class ModelInvoker {
     static final double SUM_TOLERANCE = 1e-3;
 
     private final ModelRegistry registry;
+    private final MeterRegistry meters;
 
-    public ModelInvoker(ModelRegistry registry) {
+    public ModelInvoker(ModelRegistry registry, MeterRegistry meters) {
         this.registry = registry;
+        this.meters = meters;
     }
 
     public ModelAnswer classify(List<String> texts, String modelId) {
         ModelRef ref = ModelRef.parse(modelId);
         TextClassifier classifier = registry.findForInference(ref.name(), ref.version())
                 .orElseThrow(() -> new ModelUnavailableException(modelId + " is not loaded"));
+        long started = System.nanoTime();
         List<Prediction> predictions = predict(classifier, texts);
+        Timer.builder("modelapi.inference.compute")
+                .description("Time one model took for one batch, tokenising included")
+                .tags("model", ref.name(), "version", String.valueOf(ref.version()))
+                .publishPercentileHistogram()
+                .register(meters).record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+        Counter.builder("modelapi.inference.executions")
+                .description("Batches a model ran (inferences / executions = its mean batch size)")
+                .tags("model", ref.name(), "version", String.valueOf(ref.version())).register(meters).increment();
+        Counter.builder("modelapi.inference.count").description("Texts a model classified")
+                .tags("model", ref.name(), "version", String.valueOf(ref.version())).register(meters)
+                .increment(texts.size());
         check(ref, texts.size(), predictions);
         return ModelAnswer.answered(ref, predictions);
     }

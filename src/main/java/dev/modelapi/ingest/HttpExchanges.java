@@ -101,6 +101,7 @@ public class HttpExchanges {
         String offered = exchange.getIn().getHeader(REQUEST_ID, String.class);
         String requestId = requestIdFor(offered);
         exchange.setProperty(REQUEST_ID_PROPERTY, requestId);
+        org.slf4j.MDC.put(REQUEST_ID_PROPERTY, requestId); // Camel carries it across thread hops (mdc-logging-keys-pattern)
         if (offered != null && !offered.equals(requestId)) {
             throw InvalidRequestException.badRequest("invalid_request_id",
                     "X-Request-ID must be 1 to 128 letters, digits or . _ : -");

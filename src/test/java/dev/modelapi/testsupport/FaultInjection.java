@@ -6,6 +6,7 @@ import dev.modelapi.ensemble.ModelInvoker;
 import dev.modelapi.model.ModelRegistry;
 import dev.modelapi.model.Prediction;
 import dev.modelapi.model.TextClassifier;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -38,15 +39,15 @@ public class FaultInjection extends ModelInvoker {
     private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
     private volatile CountDownLatch release = new CountDownLatch(1);
 
-    public FaultInjection(ModelRegistry registry) {
-        super(registry);
+    public FaultInjection(ModelRegistry registry, MeterRegistry meters) {
+        super(registry, meters);
     }
 
     @TestConfiguration
     public static class Config {
         @Bean("modelInvoker")
-        FaultInjection modelInvoker(ModelRegistry registry) {
-            return new FaultInjection(registry);
+        FaultInjection modelInvoker(ModelRegistry registry, MeterRegistry meters) {
+            return new FaultInjection(registry, meters);
         }
     }
 
