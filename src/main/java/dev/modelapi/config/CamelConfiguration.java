@@ -1,5 +1,11 @@
 package dev.modelapi.config;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.camel.CamelContext;
+import org.apache.camel.component.micrometer.spi.InstrumentedThreadPoolFactory;
+import org.apache.camel.spring.boot.CamelContextConfiguration;
+import org.apache.camel.support.DefaultThreadPoolFactory;
+
 import org.apache.camel.processor.aggregate.GroupedBodyAggregationStrategy;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -7,6 +13,27 @@ import org.springframework.context.annotation.Configuration;
 /** Beans the YAML routes name that belong to no single feature. */
 @Configuration(proxyBeanMethods = false)
 class CamelConfiguration {
+
+    /**
+     * Executor metrics for every Camel pool. camel-opentelemetry installs a thread pool factory that
+     * wraps each pool for context propagation, and Micrometer cannot measure a wrapped pool, so the
+     * routes' pools would go unmeasured. Camel's tracing keeps spans on the exchange, not in the
+     * thread's context, so the plain pools lose nothing (ObservabilityTest checks the span tree).
+     */
+    @Bean
+    CamelContextConfiguration measuredThreadPools(MeterRegistry meters) {
+        return new CamelContextConfiguration() {
+            @Override
+            public void beforeApplicationStart(CamelContext camel) {
+                camel.getExecutorServiceManager().setThreadPoolFactory(
+                        new InstrumentedThreadPoolFactory(meters, new DefaultThreadPoolFactory()));
+            }
+
+            @Override
+            public void afterApplicationStart(CamelContext camel) {
+            }
+        };
+    }
 
     /** An aggregator's strategy when a batch is just the list of its bodies (texts to infer, rows to insert). */
     @Bean

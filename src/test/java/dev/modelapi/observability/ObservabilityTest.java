@@ -132,6 +132,9 @@ class ObservabilityTest {
         }
         assertThat(missing).as("listed in docs/metrics.md as always present but not exposed").isEmpty();
         assertThat(scrape).contains("modelapi_inference_count_total{model=\"spam-roberta\",version=\"1\"}");
+        // the routes' pools are measured (camel-opentelemetry's wrapped pools were not; CamelConfiguration)
+        assertThat(scrape).contains("executor_pool_max_threads{name=\"ensemble-pool", "executor_pool_max_threads{name=\"batch-pool",
+                "executor_pool_max_threads{name=\"model-call-pool", "executor_active_threads{name=\"predict-pool");
     }
 
     @Test
