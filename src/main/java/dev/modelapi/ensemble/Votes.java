@@ -31,11 +31,9 @@ public final class Votes {
             throw new IllegalArgumentException("no model answered");
         }
         List<ModelVote> votes = new ArrayList<>(answers.size());
-        List<Double> weights = new ArrayList<>(answers.size());
         for (ModelAnswer answer : answers) {
             Prediction p = answer.predictions().get(index);
             votes.add(new ModelVote(answer.model().name(), answer.model().version(), p.label(), p.probabilities()));
-            weights.add(spec.method() == EnsembleMethod.WEIGHTED ? spec.weightOf(answer.model().name()) : 1.0);
         }
         List<String> labels = List.copyOf(votes.get(0).probabilities().keySet());
         for (ModelVote vote : votes) {
@@ -44,7 +42,7 @@ public final class Votes {
                         + labels + ", " + vote.name() + " " + vote.probabilities().keySet());
             }
         }
-        Map<String, Double> mean = weightedMean(votes, weights, labels);
+        Map<String, Double> mean = probabilities(spec, votes);
         String winner;
         double margin;
         switch (spec.method()) {
@@ -63,7 +61,15 @@ public final class Votes {
                 votes, failed, spec.name());
     }
 
-    private static Map<String, Double> weightedMean(List<ModelVote> votes, List<Double> weights, List<String> labels) {
+    /**
+     * The combined probability of every label: the mean of the answering models' probabilities,
+     * weighted per model for weighted voting. Soft and weighted voting pick its highest label; hard
+     * voting breaks ties with it. An answer's models ({@link EnsembleResult#models()}) give it again.
+     */
+    public static Map<String, Double> probabilities(EnsembleSpec spec, List<ModelVote> votes) {
+        List<Double> weights = votes.stream()
+                .map(v -> spec.method() == EnsembleMethod.WEIGHTED ? spec.weightOf(v.name()) : 1.0).toList();
+        List<String> labels = List.copyOf(votes.get(0).probabilities().keySet());
         double total = weights.stream().mapToDouble(Double::doubleValue).sum();
         if (!(total > 0)) {
             throw new IllegalArgumentException("the weights of the ensemble's answering models add up to " + total);

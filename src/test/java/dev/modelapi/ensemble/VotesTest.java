@@ -88,6 +88,18 @@ class VotesTest {
     }
 
     @Test
+    void shouldGiveEveryLabelsCombinedProbabilityAgainFromAnAnswersModels() {
+        // weights a=3, b=1, c=1: spam 0.68, ham 0.32; the answer's score is the winner's of the two
+        EnsembleSpec weighted = spec(EnsembleMethod.WEIGHTED, Map.of("a", 3.0, "b", 1.0, "c", 1.0));
+        EnsembleResult result = Votes.combine(weighted, List.of(answer(A, 0.9), answer(B, 0.4), answer(C, 0.3)), 0);
+
+        Map<String, Double> combined = Votes.probabilities(weighted, result.models());
+
+        assertThat(combined.get("spam")).isCloseTo(0.68, within(1e-12)).isEqualTo(result.score());
+        assertThat(combined.get("ham")).isCloseTo(0.32, within(1e-12));
+    }
+
+    @Test
     void shouldIgnoreWeightsForSoftVoting() {
         EnsembleResult result = Votes.combine(spec(EnsembleMethod.SOFT, Map.of("a", 100.0)),
                 List.of(answer(A, 0.9), answer(B, 0.4), answer(C, 0.3)), 0);
