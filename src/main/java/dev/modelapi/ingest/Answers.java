@@ -115,6 +115,21 @@ public class Answers {
         return body;
     }
 
+    /** The Open Inference Protocol's error shape: {@code {"error": "<message>"}}. */
+    public ObjectNode inferenceErrorBody(String message) {
+        return json.createObjectNode().put("error", message);
+    }
+
+    /**
+     * The error shape of the API a path belongs to, for answers given before a route runs (key
+     * checks, overload): the Open Inference Protocol's under {@code /v2}, else {@link #errorBody}.
+     */
+    public ObjectNode errorBodyFor(String path, String code, String message, String requestId) {
+        boolean inferenceProtocol = path.equals(InferenceProtocol.PATH)
+                || path.startsWith(InferenceProtocol.PATH + "/");
+        return inferenceProtocol ? inferenceErrorBody(message) : errorBody(code, message, requestId);
+    }
+
     /** The caller's view of an exception; an unexpected one is logged with the request id, never shown. */
     public Failure classify(Throwable thrown, String requestId) {
         Throwable caught = ourCause(thrown);

@@ -32,7 +32,8 @@ class FormBodyGuard extends OncePerRequestFilter {
     @Override
     protected boolean shouldNotFilter(HttpServletRequest request) {
         String contentType = request.getContentType();
-        return !request.getRequestURI().startsWith("/api/")
+        String path = request.getRequestURI();
+        return !(path.startsWith("/api/") || path.startsWith(InferenceProtocol.PATH + "/"))
                 || contentType == null || !contentType.toLowerCase(Locale.ROOT).contains(FORM);
     }
 
@@ -40,7 +41,7 @@ class FormBodyGuard extends OncePerRequestFilter {
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
         String requestId = HttpExchanges.requestIdFor(request.getHeader(HttpExchanges.REQUEST_ID));
-        ObjectNode body = answers.errorBody("unsupported_media_type",
+        ObjectNode body = answers.errorBodyFor(request.getRequestURI(), "unsupported_media_type",
                 "send the body as Content-Type: application/json, not " + request.getContentType(), requestId);
         response.setStatus(415);
         response.setContentType("application/json");

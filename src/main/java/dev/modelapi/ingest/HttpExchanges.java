@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.BiFunction;
 import java.util.regex.Pattern;
 import org.apache.camel.Exchange;
 import org.springframework.stereotype.Component;
@@ -44,6 +45,19 @@ public class HttpExchanges {
         settleRequestId(exchange);
         requireMethod(exchange, "POST");
         requireJson(exchange);
+    }
+
+    /**
+     * The {@code accept} step of an Open Inference Protocol request: the request id, POST only, and
+     * a JSON body, labelled {@code application/json} or not labelled at all (some of the protocol's
+     * clients send no content type).
+     */
+    public void acceptInfer(Exchange exchange) {
+        settleRequestId(exchange);
+        requireMethod(exchange, "POST");
+        if (exchange.getIn().getHeader(Exchange.CONTENT_TYPE) != null) {
+            requireJson(exchange);
+        }
     }
 
     /** The {@code accept} step of a read: the request id, and GET only. */
@@ -145,7 +159,12 @@ public class HttpExchanges {
 
     /** The caller's request id when it is safe to log and echo, otherwise a new one. */
     public static String requestIdFor(String offered) {
-        return offered != null && SAFE_ID.matcher(offered).matches() ? offered : UUID.randomUUID().toString();
+        return isSafeId(offered) ? offered : UUID.randomUUID().toString();
+    }
+
+    /** Whether an id may be logged and echoed: 1-128 letters, digits, {@code . _ : -}. */
+    static boolean isSafeId(String id) {
+        return id != null && SAFE_ID.matcher(id).matches();
     }
 
     /** The answer to {@code /predict}: the one result. */
@@ -166,6 +185,18 @@ public class HttpExchanges {
      * 503 with Retry-After for overload, a 504 for a timeout; never a stack trace.
      */
     public void error(Exchange exchange) throws Exception {
+        fail(exchange, (failure, requestId) -> answers.errorBody(failure.code(), failure.message(), requestId));
+    }
+
+    /**
+     * The error answer of the Open Inference Protocol routes: the same statuses and headers, in the
+     * protocol's shape {@code {"error": "<message>"}}.
+     */
+    public void inferenceError(Exchange exchange) throws Exception {
+        fail(exchange, (failure, requestId) -> answers.inferenceErrorBody(failure.message()));
+    }
+
+    private void fail(Exchange exchange, BiFunction<Answers.Failure, String, Object> body) throws Exception {
         String requestId = exchange.getProperty(REQUEST_ID_PROPERTY, String.class);
         if (requestId == null) {
             requestId = UUID.randomUUID().toString();
@@ -180,7 +211,13 @@ public class HttpExchanges {
         if (failure.status() == 405 && exchange.getProperty(ALLOW_PROPERTY) != null) {
             headers.put("Allow", exchange.getProperty(ALLOW_PROPERTY));
         }
-        respond(exchange, failure.status(), answers.errorBody(failure.code(), failure.message(), requestId), headers);
+        respond(exchange, failure.status(), body.apply(failure, requestId), headers);
+    }
+
+    /** A readiness answer ({@code {"ready": ...}}, maybe more): 200 when ready, else 503. */
+    public void health(Exchange exchange) throws Exception {
+        Map<?, ?> body = exchange.getIn().getBody(Map.class);
+        respond(exchange, Boolean.TRUE.equals(body.get("ready")) ? 200 : 503, body, Map.of());
     }
 
     /** Writes the answer; of the request's headers nothing is echoed but the request id. */

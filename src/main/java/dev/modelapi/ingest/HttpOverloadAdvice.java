@@ -28,7 +28,7 @@ class HttpOverloadAdvice {
     @ExceptionHandler(TaskRejectedException.class)
     ResponseEntity<String> overloaded(HttpServletRequest request) throws Exception {
         String requestId = HttpExchanges.requestIdFor(request.getHeader(HttpExchanges.REQUEST_ID));
-        String body = json.writeValueAsString(answers.errorBody("capacity_exceeded",
+        String body = json.writeValueAsString(answers.errorBodyFor(request.getRequestURI(), "capacity_exceeded",
                 "too many requests in flight; try again shortly", requestId));
         return ResponseEntity.status(503)
                 .header(HttpHeaders.RETRY_AFTER, "1")

@@ -106,7 +106,8 @@ public class PredictRequests {
         return tasks;
     }
 
-    private JsonNode parse(String body) {
+    /** The body as a JSON object within {@code modelapi.api.max-body-size}; anything else is a 4xx. */
+    JsonNode parse(String body) {
         if (body == null || body.isBlank()) {
             throw InvalidRequestException.badRequest("empty_body", "the request body is empty");
         }

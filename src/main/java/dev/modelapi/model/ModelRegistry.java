@@ -39,7 +39,7 @@ public final class ModelRegistry implements AutoCloseable {
     private static final int HISTORY = 16;
 
     /** Numeric versions in numeric order ("10" after "9"), others after them in text order. */
-    static final Comparator<String> VERSION_ORDER = Comparator
+    public static final Comparator<String> VERSION_ORDER = Comparator
             .comparing((String v) -> !v.chars().allMatch(Character::isDigit))
             .thenComparing(v -> v.chars().allMatch(Character::isDigit) ? v.length() : 0)
             .thenComparing(Comparator.naturalOrder());

@@ -28,7 +28,8 @@ import org.springframework.web.filter.OncePerRequestFilter;
 /**
  * Checks the API key of every HTTP request before Camel sees it: {@code X-API-Key} or
  * {@code Authorization: Bearer}. No or an unknown key is a 401, a key without the role the path
- * needs a 403, a key over its rate a 429 with {@code Retry-After}; all in the JSON error shape.
+ * needs a 403, a key over its rate a 429 with {@code Retry-After}; all in the error shape of the
+ * path's API (the Open Inference Protocol's under {@code /v2}).
  * The caller's name and model allow-list go on to the routes as the headers
  * {@value #PRINCIPAL_HEADER} and {@value #MODELS_HEADER} (a client cannot set them: its own are dropped).
  */
@@ -98,22 +99,24 @@ public class ApiKeyFilter extends OncePerRequestFilter {
         }
         String requestId = HttpExchanges.requestIdFor(request.getHeader(HttpExchanges.REQUEST_ID));
         if (key == null) {
-            refuse(response, 401, "missing_api_key", "send an API key in X-API-Key or Authorization: Bearer", requestId, null);
+            refuse(response, path, 401, "missing_api_key", "send an API key in X-API-Key or Authorization: Bearer",
+                    requestId, null);
             return;
         }
         if (caller == null) {
-            refuse(response, 401, "invalid_api_key", "the API key is not known or no longer enabled", requestId, null);
+            refuse(response, path, 401, "invalid_api_key", "the API key is not known or no longer enabled",
+                    requestId, null);
             return;
         }
         if (!roles.isEmpty() && roles.stream().noneMatch(caller::has)) {
-            refuse(response, 403, "forbidden", "the key of " + caller.name() + " lacks the role "
+            refuse(response, path, 403, "forbidden", "the key of " + caller.name() + " lacks the role "
                     + roles.stream().map(Role::wireName).sorted().toList() + " that " + path + " needs", requestId, null);
             return;
         }
         if (caller.requestsPerSecond() > 0) {
             RateLimiter limiter = limiterOf(caller);
             if (!limiter.acquirePermission()) {
-                refuse(response, 429, "rate_limited", "more than " + caller.requestsPerSecond()
+                refuse(response, path, 429, "rate_limited", "more than " + caller.requestsPerSecond()
                         + " requests per second for the key of " + caller.name(), requestId, Duration.ofSeconds(1));
                 return;
             }
@@ -143,8 +146,8 @@ public class ApiKeyFilter extends OncePerRequestFilter {
         return null;
     }
 
-    private void refuse(HttpServletResponse response, int status, String code, String message, String requestId,
-            Duration retryAfter) throws IOException {
+    private void refuse(HttpServletResponse response, String path, int status, String code, String message,
+            String requestId, Duration retryAfter) throws IOException {
         response.setStatus(status);
         response.setContentType("application/json");
         response.setHeader(HttpExchanges.REQUEST_ID, requestId);
@@ -154,7 +157,7 @@ public class ApiKeyFilter extends OncePerRequestFilter {
         if (retryAfter != null) {
             response.setHeader("Retry-After", Long.toString(Math.max(1, retryAfter.toSeconds())));
         }
-        response.getWriter().write(json.writeValueAsString(answers.errorBody(code, message, requestId)));
+        response.getWriter().write(json.writeValueAsString(answers.errorBodyFor(path, code, message, requestId)));
     }
 
     /** The request as the routes see it: the caller's name and models as headers only this filter sets. */

@@ -144,6 +144,32 @@ class AccessControlTest {
     }
 
     @Test
+    void shouldGuardTheInferenceProtocolAndAnswerInItsErrorShape() throws Exception {
+        String body = "{\"inputs\": [{\"name\": \"text\", \"shape\": [1], \"datatype\": \"BYTES\", "
+                + "\"data\": [\"Subject: lunch on Friday?\"]}]}";
+        String requestId = "v2-reader-" + UUID.randomUUID();
+        HttpHeaders reader = jsonHeaders(requestId);
+        reader.set("X-API-Key", READER_KEY);
+
+        ResponseEntity<String> noKey = http.exchange("/v2/models/spam-roberta/infer", HttpMethod.POST,
+                new HttpEntity<>(body, jsonHeaders(null)), String.class);
+        ResponseEntity<String> otherModels = http.exchange("/v2/models/spam-default/infer", HttpMethod.POST,
+                new HttpEntity<>(body, reader), String.class);
+        ResponseEntity<String> metadataNoKey = http.getForEntity("/v2/models/spam-roberta", String.class);
+        ResponseEntity<String> allowed = http.exchange("/v2/models/spam-roberta/infer", HttpMethod.POST,
+                new HttpEntity<>(body, reader), String.class);
+
+        assertThat(noKey.getStatusCode().value()).isEqualTo(401);
+        assertThat(json.readTree(noKey.getBody()).get("error").asText()).contains("API key");
+        assertThat(otherModels.getStatusCode().value()).isEqualTo(403);
+        assertThat(json.readTree(otherModels.getBody()).get("error").asText()).contains("may not use model");
+        assertThat(metadataNoKey.getStatusCode().value()).isEqualTo(401);
+        assertThat(allowed.getStatusCode().value()).as(allowed.getBody()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10)).until(() -> audit.countByRequestId(requestId) == 1);
+        assertThat(audit.findByRequestId(requestId).get(0).principal()).isEqualTo("reader");
+    }
+
+    @Test
     void shouldTakeKeysFromTheDatabaseAndDropThemOnceDisabled() throws Exception {
         String key = "db-key-" + UUID.randomUUID();
         String name = "db-" + UUID.randomUUID();

@@ -1,0 +1,405 @@
+package dev.modelapi.ingest;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.modelapi.ensemble.EnsembleProperties;
+import dev.modelapi.ensemble.EnsembleResolver;
+import dev.modelapi.ensemble.EnsembleSpec;
+import dev.modelapi.ensemble.ModelRef;
+import dev.modelapi.ensemble.Votes;
+import dev.modelapi.model.ModelRegistry;
+import dev.modelapi.model.ModelUnavailableException;
+import dev.modelapi.model.TextClassifier;
+import dev.modelapi.pipeline.InvalidRequestException;
+import dev.modelapi.pipeline.PredictionTask;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.IntStream;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.info.BuildProperties;
+import org.springframework.stereotype.Component;
+
+/**
+ * The Open Inference Protocol (KServe v2) REST API on the shared pipeline: server and model
+ * metadata, readiness, and inference requests read into {@link PredictionTask}s and answered as
+ * tensors. A named ensemble is addressed as a model; a model name alone is an ensemble of one.
+ */
+@Component("inferenceProtocol")
+public class InferenceProtocol {
+
+    /** Where the protocol's paths start; errors under it take the protocol's shape. */
+    public static final String PATH = "/v2";
+    /** The one input tensor: the texts, BYTES elements given as JSON strings. */
+    static final String INPUT = "text";
+    /** The one output tensor: each text's combined probability per label, in label-id order. */
+    static final String OUTPUT = "probabilities";
+    /** The output parameter of the classification extension: how many classes, best first. */
+    static final String CLASSIFICATION = "classification";
+    private static final String REQUEST_PROPERTY = "inferenceRequest";
+
+    private final PredictRequests bodies;
+    private final ObjectMapper json;
+    private final ModelRegistry registry;
+    private final EnsembleResolver ensembles;
+    private final EnsembleProperties ensembleSettings;
+    private final ApiProperties limits;
+    private final CamelContext camel;
+    private final String serverName;
+    private final String serverVersion;
+
+    public InferenceProtocol(PredictRequests bodies, ObjectMapper json, ModelRegistry registry,
+            EnsembleResolver ensembles, EnsembleProperties ensembleSettings, ApiProperties limits, CamelContext camel,
+            @Value("${spring.application.name}") String serverName, ObjectProvider<BuildProperties> build) {
+        this.bodies = bodies;
+        this.json = json;
+        this.registry = registry;
+        this.ensembles = ensembles;
+        this.ensembleSettings = ensembleSettings;
+        this.limits = limits;
+        this.camel = camel;
+        this.serverName = serverName;
+        BuildProperties info = build.getIfAvailable();
+        this.serverVersion = info != null ? info.getVersion() : "unknown";
+    }
+
+    /**
+     * What the answer needs from the request.
+     *
+     * @param id the request's {@code id}, else the request id, echoed in the answer
+     * @param model the model or ensemble as the path names it
+     * @param ensemble whether it is a named ensemble (which has no version)
+     * @param labels the labels in label-id order: the output's second dimension
+     * @param classification the classification extension's count of classes, or 0 for the probabilities
+     */
+    record InferenceRequest(String id, String model, boolean ensemble, List<String> labels, int classification) {
+    }
+
+    /** {@code GET /v2}: the server's name, version and extensions. */
+    public Map<String, Object> serverMetadata() {
+        Map<String, Object> metadata = new LinkedHashMap<>();
+        metadata.put("name", serverName);
+        metadata.put("version", serverVersion);
+        metadata.put("extensions", List.of(CLASSIFICATION));
+        return metadata;
+    }
+
+    /** {@code GET /v2/health/live}: answering at all is being live. */
+    public Map<String, Object> live() {
+        return Map.of("live", true);
+    }
+
+    /** {@code GET /v2/health/ready}: the routes are started and at least one model is loaded. */
+    public Map<String, Object> serverReady() {
+        return Map.of("ready", camel.getStatus().isStarted() && !registry.all().isEmpty());
+    }
+
+    /**
+     * {@code GET /v2/models/{model}[/versions/{version}]/ready}: a loaded model version, or a named
+     * ensemble whose models are all loaded. A name or version the service does not know is a 404.
+     */
+    public Map<String, Object> modelReady(String model, String version) {
+        EnsembleProperties.Named named = namedEnsemble(model, version);
+        boolean ready;
+        if (named != null) {
+            ready = named.models().stream().map(ModelRef::parse).allMatch(ref -> loaded(ref).isPresent());
+        } else {
+            boolean known = version == null ? registry.names().contains(model)
+                    : registry.versionsOnDisk(model).contains(version) || registry.find(model, version).isPresent();
+            if (!known) {
+                throw notFound(model, version);
+            }
+            ready = loaded(new ModelRef(model, version)).isPresent();
+        }
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("name", model);
+        answer.put("ready", ready);
+        return answer;
+    }
+
+    /**
+     * {@code GET /v2/models/{model}[/versions/{version}]}: the model's tensors. Without a version,
+     * the default version's. A named ensemble has no versions and the platform {@code ensemble}.
+     */
+    public Map<String, Object> modelMetadata(String model, String version) {
+        EnsembleProperties.Named named = namedEnsemble(model, version);
+        Map<String, Object> metadata = new LinkedHashMap<>();
+        metadata.put("name", model);
+        List<String> labels;
+        Map<String, Object> parameters = new LinkedHashMap<>();
+        if (named != null) {
+            metadata.put("platform", "ensemble");
+            labels = named.models().stream().map(ModelRef::parse).map(this::loaded).flatMap(Optional::stream)
+                    .findFirst().map(TextClassifier::labels).orElse(List.of());
+            parameters.put("models", String.join(",", named.models()));
+        } else {
+            TextClassifier classifier = loaded(new ModelRef(model, version))
+                    .orElseThrow(() -> notFound(model, version));
+            metadata.put("versions", registry.all().stream().filter(c -> c.name().equals(model))
+                    .map(TextClassifier::version).sorted(ModelRegistry.VERSION_ORDER).toList());
+            metadata.put("platform", "pytorch_torchscript");
+            labels = classifier.labels();
+        }
+        metadata.put("inputs", List.of(tensor(INPUT, "BYTES", List.of(-1))));
+        metadata.put("outputs", List.of(tensor(OUTPUT, "FP32", List.of(-1, labels.isEmpty() ? -1 : labels.size()))));
+        parameters.put("labels", String.join(",", labels));
+        metadata.put("parameters", parameters);
+        return metadata;
+    }
+
+    private static Map<String, Object> tensor(String name, String datatype, List<Integer> shape) {
+        Map<String, Object> tensor = new LinkedHashMap<>();
+        tensor.put("name", name);
+        tensor.put("datatype", datatype);
+        tensor.put("shape", shape);
+        return tensor;
+    }
+
+    /**
+     * The {@code v2-read-request} step: an inference request into one task per text, everything the
+     * caller can get wrong refused first (400; 413 past {@code modelapi.api.max-batch-texts}; 404 for
+     * a model or version that is not there). The request's {@code id} becomes the request id when it
+     * is one that may be logged and echoed (1-128 letters, digits, {@code . _ : -}).
+     */
+    public List<PredictionTask> read(Exchange exchange, String body, String model, String version, String principal) {
+        long received = System.nanoTime();
+        JsonNode request = bodies.parse(body);
+        JsonNode idNode = request.get("id");
+        if (idNode != null && !idNode.isNull() && !idNode.isTextual()) {
+            throw InvalidRequestException.badRequest("invalid_id", "\"id\" must be a string");
+        }
+        requireParameters(request, "the request");
+        List<String> texts = textsOf(request.get("inputs"));
+        int classification = classificationOf(request.get("outputs"));
+        boolean named = namedEnsemble(model, version) != null;
+        EnsembleSpec ensemble = ensembleOf(model, version, named);
+        ModelRef first = ensemble.models().get(0);
+        List<String> labels = registry.findForInference(first.name(), first.version()).map(TextClassifier::labels)
+                .orElseThrow(() -> new ModelUnavailableException(first + " is no longer loaded"));
+        if (classification > labels.size()) {
+            throw InvalidRequestException.badRequest("invalid_outputs", "\"classification\" is " + classification
+                    + ", more than the " + labels.size() + " labels of " + model);
+        }
+        String id = idNode == null || idNode.isNull() ? null : idNode.asText();
+        if (id != null && HttpExchanges.isSafeId(id)) {
+            exchange.setProperty(HttpExchanges.REQUEST_ID_PROPERTY, id);
+        }
+        String requestId = exchange.getProperty(HttpExchanges.REQUEST_ID_PROPERTY, String.class);
+        exchange.setProperty(REQUEST_PROPERTY,
+                new InferenceRequest(id != null ? id : requestId, model, named, labels, classification));
+        List<PredictionTask> tasks = new ArrayList<>(texts.size());
+        for (int i = 0; i < texts.size(); i++) {
+            tasks.add(new PredictionTask(requestId, i, "http", principal, texts.get(i), ensemble, received));
+        }
+        return tasks;
+    }
+
+    /**
+     * The {@code v2-answer} step: the answered tasks as the response's one output, the combined
+     * probabilities {@code [N, labels]} in FP32, or with the classification extension the best
+     * {@code K} classes as BYTES {@code [N, K]}, each {@code "<value>:<index>:<label>"}.
+     */
+    @SuppressWarnings("unchecked")
+    public ObjectNode answer(Exchange exchange) {
+        InferenceRequest request = exchange.getProperty(REQUEST_PROPERTY, InferenceRequest.class);
+        List<PredictionTask> tasks = exchange.getIn().getBody(List.class);
+        ObjectNode answer = json.createObjectNode();
+        answer.put("model_name", request.model());
+        if (!request.ensemble()) {
+            answer.put("model_version", tasks.get(0).ensemble().models().get(0).version());
+        }
+        answer.put("id", request.id());
+        answer.putObject("parameters").put("degraded", tasks.stream().anyMatch(t -> t.result().degraded()));
+        ObjectNode output = answer.putArray("outputs").addObject();
+        output.put("name", OUTPUT);
+        int classes = request.classification();
+        output.put("datatype", classes == 0 ? "FP32" : "BYTES");
+        output.putArray("shape").add(tasks.size()).add(classes == 0 ? request.labels().size() : classes);
+        ArrayNode data = output.putArray("data");
+        for (PredictionTask task : tasks) {
+            Map<String, Double> combined = Votes.probabilities(task.ensemble(), task.result().models());
+            float[] row = new float[request.labels().size()];
+            for (int i = 0; i < row.length; i++) {
+                row[i] = combined.get(request.labels().get(i)).floatValue();
+            }
+            if (classes == 0) {
+                for (float p : row) {
+                    data.add(p);
+                }
+            } else {
+                IntStream.range(0, row.length).boxed()
+                        .sorted(Comparator.comparingDouble((Integer i) -> -row[i]).thenComparing(i -> i))
+                        .limit(classes)
+                        .forEach(i -> data.add(row[i] + ":" + i + ":" + request.labels().get(i)));
+            }
+        }
+        return answer;
+    }
+
+    /** The texts of the one input, {@code "text"}: BYTES of shape [N] or [N, 1], data flat or nested. */
+    private List<String> textsOf(JsonNode inputs) {
+        if (inputs == null || inputs.isNull()) {
+            throw InvalidRequestException.badRequest("missing_inputs", "the request has no \"inputs\"");
+        }
+        JsonNode input = theOne(inputs, "inputs", "input", INPUT);
+        JsonNode datatype = input.get("datatype");
+        if (datatype == null || !"BYTES".equals(datatype.asText(null))) {
+            throw InvalidRequestException.badRequest("invalid_datatype", "input \"" + INPUT
+                    + "\" must have datatype BYTES, not " + (datatype == null ? "none" : datatype.toString()));
+        }
+        requireParameters(input, "input \"" + INPUT + "\"");
+        long[] shape = shapeOf(input.get("shape"));
+        if (shape[0] < 1) {
+            throw InvalidRequestException.badRequest("invalid_shape", "input \"" + INPUT + "\" holds no texts");
+        }
+        if (shape[0] > limits.maxBatchTexts()) {
+            throw InvalidRequestException.tooLarge("too_many_texts",
+                    shape[0] + " texts; at most " + limits.maxBatchTexts() + " per request");
+        }
+        JsonNode data = input.get("data");
+        if (data == null || !data.isArray()) {
+            throw InvalidRequestException.badRequest("invalid_data", "input \"" + INPUT + "\" has no \"data\" list");
+        }
+        List<JsonNode> elements = elementsOf(data, shape);
+        if (elements.size() != shape[0]) {
+            throw InvalidRequestException.badRequest("invalid_shape", "input \"" + INPUT + "\" has shape "
+                    + Arrays.toString(shape) + " but " + elements.size() + " data elements");
+        }
+        List<String> texts = new ArrayList<>(elements.size());
+        for (int i = 0; i < elements.size(); i++) {
+            if (!elements.get(i).isTextual()) {
+                throw InvalidRequestException.badRequest("invalid_data",
+                        "element " + i + " of input \"" + INPUT + "\" is not a string");
+            }
+            texts.add(elements.get(i).asText());
+        }
+        return texts;
+    }
+
+    /** [N] or [N, 1]: one text per row. */
+    private static long[] shapeOf(JsonNode shape) {
+        boolean wellFormed = shape != null && shape.isArray() && (shape.size() == 1 || shape.size() == 2);
+        for (int i = 0; wellFormed && i < shape.size(); i++) {
+            JsonNode dimension = shape.get(i);
+            wellFormed = dimension.isIntegralNumber() && dimension.canConvertToLong() && dimension.asLong() >= 0;
+        }
+        if (!wellFormed || shape.size() == 2 && shape.get(1).asLong() != 1) {
+            throw InvalidRequestException.badRequest("invalid_shape", "input \"" + INPUT
+                    + "\" must have shape [N] or [N, 1], not " + (shape == null ? "none" : shape.toString()));
+        }
+        long[] dimensions = new long[shape.size()];
+        for (int i = 0; i < dimensions.length; i++) {
+            dimensions[i] = shape.get(i).asLong();
+        }
+        return dimensions;
+    }
+
+    /** Tensor data flattened (row-major), or in its natural nesting: one list per row of an [N, 1] shape. */
+    private static List<JsonNode> elementsOf(JsonNode data, long[] shape) {
+        List<JsonNode> elements = new ArrayList<>();
+        boolean nested = false;
+        for (JsonNode element : data) {
+            nested |= element.isArray();
+        }
+        if (!nested) {
+            data.forEach(elements::add);
+            return elements;
+        }
+        for (JsonNode row : data) {
+            if (shape.length != 2 || !row.isArray() || row.size() != shape[1] || data.size() != shape[0]) {
+                throw InvalidRequestException.badRequest("invalid_shape", "the nesting of input \"" + INPUT
+                        + "\"'s data does not match its shape " + Arrays.toString(shape));
+            }
+            row.forEach(elements::add);
+        }
+        return elements;
+    }
+
+    /** 0 for the probabilities, else the classification extension's count of classes. */
+    private static int classificationOf(JsonNode outputs) {
+        if (outputs == null || outputs.isNull() || outputs.isArray() && outputs.isEmpty()) {
+            return 0;
+        }
+        JsonNode output = theOne(outputs, "outputs", "output", OUTPUT);
+        requireParameters(output, "output \"" + OUTPUT + "\"");
+        JsonNode classes = output.path("parameters").get(CLASSIFICATION);
+        if (classes == null || classes.isNull()) {
+            return 0;
+        }
+        if (!classes.isIntegralNumber() || !classes.canConvertToInt() || classes.asInt() < 1) {
+            throw InvalidRequestException.badRequest("invalid_outputs",
+                    "\"" + CLASSIFICATION + "\" must be a whole number of classes, 1 or more");
+        }
+        return classes.asInt();
+    }
+
+    /** The one tensor of a list ({@code "inputs"}, {@code "outputs"}): exactly one, with the expected name. */
+    private static JsonNode theOne(JsonNode tensors, String field, String kind, String expected) {
+        if (!tensors.isArray() || tensors.size() != 1 || !tensors.get(0).isObject()) {
+            throw InvalidRequestException.badRequest("invalid_" + field,
+                    "\"" + field + "\" must hold one " + kind + " tensor, \"" + expected + "\"");
+        }
+        JsonNode name = tensors.get(0).get("name");
+        if (name == null || !expected.equals(name.asText(null))) {
+            throw InvalidRequestException.badRequest("invalid_" + field, "the " + kind + " is named \"" + expected
+                    + "\", not " + (name == null ? "nothing" : name.toString()));
+        }
+        return tensors.get(0);
+    }
+
+    /** Parameters are optional everywhere; when present, an object (none is acted on but classification). */
+    private static void requireParameters(JsonNode node, String where) {
+        JsonNode parameters = node.get("parameters");
+        if (parameters != null && !parameters.isNull() && !parameters.isObject()) {
+            throw InvalidRequestException.badRequest("invalid_parameters",
+                    "the \"parameters\" of " + where + " must be an object");
+        }
+    }
+
+    /** A named ensemble, or null for a model; an ensemble has no versions, and no name holds a colon. */
+    private EnsembleProperties.Named namedEnsemble(String model, String version) {
+        if (model == null || model.contains(":")) {
+            throw notFound(model, version);
+        }
+        EnsembleProperties.Named named = ensembleSettings.named().get(model);
+        if (named != null && version != null) {
+            throw new InvalidRequestException(404, "model_not_found",
+                    model + " is an ensemble, which has no versions; leave /versions/" + version + " out");
+        }
+        return named;
+    }
+
+    private EnsembleSpec ensembleOf(String model, String version, boolean named) {
+        try {
+            return named ? ensembles.resolve(model, null, null, null, null)
+                    : ensembles.resolve(null, List.of(new ModelRef(model, version).toString()), null, null, null);
+        } catch (InvalidRequestException e) {
+            if (!"unknown_model".equals(e.code())) {
+                throw e;
+            }
+            if (named) {
+                throw new ModelUnavailableException("ensemble " + model + " is not ready: " + e.getMessage());
+            }
+            throw notFound(model, version);
+        }
+    }
+
+    private Optional<TextClassifier> loaded(ModelRef ref) {
+        return ref.version() == null ? registry.find(ref.name()) : registry.find(ref.name(), ref.version());
+    }
+
+    private static InvalidRequestException notFound(String model, String version) {
+        return new InvalidRequestException(404, "model_not_found", version == null
+                ? "no model or ensemble " + model + " is loaded"
+                : "version " + version + " of model " + model + " is not loaded");
+    }
+}

@@ -1,0 +1,44 @@
+package dev.modelapi.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.Map;
+import org.apache.camel.Exchange;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.support.DefaultExchange;
+import org.junit.jupiter.api.Test;
+
+/** The readiness answers of the Open Inference Protocol, without a server: the status follows "ready". */
+class HttpExchangesTest {
+
+    final ObjectMapper json = new ObjectMapper();
+    final HttpExchanges exchanges = new HttpExchanges(json, new Answers(json));
+
+    @Test
+    void shouldAnswerNotReadyWith503AndTheBody() throws Exception {
+        Exchange exchange = readiness(Map.of("name", "spam-roberta", "ready", false));
+
+        exchanges.health(exchange);
+
+        assertThat(exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE)).isEqualTo(503);
+        assertThat(json.readTree(exchange.getMessage().getBody(String.class)).get("ready").asBoolean()).isFalse();
+        assertThat(exchange.getMessage().getHeader(HttpExchanges.REQUEST_ID)).isEqualTo("ready-1");
+    }
+
+    @Test
+    void shouldAnswerReadyWith200() throws Exception {
+        Exchange exchange = readiness(Map.of("ready", true));
+
+        exchanges.health(exchange);
+
+        assertThat(exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE)).isEqualTo(200);
+    }
+
+    private static Exchange readiness(Map<String, Object> body) {
+        Exchange exchange = new DefaultExchange(new DefaultCamelContext());
+        exchange.setProperty(HttpExchanges.REQUEST_ID_PROPERTY, "ready-1");
+        exchange.getIn().setBody(body);
+        return exchange;
+    }
+}
