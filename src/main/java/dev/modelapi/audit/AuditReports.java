@@ -166,9 +166,10 @@ public class AuditReports {
     /** Counts per value of a column; a list column ("a,b") counts each element, a model its name without version. */
     private Map<String, Long> countBy(String column, Filter filter, boolean list, boolean stripVersion) {
         Map<String, Long> counts = new TreeMap<>();
-        jdbc.query("SELECT " + column + " AS value, COUNT(*) AS n FROM prediction_audit WHERE " + filter.where()
+        // "bucket", not "value": VALUE is a keyword of H2 2, the default database
+        jdbc.query("SELECT " + column + " AS bucket, COUNT(*) AS n FROM prediction_audit WHERE " + filter.where()
                 + " GROUP BY " + column, rs -> {
-                    String value = rs.getString("value");
+                    String value = rs.getString("bucket");
                     long n = rs.getLong("n");
                     if (value == null) {
                         if (!list) {

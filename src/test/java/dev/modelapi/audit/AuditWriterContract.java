@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.stream.IntStream;
 import org.flywaydb.core.Flyway;
@@ -32,6 +33,9 @@ abstract class AuditWriterContract {
 
     @Autowired
     MeterRegistry meters;
+
+    @Autowired
+    AuditReports reports;
 
     static AuditRecord row(String requestId, int itemIndex) {
         return new AuditRecord(requestId, itemIndex, Instant.now().truncatedTo(ChronoUnit.MICROS), "http", "alice",
@@ -92,6 +96,26 @@ abstract class AuditWriterContract {
         assertThat(queries.findByRequestId(requestId)).extracting(AuditRecord::itemIndex)
                 .containsExactlyElementsOf(IntStream.range(0, 250).boxed().toList());
         assertThat(counter("modelapi.audit.rows.written") - writtenBefore).isEqualTo(250);
+    }
+
+    @Test
+    void shouldReportCountsByLabelAndModel() {
+        String requestId = newRequestId();
+        String principal = "reporter-" + UUID.randomUUID();
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        writer.write(List.of(
+                new AuditRecord(requestId, 0, now, "http", principal, "spam-distilbert:1,spam-roberta:1", "a".repeat(64),
+                        10, "spam", 0.9, false, 2, 40L),
+                new AuditRecord(requestId, 1, now, "http", principal, "spam-roberta:1", "b".repeat(64), 12, "ham", 0.8,
+                        true, 0, 2L)));
+
+        Map<String, Object> report = reports.report(null, null, null, null, principal, null, null);
+
+        assertThat(report.get("texts")).isEqualTo(2L);
+        assertThat(report.get("cacheHitRate")).isEqualTo(0.5);
+        assertThat(report.get("byLabel")).isEqualTo(Map.of("ham", 1L, "spam", 1L));
+        assertThat(report.get("byModel")).isEqualTo(Map.of("spam-distilbert", 1L, "spam-roberta", 2L));
+        assertThat(report.get("byPrincipal")).isEqualTo(Map.of(principal, 2L));
     }
 
     @Test
