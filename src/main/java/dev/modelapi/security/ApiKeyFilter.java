@@ -70,6 +70,10 @@ public class ApiKeyFilter extends OncePerRequestFilter {
         if (path.startsWith("/api/v1/audit")) {
             return EnumSet.of(Role.AUDITOR);
         }
+        if (path.startsWith("/v2/health")) {
+            // the protocol's liveness and readiness are probes, like /actuator/health
+            return settings.healthNeedsKey() ? Set.of() : null;
+        }
         if (path.startsWith("/api/") || path.startsWith("/v2")) {
             return Set.of();
         }

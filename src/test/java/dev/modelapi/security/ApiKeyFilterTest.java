@@ -31,6 +31,8 @@ class ApiKeyFilterTest {
         assertThat(filter.rolesFor("POST", "/v2/models/spam-roberta/infer")).containsExactly(Role.PREDICT);
         assertThat(filter.rolesFor("GET", "/api/v1/anything-else")).isEmpty();
         assertThat(filter.rolesFor("GET", "/actuator/health")).isNull();
+        assertThat(filter.rolesFor("GET", "/v2/health/ready")).isNull();
+        assertThat(filter.rolesFor("GET", "/v2/models/spam-roberta")).isEmpty();
         assertThat(filter.rolesFor("GET", "/actuator/prometheus")).isNull();
         assertThat(filter.rolesFor("GET", "/")).isNull();
     }
@@ -40,6 +42,7 @@ class ApiKeyFilterTest {
         ApiKeyFilter filter = filter(true, true);
 
         assertThat(filter.rolesFor("GET", "/actuator/health/readiness")).isEqualTo(Set.of());
+        assertThat(filter.rolesFor("GET", "/v2/health/live")).isEqualTo(Set.of());
         assertThat(filter.rolesFor("GET", "/actuator/prometheus")).containsExactly(Role.ADMIN);
     }
 
