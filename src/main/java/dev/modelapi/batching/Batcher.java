@@ -48,7 +48,8 @@ public class Batcher {
             task.pending(future);
         }
         future.orTimeout(properties.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        BatchJob job = new BatchJob(task.text(), task.ensemble(), future);
+        BatchJob job = new BatchJob(task.text(), task.ensemble(), future, System.nanoTime(),
+                TraceContexts.spanContextOf(exchange));
         Exception failure = TraceContexts.inSpanOf(exchange,
                 () -> producer.send(QUEUE, ExchangePattern.InOnly, e -> e.getIn().setBody(job)).getException());
         if (failure != null) {

@@ -22,17 +22,21 @@ public final class TraceContexts {
     }
 
     public static <T> T inSpanOf(Exchange exchange, Supplier<T> work) {
-        SpanAdapter span = ActiveSpanManager.getSpan(exchange);
-        if (span == null || span.traceId() == null || span.spanId() == null) {
-            return work.get();
-        }
-        SpanContext context = SpanContext.create(span.traceId(), span.spanId(), TraceFlags.getSampled(),
-                TraceState.getDefault());
+        SpanContext context = spanContextOf(exchange);
         if (!context.isValid()) {
             return work.get();
         }
         try (Scope scope = Span.wrap(context).makeCurrent()) {
             return work.get();
         }
+    }
+
+    /** The span Camel has active on the exchange, or an invalid context when there is none. */
+    public static SpanContext spanContextOf(Exchange exchange) {
+        SpanAdapter span = ActiveSpanManager.getSpan(exchange);
+        if (span == null || span.traceId() == null || span.spanId() == null) {
+            return SpanContext.getInvalid();
+        }
+        return SpanContext.create(span.traceId(), span.spanId(), TraceFlags.getSampled(), TraceState.getDefault());
     }
 }

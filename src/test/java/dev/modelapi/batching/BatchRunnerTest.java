@@ -55,7 +55,7 @@ class BatchRunnerTest {
         BatchJob first = job("a");
         BatchJob second = job("b");
 
-        runner.complete(List.of(result("ham"), result("spam")), List.of(first, second));
+        runner.complete(List.of(result("ham"), result("spam")), List.of(first, second), exchange);
 
         assertThat(first.future().get()).isEqualTo(new BatchOutcome(result("ham"), 2));
         assertThat(second.future().get()).isEqualTo(new BatchOutcome(result("spam"), 2));

@@ -97,6 +97,40 @@ class ObservabilityTest {
     }
 
     @Test
+    void shouldLeadEveryRequestsTraceToTheBatchThatAnsweredIt() throws Exception {
+        List<String> traceIds = new ArrayList<>();
+        List<java.util.concurrent.Callable<Integer>> calls = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            String traceId = UUID.randomUUID().toString().replace("-", "");
+            traceIds.add(traceId);
+            HttpHeaders headers = new HttpHeaders();
+            headers.setContentType(MediaType.APPLICATION_JSON);
+            headers.set("traceparent", "00-" + traceId + "-" + traceId.substring(16) + "-01");
+            String body = json.writeValueAsString(Map.of("text", "Subject: fan-in " + i + " " + traceId));
+            calls.add(() -> http.postForEntity("/api/v1/predict", new HttpEntity<>(body, headers), String.class)
+                    .getStatusCode().value());
+        }
+        java.util.concurrent.ExecutorService clients = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            for (java.util.concurrent.Future<Integer> status : clients.invokeAll(calls)) {
+                assertThat(status.get()).isEqualTo(200);
+            }
+        } finally {
+            clients.shutdown();
+        }
+
+        for (String traceId : traceIds) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> names(traceId).contains("inference-batch"));
+            SpanData pointer = trace(traceId).stream().filter(s -> s.getName().equals("inference-batch")).findFirst()
+                    .orElseThrow();
+            assertThat(pointer.getLinks()).hasSize(1);
+            String batchTrace = pointer.getLinks().get(0).getSpanContext().getTraceId();
+            // the linked trace is where this request's answer was computed
+            assertThat(names(batchTrace)).contains("ensemble", "model-call-spam-roberta-1");
+        }
+    }
+
+    @Test
     void shouldContinueATraceFromAJmsProperty() throws Exception {
         String traceId = UUID.randomUUID().toString().replace("-", "");
         JmsTemplate jms = new JmsTemplate(connections);
