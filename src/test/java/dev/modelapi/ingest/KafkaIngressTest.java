@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.modelapi.audit.AuditQueries;
 import dev.modelapi.testsupport.FaultInjection;
 import dev.modelapi.testsupport.RealServices;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -35,6 +36,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
 import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -52,8 +55,16 @@ import org.springframework.test.context.DynamicPropertySource;
         "modelapi.kafka.max-tries=3",
         "modelapi.kafka.retry-delay=300ms"})
 @RealServices
-@Import(FaultInjection.Config.class)
+@Import({FaultInjection.Config.class, KafkaIngressTest.Spans.class})
 class KafkaIngressTest {
+
+    @TestConfiguration
+    static class Spans {
+        @Bean
+        InMemorySpanExporter spanExporter() {
+            return InMemorySpanExporter.create();
+        }
+    }
 
     static final String REQUESTS = "modelapi.requests";
     static final String RESULTS = "modelapi.results";
@@ -78,6 +89,9 @@ class KafkaIngressTest {
 
     @Autowired
     FaultInjection models;
+
+    @Autowired
+    InMemorySpanExporter spans;
 
     KafkaProducer<String, String> producer;
     KafkaConsumer<String, String> results;
@@ -170,6 +184,26 @@ class KafkaIngressTest {
 
         assertThat(answers.get("retry-" + run).get("label").asText()).isIn("ham", "spam");
         await().atMost(Duration.ofSeconds(10)).until(() -> committed(partition) > sent.offset());
+    }
+
+    @Test
+    void shouldContinueTheTraceOfARecordsTraceparentHeader() throws Exception {
+        String run = UUID.randomUUID().toString();
+        String traceId = run.replace("-", "");
+        ProducerRecord<String, String> record = new ProducerRecord<>(REQUESTS, "traced-" + run,
+                json.writeValueAsString(Map.of("text", "Subject: traced " + run)));
+        record.headers().add("traceparent", ("00-" + traceId + "-" + traceId.substring(16) + "-01")
+                .getBytes(StandardCharsets.UTF_8));
+
+        producer.send(record).get();
+
+        collect(RESULTS, 1, run);
+        await().atMost(Duration.ofSeconds(10)).until(() -> spans.getFinishedSpanItems().stream()
+                .anyMatch(s -> s.getTraceId().equals(traceId) && s.getName().equals("predict")));
+        assertThat(spans.getFinishedSpanItems()).anySatisfy(s -> {
+            assertThat(s.getTraceId()).isEqualTo(traceId);
+            assertThat(s.getParentSpanId()).isEqualTo(traceId.substring(16));
+        });
     }
 
     @Test
