@@ -26,8 +26,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public class LoadBench {
 
+    static final String API_KEY = System.getenv().getOrDefault("API_KEY", "modelapi-dev-key");
+
+
     public static void main(String[] args) throws Exception {
         String url = args.length > 0 ? args[0] : "http://127.0.0.1:8080/api/v1/predict";
+        // the default run's development key (README, Access control); API_KEY names another
         int clients = args.length > 1 ? Integer.parseInt(args[1]) : 32;
         int requests = args.length > 2 ? Integer.parseInt(args[2]) : 2000;
         Path texts = Path.of(args.length > 3 ? args[3] : "models/eval/spamassassin-test.jsonl");
@@ -56,6 +60,7 @@ public class LoadBench {
                     HttpRequest request = HttpRequest.newBuilder(URI.create(url))
                             .timeout(Duration.ofSeconds(60))
                             .header("Content-Type", "application/json")
+                            .header("X-API-Key", API_KEY)
                             .POST(HttpRequest.BodyPublishers.ofString(bodies.get(i % bodies.size())))
                             .build();
                     long sent = System.nanoTime();
