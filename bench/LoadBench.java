@@ -1,3 +1,4 @@
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.net.URI;
@@ -49,6 +50,8 @@ public class LoadBench {
         AtomicInteger next = new AtomicInteger();
         List<Long> latenciesNanos = Collections.synchronizedList(new ArrayList<>());
         AtomicInteger errors = new AtomicInteger();
+        AtomicInteger degraded = new AtomicInteger();
+        java.util.Map<String, AtomicInteger> failures = new java.util.concurrent.ConcurrentHashMap<>();
         AtomicInteger batchSum = new AtomicInteger();
         ExecutorService pool = Executors.newFixedThreadPool(clients);
         long start = System.nanoTime();
@@ -68,12 +71,19 @@ public class LoadBench {
                         HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
                         latenciesNanos.add(System.nanoTime() - sent);
                         if (response.statusCode() == 200) {
-                            batchSum.addAndGet(json.readTree(response.body()).get("batchSize").asInt());
+                            JsonNode answer = json.readTree(response.body());
+                            batchSum.addAndGet(answer.get("batchSize").asInt());
+                            if (answer.path("degraded").asBoolean(false)) {
+                                degraded.incrementAndGet();
+                            }
                         } else {
                             errors.incrementAndGet();
+                            String code = response.statusCode() + " " + json.readTree(response.body()).at("/error/code").asText();
+                            failures.computeIfAbsent(code, k -> new AtomicInteger()).incrementAndGet();
                         }
                     } catch (Exception e) {
                         errors.incrementAndGet();
+                        failures.computeIfAbsent(e.getClass().getSimpleName(), k -> new AtomicInteger()).incrementAndGet();
                     }
                 }
                 return null;
@@ -86,12 +96,15 @@ public class LoadBench {
         pool.shutdown();
         List<Long> sorted = new ArrayList<>(latenciesNanos);
         Collections.sort(sorted);
+        if (!failures.isEmpty()) {
+            System.err.println("failed requests by status and code: " + failures);
+        }
         int ok = requests - errors.get();
         System.out.printf(Locale.ROOT,
                 "{\"clients\": %d, \"requests\": %d, \"errors\": %d, \"throughput\": %.1f, \"p50Ms\": %.1f, "
-                        + "\"p99Ms\": %.1f, \"meanBatchSize\": %.2f}%n",
+                        + "\"p99Ms\": %.1f, \"meanBatchSize\": %.2f, \"degraded\": %d}%n",
                 clients, requests, errors.get(), ok / seconds, percentile(sorted, 0.50), percentile(sorted, 0.99),
-                ok == 0 ? 0.0 : batchSum.get() / (double) ok);
+                ok == 0 ? 0.0 : batchSum.get() / (double) ok, degraded.get());
     }
 
     private static double percentile(List<Long> sorted, double q) {

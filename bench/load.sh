@@ -25,7 +25,7 @@ run() {
   local size=$1
   java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=1 -Dai.djl.pytorch.num_interop_threads=1 \
     -jar "$jar" --server.port=$port --modelapi.batching.max-batch-size="$size" \
-    --modelapi.routes.directory="${BENCH_ROUTES:-routes}" \
+    --modelapi.routes.directory="${BENCH_ROUTES:-routes}" --modelapi.security.requests-per-second=1000000 \
     --modelapi.cache.enabled=false --logging.level.root=WARN > "target/bench-service-$size.log" 2>&1 &
   local pid=$!
   for _ in $(seq 1 120); do

@@ -66,7 +66,7 @@ public record EnsembleProperties(
      */
     public record ModelCall(
             @Positive @DefaultValue("10000") long timeoutMillis,
-            @Positive @DefaultValue("4") int maxConcurrentCalls,
+            @Positive @DefaultValue("16") int maxConcurrentCalls,
             @Positive @Max(100) @DefaultValue("50") int failureRateThreshold,
             @Positive @DefaultValue("20") int slidingWindowSize,
             @Positive @DefaultValue("10") int minimumCalls,

@@ -5,6 +5,7 @@ import io.github.resilience4j.bulkhead.BulkheadFullException;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeoutException;
+import org.apache.camel.processor.ThrottlerRejectedExecutionException;
 
 /**
  * Why a model of the ensemble gave no answer, as the response, the audit and the metrics name it.
@@ -31,7 +32,8 @@ public record ModelFailure(String reason, String message) {
         if (cause instanceof CallNotPermittedException) {
             return new ModelFailure(CIRCUIT_OPEN, "the model's circuit breaker is open");
         }
-        if (cause instanceof BulkheadFullException || cause instanceof RejectedExecutionException) {
+        if (cause instanceof ThrottlerRejectedExecutionException || cause instanceof BulkheadFullException
+                || cause instanceof RejectedExecutionException) {
             return new ModelFailure(BULKHEAD_FULL, "the model has as many calls in progress as it may");
         }
         if (cause instanceof InvalidModelOutputException) {
@@ -49,6 +51,7 @@ public record ModelFailure(String reason, String message) {
         for (int depth = 0; depth < 10 && current != null; depth++) {
             if (current instanceof TimeoutException || current instanceof CallNotPermittedException
                     || current instanceof BulkheadFullException || current instanceof RejectedExecutionException
+                    || current instanceof ThrottlerRejectedExecutionException
                     || current instanceof InvalidModelOutputException || current instanceof ModelUnavailableException) {
                 return current;
             }

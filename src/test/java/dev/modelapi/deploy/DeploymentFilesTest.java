@@ -97,7 +97,7 @@ class DeploymentFilesTest {
             "camel_route_policy_seconds", "camel_routes_running_routes",
             "resilience4j_circuitbreaker_state", "resilience4j_circuitbreaker_failure_rate",
             "resilience4j_circuitbreaker_not_permitted_calls_total", "resilience4j_circuitbreaker_calls_seconds",
-            "resilience4j_bulkhead_available_concurrent_calls", "resilience4j_timelimiter_calls_total",
+            "resilience4j_timelimiter_calls_total",
             "resilience4j_ratelimiter_available_permissions",
             "executor_active_threads", "executor_queued_tasks", "executor_pool_size_threads",
             "jvm_memory_used_bytes", "process_cpu_usage", "hikaricp_connections_active");

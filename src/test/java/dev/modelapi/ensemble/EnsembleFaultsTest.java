@@ -184,11 +184,11 @@ class EnsembleFaultsTest {
         });
         assertThat(answers).extracting(a -> a.at("/ensemble/failed/0/reason").asText()).contains("timeout")
                 .allSatisfy(reason -> assertThat(reason).isIn("timeout", "bulkhead_full", "circuit_open"));
-        // More batches gave up on the hung model than it was ever given calls: the calls it holds
-        // (and the threads under them) stay within max-concurrent-calls, 4.
-        assertThat(robertaFailures() - failuresBefore).isGreaterThan(4);
-        assertThat(invoker.hangsStarted.get()).isBetween(1, 4);
-        assertThat(invoker.mostHanging.get()).isBetween(1, 4);
+        // More batches gave up on the hung model than it was ever given calls (its breaker and
+        // bulkhead refuse the rest): the calls it holds, and the threads under them, stay bounded.
+        assertThat(robertaFailures() - failuresBefore).isGreaterThan(invoker.hangsStarted.get());
+        assertThat(invoker.hangsStarted.get()).isBetween(1, 16);
+        assertThat(invoker.mostHanging.get()).isBetween(1, 16);
     }
 
     private double robertaFailures() {
@@ -242,7 +242,6 @@ class EnsembleFaultsTest {
                 "modelapi_ensemble_degraded_texts_total{ensemble=\"unnamed\"",
                 "modelapi_ensemble_model_failures_total{model=\"spam-deberta\",reason=\"error\",version=\"1\"",
                 "resilience4j_circuitbreaker_state{name=\"model-call-spam-deberta-1.model-breaker\",state=\"closed\"",
-                "resilience4j_bulkhead_available_concurrent_calls{name=\"model-call-spam-deberta-1.model-breaker\"",
                 "resilience4j_timelimiter_calls_total{kind=\"successful\",name=\"model-call-spam-roberta-1.model-breaker\"");
     }
 

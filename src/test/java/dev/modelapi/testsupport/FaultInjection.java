@@ -20,7 +20,8 @@ import org.springframework.context.annotation.Bean;
 
 /**
  * The real model invoker, with a fault per model name that a test switches on: the model throws,
- * hangs (until {@link #healAll()} or 60 s), or answers NaN / probabilities that add up to 1.4. The
+ * hangs (until {@link #healAll()} or 60 s), is slow (300 ms more per batch), or answers NaN /
+ * probabilities that add up to 1.4. The
  * real model runs otherwise. Replaces the {@code modelInvoker} bean:
  *
  * <pre>{@code
@@ -30,7 +31,7 @@ import org.springframework.context.annotation.Bean;
  */
 public class FaultInjection extends ModelInvoker {
 
-    public enum Fault { THROW, HANG, NAN, BAD_SUM }
+    public enum Fault { THROW, HANG, SLOW, NAN, BAD_SUM }
 
     public final Map<String, Fault> faults = new ConcurrentHashMap<>();
     public final AtomicInteger hangsStarted = new AtomicInteger();
@@ -75,6 +76,14 @@ public class FaultInjection extends ModelInvoker {
         }
         switch (fault) {
             case THROW -> throw new IllegalStateException("injected failure of " + classifier.name());
+            case SLOW -> {
+                try {
+                    new CountDownLatch(1).await(300, TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return super.predict(classifier, texts);
+            }
             case HANG -> {
                 hangsStarted.incrementAndGet();
                 mostHanging.accumulateAndGet(hanging.incrementAndGet(), Math::max);
