@@ -55,6 +55,41 @@ public final class InputInspector {
             int codePoint = rawText.codePointAt(i);
             i += Character.charCount(codePoint);
             codePoints++;
+            if (codePoint < 0x80) {
+                // ASCII, most of most texts: the same rules without the Unicode tables (profiled as
+                // the largest cost of a cached answer); no format characters, marks or non-Latin
+                // letters here, so only control, space, repetition, token length and Latin apply.
+                if (codePoint == 0) {
+                    nul = true;
+                }
+                boolean control = codePoint < 0x20 || codePoint == 0x7F;
+                if (control && codePoint != '\t' && codePoint != '\n' && codePoint != '\r') {
+                    binary++;
+                }
+                if (codePoint == ' ' || (codePoint >= 0x09 && codePoint <= 0x0D) || (codePoint >= 0x1C && codePoint <= 0x1F)) {
+                    previous = -1;
+                    repeated = 0;
+                    tokenLength = 0;
+                } else {
+                    repeated = codePoint == previous ? repeated + 1 : 1;
+                    previous = codePoint;
+                    if (repeated > maxRepeatedCharacters) {
+                        flags.add(InputFlag.REPETITION);
+                    }
+                    if (++tokenLength > maxTokenLength) {
+                        flags.add(InputFlag.LONG_TOKEN);
+                    }
+                }
+                if ((codePoint | 0x20) >= 'a' && (codePoint | 0x20) <= 'z') {
+                    wordScripts |= LATIN_BIT;
+                    if (Integer.bitCount(wordScripts) > 1) {
+                        flags.add(InputFlag.MIXED_SCRIPT);
+                    }
+                } else {
+                    wordScripts = 0;
+                }
+                continue;
+            }
             int type = Character.getType(codePoint);
 
             if (isBidiControl(codePoint)) {
