@@ -55,57 +55,28 @@ public final class InputInspector {
             int codePoint = rawText.codePointAt(i);
             i += Character.charCount(codePoint);
             codePoints++;
-            if (codePoint < 0x80) {
-                // ASCII, most of most texts: the same rules without the Unicode tables (profiled as
-                // the largest cost of a cached answer); no format characters, marks or non-Latin
-                // letters here, so only control, space, repetition, token length and Latin apply.
-                if (codePoint == 0) {
-                    nul = true;
-                }
-                boolean control = codePoint < 0x20 || codePoint == 0x7F;
-                if (control && codePoint != '\t' && codePoint != '\n' && codePoint != '\r') {
-                    binary++;
-                }
-                if (codePoint == ' ' || (codePoint >= 0x09 && codePoint <= 0x0D) || (codePoint >= 0x1C && codePoint <= 0x1F)) {
-                    previous = -1;
-                    repeated = 0;
-                    tokenLength = 0;
-                } else {
-                    repeated = codePoint == previous ? repeated + 1 : 1;
-                    previous = codePoint;
-                    if (repeated > maxRepeatedCharacters) {
-                        flags.add(InputFlag.REPETITION);
-                    }
-                    if (++tokenLength > maxTokenLength) {
-                        flags.add(InputFlag.LONG_TOKEN);
-                    }
-                }
-                if ((codePoint | 0x20) >= 'a' && (codePoint | 0x20) <= 'z') {
-                    wordScripts |= LATIN_BIT;
-                    if (Integer.bitCount(wordScripts) > 1) {
-                        flags.add(InputFlag.MIXED_SCRIPT);
-                    }
-                } else {
-                    wordScripts = 0;
-                }
-                continue;
-            }
-            int type = Character.getType(codePoint);
+            // ASCII, most of most texts, skips the Unicode tables (they were the largest cost of a
+            // cached answer in a profile): it has no format characters, marks or non-Latin letters.
+            boolean ascii = codePoint < 0x80;
+            int type = ascii ? Character.UNASSIGNED : Character.getType(codePoint);
 
-            if (isBidiControl(codePoint)) {
-                flags.add(InputFlag.BIDI_CONTROL);
-            } else if (type == Character.FORMAT || isInvisible(codePoint)) {
-                flags.add(InputFlag.INVISIBLE);
+            if (!ascii) {
+                if (isBidiControl(codePoint)) {
+                    flags.add(InputFlag.BIDI_CONTROL);
+                } else if (type == Character.FORMAT || isInvisible(codePoint)) {
+                    flags.add(InputFlag.INVISIBLE);
+                }
             }
 
             if (codePoint == 0) {
                 nul = true;
             }
-            if (isBinary(codePoint, type)) {
+            if (ascii ? isAsciiBinary(codePoint) : isBinary(codePoint, type)) {
                 binary++;
             }
 
-            boolean space = Character.isWhitespace(codePoint) || Character.isSpaceChar(codePoint);
+            boolean space = ascii ? isAsciiSpace(codePoint)
+                    : Character.isWhitespace(codePoint) || Character.isSpaceChar(codePoint);
             if (space) {
                 previous = -1;
                 repeated = 0;
@@ -121,12 +92,12 @@ public final class InputInspector {
                 }
             }
 
-            if (Character.isLetter(codePoint)) {
-                wordScripts |= confusableScript(codePoint);
+            if (ascii ? isAsciiLetter(codePoint) : Character.isLetter(codePoint)) {
+                wordScripts |= ascii ? LATIN_BIT : confusableScript(codePoint);
                 if (Integer.bitCount(wordScripts) > 1) {
                     flags.add(InputFlag.MIXED_SCRIPT);
                 }
-            } else if (!continuesWord(type)) {
+            } else if (ascii || !continuesWord(type)) {
                 wordScripts = 0;
             }
         }
@@ -134,6 +105,19 @@ public final class InputInspector {
             flags.add(InputFlag.BINARY);
         }
         return flags;
+    }
+
+    // The ASCII answers of Character.isWhitespace / isSpaceChar, getType == CONTROL, and isLetter.
+    static boolean isAsciiSpace(int codePoint) {
+        return codePoint == ' ' || (codePoint >= 0x09 && codePoint <= 0x0D) || (codePoint >= 0x1C && codePoint <= 0x1F);
+    }
+
+    static boolean isAsciiBinary(int codePoint) {
+        return (codePoint < 0x20 || codePoint == 0x7F) && codePoint != '\t' && codePoint != '\n' && codePoint != '\r';
+    }
+
+    static boolean isAsciiLetter(int codePoint) {
+        return (codePoint >= 'a' && codePoint <= 'z') || (codePoint >= 'A' && codePoint <= 'Z');
     }
 
     private static boolean isBidiControl(int codePoint) {

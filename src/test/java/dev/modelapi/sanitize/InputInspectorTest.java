@@ -293,4 +293,18 @@ class InputInspectorTest {
         assertThatThrownBy(() -> InputFlag.parse(name)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("mixed_script");
     }
+
+    @Test
+    void theAsciiShortcutsAgreeWithTheUnicodeTablesForEveryAsciiCharacter() {
+        for (int c = 0; c < 0x80; c++) {
+            assertThat(InputInspector.isAsciiSpace(c)).as("space %d", c)
+                    .isEqualTo(Character.isWhitespace(c) || Character.isSpaceChar(c));
+            assertThat(InputInspector.isAsciiBinary(c)).as("binary %d", c)
+                    .isEqualTo(Character.getType(c) == Character.CONTROL && c != '\t' && c != '\n' && c != '\r');
+            assertThat(InputInspector.isAsciiLetter(c)).as("letter %d", c).isEqualTo(Character.isLetter(c));
+            assertThat(Character.getType(c)).as("no format or mark characters in ASCII %d", c)
+                    .isNotIn((int) Character.FORMAT, (int) Character.NON_SPACING_MARK,
+                            (int) Character.COMBINING_SPACING_MARK, (int) Character.ENCLOSING_MARK);
+        }
+    }
 }
