@@ -19,28 +19,15 @@ if [ -z "${SKIP_BUILD:-}" ]; then
   ./mvnw -B -q -DskipTests package dependency:build-classpath -Dmdep.outputFile=target/bench-classpath.txt
 fi
 jar=$(ls target/model-api-service-*.jar | grep -v original | head -1)
-export OMP_NUM_THREADS=1
+
+source bench/serve.sh
 
 run() {
   local size=$1
-  java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=1 -Dai.djl.pytorch.num_interop_threads=1 \
-    -jar "$jar" --server.port=$port --modelapi.batching.max-batch-size="$size" \
-    --modelapi.routes.directory="${BENCH_ROUTES:-routes}" --modelapi.security.requests-per-second=1000000 \
-    --modelapi.cache.enabled=false --logging.level.root=WARN > "target/bench-service-$size.log" 2>&1 &
-  local pid=$!
-  for _ in $(seq 1 120); do
-    curl -sf "http://127.0.0.1:$port/actuator/health" > /dev/null && break
-    sleep 1
-  done
-  # warm-up long enough for the JIT: with 200 requests C2 was still compiling Camel, Spring and
-  # Jackson paths through the measured run and took ~20 % of the throughput on 2 cores
-  java -cp "$(cat target/bench-classpath.txt)" bench/LoadBench.java "http://127.0.0.1:$port/api/v1/predict" \
-    "$clients" "${WARMUP:-3000}" > /dev/null
   local result
-  result=$(java -cp "$(cat target/bench-classpath.txt)" bench/LoadBench.java \
-    "http://127.0.0.1:$port/api/v1/predict" "$clients" "$requests")
-  kill "$pid"
-  wait "$pid" 2> /dev/null || true
+  result=$(measure . "target/bench-service-$size.log" "$(realpath "$jar")" \
+    --modelapi.batching.max-batch-size="$size" --modelapi.routes.directory="${BENCH_ROUTES:-routes}" \
+    --modelapi.cache.enabled=false)
   echo "{\"maxBatchSize\": $size, \"result\": $result}"
 }
 

@@ -15,7 +15,6 @@ clients=${2:-32}
 requests=${3:-6000}
 rounds=${4:-2}
 port=18182
-export OMP_NUM_THREADS=1
 
 worktree=target/bench-base
 rm -rf "$worktree"
@@ -27,25 +26,12 @@ trap 'git worktree remove --force "$worktree" 2>/dev/null || true' EXIT
 head_jar=$(ls target/model-api-service-*.jar | grep -v original | head -1)
 base_jar=$(ls "$worktree"/target/model-api-service-*.jar | grep -v original | head -1)
 
+source bench/serve.sh
+
 run() {
   local name=$1 jar=$2 dir=$3
-  # each version runs in its own checkout, with its own routes/ and models/
-  (cd "$dir" && exec java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=1 \
-    -Dai.djl.pytorch.num_interop_threads=1 -jar "$jar" --server.port=$port --modelapi.folder.enabled=false \
-    --modelapi.security.requests-per-second=1000000 \
-    --logging.level.root=WARN) > "target/bench-versions-$name.log" 2>&1 &
-  local pid=$!
-  for _ in $(seq 1 120); do
-    curl -sf "http://127.0.0.1:$port/actuator/health" > /dev/null && break
-    sleep 1
-  done
-  java -cp "$(cat target/bench-classpath.txt)" bench/LoadBench.java "http://127.0.0.1:$port/api/v1/predict" \
-    "$clients" "${WARMUP:-3000}" > /dev/null
   local result
-  result=$(java -cp "$(cat target/bench-classpath.txt)" bench/LoadBench.java \
-    "http://127.0.0.1:$port/api/v1/predict" "$clients" "$requests")
-  kill "$pid"
-  wait "$pid" 2> /dev/null || true
+  result=$(measure "$dir" "$(pwd)/target/bench-versions-$name.log" "$jar" --modelapi.folder.enabled=false)
   echo "{\"version\": \"$name\", \"result\": $result}"
 }
 
