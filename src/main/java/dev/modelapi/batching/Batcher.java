@@ -30,9 +30,11 @@ public class Batcher {
     private final BatchingProperties properties;
     private final CamelContext camel;
     private final ProducerTemplate producer;
+    private final BatchShape shape;
 
     public Batcher(BatchingProperties properties, CamelContext camel) {
         this.properties = properties;
+        this.shape = BatchShape.of(properties);
         this.camel = camel;
         this.producer = camel.createProducerTemplate();
     }
@@ -48,8 +50,9 @@ public class Batcher {
             task.pending(future);
         }
         future.orTimeout(properties.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        int bucket = shape.bucket(task.text().length());
         BatchJob job = new BatchJob(task.text(), task.ensemble(), future, System.nanoTime(),
-                TraceContexts.spanContextOf(exchange));
+                TraceContexts.spanContextOf(exchange), bucket, shape.limit(bucket));
         Exception failure = TraceContexts.inSpanOf(exchange,
                 () -> producer.send(QUEUE, ExchangePattern.InOnly, e -> e.getIn().setBody(job)).getException());
         if (failure != null) {

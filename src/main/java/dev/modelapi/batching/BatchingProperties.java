@@ -13,6 +13,10 @@ import org.springframework.validation.annotation.Validated;
  * {@code {{placeholders}}}.
  *
  * @param maxBatchSize a batch completes when it holds this many texts ({@code MAX_BATCH_SIZE})
+ * @param maxBatchTokens ... or as many texts of its length bucket as fit this many tokens
+ *     ({@link BatchShape}); 256 keeps e-mail-length texts at one per batch, where batching them is
+ *     slower on a CPU, and lets chat-length texts batch by 8 to 16 ({@code MAX_BATCH_TOKENS})
+ * @param charsPerToken characters per token assumed when estimating a text's length before tokenising
  * @param maxDelay ... or when no text has joined it for this long
  * @param timeoutCheckerInterval how often the aggregator looks for batches past {@code maxDelay};
  *     Camel's default of 1 s would make a lone request wait a second
@@ -24,6 +28,8 @@ import org.springframework.validation.annotation.Validated;
 @ConfigurationProperties("modelapi.batching")
 public record BatchingProperties(
         @Min(1) @Max(1024) @DefaultValue("16") int maxBatchSize,
+        @Min(1) @DefaultValue("256") int maxBatchTokens,
+        @Min(1) @DefaultValue("4") int charsPerToken,
         @NotNull @DefaultValue("5ms") Duration maxDelay,
         @NotNull @DefaultValue("1ms") Duration timeoutCheckerInterval,
         @Min(1) @DefaultValue("1024") int queueCapacity,

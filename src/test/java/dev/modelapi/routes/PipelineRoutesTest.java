@@ -102,6 +102,29 @@ class PipelineRoutesTest {
     }
 
     @Test
+    void shouldRunLongTextsOneAtATimeAndShortTextsTogether() throws Exception {
+        MockEndpoint ensemble = camel.getEndpoint("mock:ensemble", MockEndpoint.class);
+        ensemble.expectedMessageCount(4);
+        String body = "lorem ipsum dolor sit amet ".repeat(80); // ~2,000 characters: past the 256-token budget
+        List<String> texts = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            texts.add("Subject: long " + i + " " + UUID.randomUUID() + "\n\n" + body);
+        }
+        for (int i = 0; i < 5; i++) {
+            texts.add("Subject: short " + i + " " + UUID.randomUUID());
+        }
+
+        List<PredictionTask> answered = predict(texts);
+
+        ensemble.assertIsSatisfied(TimeUnit.SECONDS.toMillis(5));
+        List<Integer> batchSizes = ensemble.getExchanges().stream()
+                .map(e -> e.getIn().getBody(List.class).size()).sorted().toList();
+        assertThat(batchSizes).containsExactly(1, 1, 1, 5);
+        assertThat(answered.subList(0, 3)).allSatisfy(t -> assertThat(t.batchSize()).isEqualTo(1));
+        assertThat(answered.subList(3, 8)).allSatisfy(t -> assertThat(t.batchSize()).isEqualTo(5));
+    }
+
+    @Test
     void shouldAnswerEvenWhenTheAuditWriteFails() throws Exception {
         MockEndpoint audit = camel.getEndpoint("mock:audit", MockEndpoint.class);
         audit.expectedMinimumMessageCount(1);
