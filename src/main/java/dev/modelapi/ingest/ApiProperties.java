@@ -13,10 +13,14 @@ import org.springframework.validation.annotation.Validated;
  *
  * @param maxBodySize the largest request body accepted; larger is a 413
  * @param maxBatchTexts the most texts in one {@code /predict/batch} request
+ * @param maxInFlight HTTP requests being answered at once; one more is refused with 503 and
+ *     Retry-After at once. No thread waits for a request in flight (AsyncPlatformHttpEngine), so
+ *     this bounds memory and queueing, not threads.
  */
 @Validated
 @ConfigurationProperties("modelapi.api")
 public record ApiProperties(
         @NotNull @DefaultValue("1MB") DataSize maxBodySize,
-        @Min(1) @Max(10000) @DefaultValue("64") int maxBatchTexts) {
+        @Min(1) @Max(10000) @DefaultValue("64") int maxBatchTexts,
+        @Min(1) @DefaultValue("2048") int maxInFlight) {
 }

@@ -2,7 +2,6 @@ package dev.modelapi.ingest;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import jakarta.servlet.http.HttpServletRequest;
-import org.springframework.core.task.TaskRejectedException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -10,9 +9,9 @@ import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 
 /**
- * platform-http hands each request to Spring's task executor, which is bounded; when its queue is
- * full the request never reaches a route. Answer that overload like the batcher's: 503, Retry-After
- * and the JSON error shape, not Spring's default 500.
+ * Past {@code modelapi.api.max-in-flight} requests being answered, a request never reaches a route
+ * (AsyncPlatformHttpEngine). Answer that overload like the batcher's: 503, Retry-After and the JSON
+ * error shape, not Spring's default 500.
  */
 @RestControllerAdvice
 class HttpOverloadAdvice {
@@ -25,7 +24,7 @@ class HttpOverloadAdvice {
         this.answers = answers;
     }
 
-    @ExceptionHandler(TaskRejectedException.class)
+    @ExceptionHandler(AsyncPlatformHttpEngine.TooManyInFlightException.class)
     ResponseEntity<String> overloaded(HttpServletRequest request) throws Exception {
         String requestId = HttpExchanges.requestIdFor(request.getHeader(HttpExchanges.REQUEST_ID));
         String body = json.writeValueAsString(answers.errorBodyFor(request.getRequestURI(), "capacity_exceeded",
