@@ -8,8 +8,12 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.springframework.stereotype.Component;
 
 /**
@@ -25,34 +29,74 @@ public class ModelInvoker {
 
     private final ModelRegistry registry;
     private final MeterRegistry meters;
+    private final Map<ModelRef, Meters> meterCache = new ConcurrentHashMap<>();
 
     public ModelInvoker(ModelRegistry registry, MeterRegistry meters) {
         this.registry = registry;
         this.meters = meters;
     }
 
-    public ModelAnswer classify(List<String> texts, String modelId) {
+    /**
+     * The batch through one model version on one of its workers, waiting at most {@code timeoutMillis}
+     * for the answer: past it the call fails with a {@link TimeoutException} (the breaker counts it, the
+     * vote leaves the model out) and the batch, if still queued, never runs. A hung forward holds only
+     * its own model's worker.
+     */
+    public ModelAnswer classify(List<String> texts, String modelId, long timeoutMillis) throws TimeoutException {
         ModelRef ref = ModelRef.parse(modelId);
         TextClassifier classifier = registry.findForInference(ref.name(), ref.version())
                 .orElseThrow(() -> new ModelUnavailableException(modelId + " is not loaded"));
-        long started = System.nanoTime();
-        List<Prediction> predictions = predict(classifier, texts);
-        Timer.builder("modelapi.inference.compute")
-                .description("Time one model took for one batch, tokenising included")
-                .tags("model", ref.name(), "version", String.valueOf(ref.version()))
-                .publishPercentileHistogram()
-                .register(meters).record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
-        Counter.builder("modelapi.inference.executions")
-                .description("Batches a model ran (inferences / executions = its mean batch size)")
-                .tags("model", ref.name(), "version", String.valueOf(ref.version())).register(meters).increment();
-        Counter.builder("modelapi.inference.count").description("Texts a model classified")
-                .tags("model", ref.name(), "version", String.valueOf(ref.version())).register(meters)
-                .increment(texts.size());
+        Meters meters = metersOf(ref);
+        List<Prediction> predictions = await(classifier.run(() -> {
+            long started = System.nanoTime();
+            List<Prediction> answer = predict(classifier, texts);
+            meters.compute.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+            return answer;
+        }), timeoutMillis, modelId);
+        meters.executions.increment();
+        meters.texts.increment(texts.size());
         check(ref, texts.size(), predictions);
         return ModelAnswer.answered(ref, predictions);
     }
 
-    /** The inference itself; the fault-injection tests override it to make a real model throw, hang or answer NaN. */
+    private static List<Prediction> await(CompletableFuture<List<Prediction>> answer, long timeoutMillis, String modelId)
+            throws TimeoutException {
+        try {
+            return answer.get(timeoutMillis, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            answer.cancel(false);
+            throw new TimeoutException(modelId + " gave no answer within " + timeoutMillis + " ms");
+        } catch (InterruptedException e) {
+            answer.cancel(false);
+            Thread.currentThread().interrupt();
+            throw new ModelUnavailableException(modelId + ": interrupted while waiting for its answer");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException failure) {
+                throw failure;
+            }
+            throw new IllegalStateException(modelId + " failed: " + e.getCause(), e.getCause());
+        }
+    }
+
+    /** The model's meters, made once per model version rather than looked up on every call. */
+    private record Meters(Timer compute, Counter executions, Counter texts) {
+    }
+
+    private Meters metersOf(ModelRef ref) {
+        return meterCache.computeIfAbsent(ref, r -> new Meters(
+                Timer.builder("modelapi.inference.compute")
+                        .description("Time one model took for one batch on its worker, tokenising included")
+                        .tags("model", r.name(), "version", String.valueOf(r.version()))
+                        .publishPercentileHistogram()
+                        .register(meters),
+                Counter.builder("modelapi.inference.executions")
+                        .description("Batches a model ran (inferences / executions = its mean batch size)")
+                        .tags("model", r.name(), "version", String.valueOf(r.version())).register(meters),
+                Counter.builder("modelapi.inference.count").description("Texts a model classified")
+                        .tags("model", r.name(), "version", String.valueOf(r.version())).register(meters)));
+    }
+
+    /** The inference itself, on the model's worker; the fault-injection tests override it to make a real model throw, hang or answer NaN. */
     protected List<Prediction> predict(TextClassifier classifier, List<String> texts) {
         return classifier.classify(texts);
     }

@@ -36,9 +36,15 @@ class ModelConfiguration {
         String name = classifier.name();
         String version = classifier.version();
         gauge(meters, registry, name, version, "modelapi.model.workers.busy",
-                "Predictors of the model busy with a batch; the pool size is the bound", TextClassifier::busyWorkers);
+                "Workers of the model running a batch; modelapi.model.workers is the bound", TextClassifier::busyWorkers);
         gauge(meters, registry, name, version, "modelapi.model.workers",
-                "Predictors of the model: the most batches of it that run at once", TextClassifier::workers);
+                "Worker threads of the model, one predictor each: the most batches of it that run at once",
+                TextClassifier::workers);
+        gauge(meters, registry, name, version, "modelapi.model.queue.size",
+                "Batches waiting for a worker of the model; bounded by modelapi.models.queue-capacity",
+                TextClassifier::queuedBatches);
+        gauge(meters, registry, name, version, "modelapi.model.memory.bytes",
+                "Resident memory the process gained while the model loaded and warmed up", TextClassifier::memoryBytes);
         gauge(meters, registry, name, version, "modelapi.model.bytes",
                 "Size of the model's TorchScript file", TextClassifier::modelBytes);
         gauge(meters, registry, name, version, "modelapi.model.load.seconds",

@@ -108,6 +108,7 @@ public class ModelOperations {
         version.put("labels", classifier.labels());
         version.put("inputs", classifier.inputs());
         version.put("modelBytes", classifier.modelBytes());
+        version.put("memoryBytes", classifier.memoryBytes());
         version.put("workers", classifier.workers());
         version.put("loadTimeMs", classifier.loadTime().toMillis());
         version.put("loadedAt", classifier.loadedAt().toString());

@@ -16,8 +16,11 @@ import org.springframework.validation.annotation.Validated;
  * Where models come from and how each one is served ({@code modelapi.models.*}).
  *
  * @param directory the local repository: {@code <directory>/<name>/<version>/} in the djl-convert layout
- * @param workersPerModel predictors per loaded model, so at most this many batches of one model run at once
- * @param predictorWait how long a batch may wait for a free predictor before it is refused
+ * @param workersPerModel worker threads per loaded model, each with its own predictor, so at most
+ *     this many batches of one model run at once (docs/performance.md: on 2 cores, 2 per model)
+ * @param queueCapacity batches of one model waiting for a worker; past it a batch is refused at once
+ * @param predictorWait how long a caller outside the pipeline (warm-up, shadow model, tools) waits
+ *     for a worker's answer before giving up
  * @param device {@code auto} (a GPU when DJL finds one, else the CPU), {@code cpu} or {@code gpu}
  * @param warmUp run one inference per predictor at load, so the first request does not pay for it
  * @param maxLoaded the most model versions loaded at once; past it the least recently used idle one is unloaded
@@ -29,6 +32,7 @@ import org.springframework.validation.annotation.Validated;
 public record ModelProperties(
         @NotNull @DefaultValue("models") Path directory,
         @Min(1) @Max(64) @DefaultValue("2") int workersPerModel,
+        @Min(1) @DefaultValue("64") int queueCapacity,
         @NotNull @DefaultValue("30s") Duration predictorWait,
         @Pattern(regexp = "auto|cpu|gpu") @DefaultValue("auto") String device,
         @DefaultValue("true") boolean warmUp,
@@ -42,6 +46,6 @@ public record ModelProperties(
 
     /** Settings with the default limits, for tools and tests that load models directly. */
     public ModelProperties(Path directory, int workersPerModel, Duration predictorWait, String device, boolean warmUp) {
-        this(directory, workersPerModel, predictorWait, device, warmUp, 32, DataSize.ofGigabytes(4), true);
+        this(directory, workersPerModel, 64, predictorWait, device, warmUp, 32, DataSize.ofGigabytes(4), true);
     }
 }

@@ -2,6 +2,7 @@ package dev.modelapi.model;
 
 import ai.djl.Device;
 import ai.djl.MalformedModelException;
+import ai.djl.engine.Engine;
 import ai.djl.engine.EngineException;
 import ai.djl.huggingface.translator.TextClassificationTranslatorFactory;
 import ai.djl.inference.Predictor;
@@ -18,15 +19,24 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One loaded text classifier. DJL predictors are not thread-safe, so each inference worker borrows
- * a predictor of its own from a fixed pool; the pool size bounds how many batches of this model run
- * at once. Tokenisation, softmax and label mapping are DJL's {@link TextClassificationTranslatorFactory}.
+ * One loaded text classifier, served by worker threads of its own, each holding one predictor for
+ * its whole life (as DJL Serving's and TorchServe's workers do): DJL predictors are not
+ * thread-safe, and a forward that always runs on the same thread keeps that thread's caches and
+ * malloc arena warm. Batches wait in a bounded queue for a worker; a full queue refuses at once.
+ * Tokenisation, softmax and label mapping are DJL's {@link TextClassificationTranslatorFactory}.
  */
 public final class TextClassifier implements AutoCloseable {
 
@@ -36,31 +46,55 @@ public final class TextClassifier implements AutoCloseable {
     private final ModelDirectory directory;
     private final ZooModel<String, Classifications> model;
     private final List<Predictor<String, Classifications>> predictors;
-    private final BlockingQueue<Predictor<String, Classifications>> idle;
+    private final ThreadPoolExecutor workers;
+    private final AtomicInteger busy = new AtomicInteger();
     private final Duration predictorWait;
     private final Duration loadTime;
     private final Instant loadedAt = Instant.now();
+    private volatile long memoryBytes = -1;
     private volatile Instant lastUsed;
     private volatile boolean closed;
 
-    private TextClassifier(ModelDirectory directory, ZooModel<String, Classifications> model, int workers,
-            Duration predictorWait, Duration loadTime) {
+    /** A worker thread and the predictor it alone uses. */
+    private static final class Worker extends Thread {
+        final TextClassifier owner;
+        final Predictor<String, Classifications> predictor;
+
+        Worker(TextClassifier owner, Predictor<String, Classifications> predictor, Runnable work, String name) {
+            super(work, name);
+            this.owner = owner;
+            this.predictor = predictor;
+            setDaemon(true);
+        }
+    }
+
+    private TextClassifier(ModelDirectory directory, ZooModel<String, Classifications> model, int workerCount,
+            int queueCapacity, Duration predictorWait, Duration loadTime) {
         this.directory = directory;
         this.model = model;
         this.predictorWait = predictorWait;
         this.loadTime = loadTime;
-        this.predictors = new ArrayList<>(workers);
-        this.idle = new ArrayBlockingQueue<>(workers);
-        for (int i = 0; i < workers; i++) {
-            Predictor<String, Classifications> predictor = model.newPredictor();
-            predictors.add(predictor);
-            idle.add(predictor);
+        this.predictors = new ArrayList<>(workerCount);
+        for (int i = 0; i < workerCount; i++) {
+            predictors.add(model.newPredictor());
         }
+        AtomicInteger next = new AtomicInteger();
+        this.workers = new ThreadPoolExecutor(workerCount, workerCount, 0, TimeUnit.MILLISECONDS,
+                new ArrayBlockingQueue<>(queueCapacity),
+                work -> {
+                    int index = next.getAndIncrement();
+                    return new Worker(this, predictors.get(index % predictors.size()), work,
+                            "model-" + directory.name() + "-" + directory.version() + "-" + index);
+                },
+                new ThreadPoolExecutor.AbortPolicy());
+        workers.prestartAllCoreThreads();
     }
 
     /** Loads a checked model directory, warms it up and checks that its output matches its labels. */
     public static TextClassifier load(ModelDirectory directory, ModelProperties settings) throws ModelLoadException {
         long start = System.nanoTime();
+        Engine.getEngine(ModelDirectory.ENGINE); // libtorch's own start-up is not the model's memory
+        long residentBefore = ResidentMemory.bytes();
         Criteria.Builder<String, Classifications> builder = Criteria.builder()
                 .setTypes(String.class, Classifications.class)
                 .optModelPath(directory.path())
@@ -77,7 +111,7 @@ public final class TextClassifier implements AutoCloseable {
             throw new ModelLoadException(blame(directory, e), "DJL could not load it: " + rootMessage(e), e);
         }
         TextClassifier classifier = new TextClassifier(directory, model, settings.workersPerModel(),
-                settings.predictorWait(), Duration.ofNanos(System.nanoTime() - start));
+                settings.queueCapacity(), settings.predictorWait(), Duration.ofNanos(System.nanoTime() - start));
         try {
             if (settings.warmUp()) {
                 classifier.warmUp();
@@ -86,23 +120,82 @@ public final class TextClassifier implements AutoCloseable {
             classifier.close();
             throw new ModelLoadException(directory.modelFile(), "warm-up inference failed: " + rootMessage(e), e);
         }
-        log.info("Loaded {} on {} with {} workers in {} ms", directory.id(), model.getNDManager().getDevice(),
-                settings.workersPerModel(), classifier.loadTime().toMillis());
+        classifier.memoryBytes = residentBefore < 0 ? -1 : Math.max(0, ResidentMemory.bytes() - residentBefore);
+        log.info("Loaded {} on {} with {} workers in {} ms ({} MB resident)", directory.id(),
+                model.getNDManager().getDevice(), settings.workersPerModel(), classifier.loadTime().toMillis(),
+                classifier.memoryBytes / (1 << 20));
         return classifier;
     }
 
     /**
-     * Classifies a batch; the answers are in input order. The batch runs on the calling thread with
-     * one predictor of the pool.
+     * Classifies a batch on one of the model's workers; the answers are in input order. On a worker
+     * of this model it runs right there; from any other thread it waits for a worker, at most the
+     * predictor wait.
      *
-     * @throws ModelUnavailableException when the model is closed or no predictor came free in time
+     * @throws ModelUnavailableException when the model is closed or no worker answered in time
+     * @throws RejectedExecutionException when the model's queue is full
      * @throws InferenceException when the model itself fails
      */
     public List<Prediction> classify(List<String> texts) {
         if (texts.isEmpty()) {
             return List.of();
         }
-        Predictor<String, Classifications> predictor = borrow();
+        if (Thread.currentThread() instanceof Worker worker && worker.owner == this) {
+            return predict(worker.predictor, texts);
+        }
+        CompletableFuture<List<Prediction>> answer = run(() -> classify(texts));
+        try {
+            return answer.get(predictorWait.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            answer.cancel(false);
+            throw new ModelUnavailableException(directory.id() + ": no worker answered within " + predictorWait);
+        } catch (InterruptedException e) {
+            answer.cancel(false);
+            Thread.currentThread().interrupt();
+            throw new ModelUnavailableException(directory.id() + ": interrupted while waiting for a worker");
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new InferenceException("inference_failed",
+                    directory.id() + " failed: " + rootMessage(e), e.getCause());
+        }
+    }
+
+    /**
+     * Runs work on one of the model's workers, where {@link #classify} uses that worker's own
+     * predictor. Work still queued when its future is cancelled (its caller gave up) never runs.
+     *
+     * @throws ModelUnavailableException when the model is closed
+     * @throws RejectedExecutionException when the model's queue is full
+     */
+    public <T> CompletableFuture<T> run(Supplier<T> work) {
+        if (closed) {
+            throw new ModelUnavailableException(directory.id() + " is unloaded");
+        }
+        CompletableFuture<T> answer = new CompletableFuture<>();
+        workers.execute(() -> {
+            if (answer.isDone()) {
+                return;
+            }
+            busy.incrementAndGet();
+            lastUsed = Instant.now();
+            T result = null;
+            Throwable failure = null;
+            try {
+                result = work.get();
+            } catch (RuntimeException | Error e) {
+                failure = e;
+            } finally {
+                busy.decrementAndGet(); // before the caller hears: a caller that got its answer sees the worker free
+            }
+            if (failure == null) {
+                answer.complete(result);
+            } else {
+                answer.completeExceptionally(failure);
+            }
+        });
+        return answer;
+    }
+
+    private List<Prediction> predict(Predictor<String, Classifications> predictor, List<String> texts) {
         try {
             List<Classifications> outputs = predictor.batchPredict(texts);
             List<Prediction> predictions = new ArrayList<>(outputs.size());
@@ -112,8 +205,6 @@ public final class TextClassifier implements AutoCloseable {
             return predictions;
         } catch (TranslateException | EngineException e) {
             throw new InferenceException("inference_failed", directory.id() + " failed: " + rootMessage(e), e);
-        } finally {
-            idle.offer(predictor);
         }
     }
 
@@ -137,23 +228,37 @@ public final class TextClassifier implements AutoCloseable {
         return loadTime;
     }
 
-    /** The size of the predictor pool. */
+    /** Worker threads, one predictor each: the most batches of this model that run at once. */
     public int workers() {
         return predictors.size();
     }
 
-    /** Predictors lent out right now. */
+    /** Workers running a batch right now. */
     public int busyWorkers() {
-        return predictors.size() - idle.size();
+        return busy.get();
+    }
+
+    /** Batches waiting for a worker; bounded by {@code modelapi.models.queue-capacity}. */
+    public int queuedBatches() {
+        return workers.getQueue().size();
     }
 
     public Instant loadedAt() {
         return loadedAt;
     }
 
-    /** When a batch last borrowed a predictor; null when never used since load. */
+    /** When a worker last took a batch; null when never used since load. */
     public Instant lastUsed() {
         return lastUsed;
+    }
+
+    /**
+     * Resident memory the process gained while this version loaded and warmed up (its weights,
+     * libtorch's state and the workers' first buffers), measured at load; -1 where the platform
+     * does not tell. Loads run one at a time, so the figure is the model's own.
+     */
+    public long memoryBytes() {
+        return memoryBytes;
     }
 
     /** Size of the TorchScript file: the weights, a lower bound of the memory the model holds. */
@@ -173,21 +278,15 @@ public final class TextClassifier implements AutoCloseable {
     }
 
     /**
-     * Refuses new batches, waits up to {@code wait} for every predictor lent out to come back,
+     * Refuses new batches, lets the workers finish those already queued for up to {@code wait},
      * then closes; used when a version is unloaded or replaced while requests are in flight.
      */
     public void closeWhenIdle(Duration wait) {
         closed = true;
-        long deadline = System.nanoTime() + wait.toNanos();
-        int returned = 0;
+        workers.shutdown();
         try {
-            while (returned < predictors.size()) {
-                if (idle.poll(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS) == null) {
-                    log.warn("{}: {} predictors still busy after {}; closing anyway", directory.id(),
-                            predictors.size() - returned, wait);
-                    break;
-                }
-                returned++;
+            if (!workers.awaitTermination(wait.toNanos(), TimeUnit.NANOSECONDS)) {
+                log.warn("{}: {} workers still busy after {}; closing anyway", directory.id(), busy.get(), wait);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -198,35 +297,41 @@ public final class TextClassifier implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        workers.shutdownNow();
+        try {
+            // a predictor must not close under a running forward
+            workers.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         predictors.forEach(Predictor::close);
         model.close();
     }
 
+    /** One warm-up batch on every worker: each waits until all have one, so no worker takes two. */
     private void warmUp() {
+        CountDownLatch everyWorker = new CountDownLatch(predictors.size());
+        List<CompletableFuture<List<Prediction>>> runs = new ArrayList<>();
         for (int i = 0; i < predictors.size(); i++) {
-            List<Prediction> predictions = classify(WARM_UP_TEXTS);
+            runs.add(run(() -> {
+                everyWorker.countDown();
+                try {
+                    if (!everyWorker.await(predictorWait.toMillis(), TimeUnit.MILLISECONDS)) {
+                        throw new IllegalStateException("the workers did not all start within " + predictorWait);
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted during warm-up");
+                }
+                return classify(WARM_UP_TEXTS);
+            }));
+        }
+        for (CompletableFuture<List<Prediction>> run : runs) {
+            List<Prediction> predictions = run.join();
             if (predictions.size() != WARM_UP_TEXTS.size()) {
                 throw new IllegalStateException("expected " + WARM_UP_TEXTS.size() + " answers, got " + predictions.size());
             }
         }
-    }
-
-    private Predictor<String, Classifications> borrow() {
-        if (closed) {
-            throw new ModelUnavailableException(directory.id() + " is unloaded");
-        }
-        Predictor<String, Classifications> predictor;
-        try {
-            predictor = idle.poll(predictorWait.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ModelUnavailableException(directory.id() + ": interrupted while waiting for a worker");
-        }
-        if (predictor == null) {
-            throw new ModelUnavailableException(directory.id() + ": no worker free within " + predictorWait);
-        }
-        lastUsed = Instant.now();
-        return predictor;
     }
 
     private Prediction toPrediction(Classifications output) {

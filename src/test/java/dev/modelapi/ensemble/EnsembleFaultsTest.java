@@ -242,7 +242,7 @@ class EnsembleFaultsTest {
                 "modelapi_ensemble_degraded_texts_total{ensemble=\"unnamed\"",
                 "modelapi_ensemble_model_failures_total{model=\"spam-deberta\",reason=\"error\",version=\"1\"",
                 "resilience4j_circuitbreaker_state{name=\"model-call-spam-deberta-1.model-breaker\",state=\"closed\"",
-                "resilience4j_timelimiter_calls_total{kind=\"successful\",name=\"model-call-spam-roberta-1.model-breaker\"");
+                "resilience4j_circuitbreaker_calls_seconds_count{kind=\"successful\",name=\"model-call-spam-roberta-1.model-breaker\"");
     }
 
     @Test
@@ -270,7 +270,9 @@ class EnsembleFaultsTest {
             assertThat(answer.at("/ensemble/name").asText()).isEqualTo("spam-default");
             assertThat(answer.at("/ensemble/method").asText()).isEqualTo("weighted");
         });
-        assertThat(breaker("spam-deberta")).get().extracting(CircuitBreaker::getState).isEqualTo(CircuitBreaker.State.OPEN);
+        // it opened; past the 1 s open-state wait of this test it may already let trial calls through
+        assertThat(breaker("spam-deberta")).get().extracting(CircuitBreaker::getState)
+                .isIn(CircuitBreaker.State.OPEN, CircuitBreaker.State.HALF_OPEN);
         assertThat(meters.get("modelapi.ensemble.degraded").tag("ensemble", "spam-default").counter().count())
                 .isGreaterThanOrEqualTo(40);
     }

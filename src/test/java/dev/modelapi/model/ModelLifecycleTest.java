@@ -57,6 +57,8 @@ class ModelLifecycleTest {
         assertThat(one.get("labels")).extracting(JsonNode::asText).containsExactly("ham", "spam");
         assertThat(one.get("inputs")).extracting(JsonNode::asText).containsExactly("input_ids", "attention_mask");
         assertThat(one.get("modelBytes").asLong()).isPositive();
+        // measured at load (resident memory gained), not the file size; 0 where freed memory was reused
+        assertThat(one.get("memoryBytes").asLong()).isNotNegative().isNotEqualTo(one.get("modelBytes").asLong());
         assertThat(one.get("source").asText()).endsWith(MODEL + "/1");
     }
 

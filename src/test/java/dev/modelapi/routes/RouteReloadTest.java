@@ -23,7 +23,6 @@ import dev.modelapi.testsupport.TestFiles;
 import dev.modelapi.ensemble.ModelCalls;
 import dev.modelapi.ensemble.ModelRef;
 import org.apache.camel.CamelContext;
-import org.apache.camel.component.resilience4j.ResilienceProcessor;
 import org.apache.camel.spi.ReloadStrategy;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.MethodOrderer;
@@ -118,22 +117,24 @@ class RouteReloadTest {
     void shouldRemakeEachModelsCallRouteWhenTheModelCallTemplateIsEdited() throws Exception {
         assertThat(predict("before the edit " + UUID.randomUUID()).getStatusCode().value()).isEqualTo(200);
         ModelRef roberta = new ModelRef("spam-roberta", "1");
-        assertThat(modelCalls.guardOf(roberta)).get().extracting(ResilienceProcessor::getTimeoutDuration)
-                .isEqualTo(10_000L);
+        assertThat(failureRateThreshold(roberta)).isEqualTo(50f);
         Path ensemble = ROUTES.resolve("ensemble.camel.yaml");
         String original = Files.readString(ensemble);
-        assertThat(original).contains("timeoutDuration: \"{{modelapi.ensemble.model-call.timeout-millis}}\"");
+        String setting = "failureRateThreshold: \"{{modelapi.ensemble.model-call.failure-rate-threshold}}\"";
+        assertThat(original).contains(setting);
 
-        Files.writeString(ensemble, original.replace(
-                "timeoutDuration: \"{{modelapi.ensemble.model-call.timeout-millis}}\"", "timeoutDuration: 2500"));
+        Files.writeString(ensemble, original.replace(setting, "failureRateThreshold: 75"));
 
         await().atMost(Duration.ofSeconds(20)).until(() -> predict("after the edit " + UUID.randomUUID())
-                .getStatusCode().value() == 200
-                && modelCalls.guardOf(roberta).map(ResilienceProcessor::getTimeoutDuration).orElse(0L) == 2500L);
+                .getStatusCode().value() == 200 && failureRateThreshold(roberta) == 75f);
         assertThat(modelCalls.routeIdOf(roberta)).contains("model-call-spam-roberta-1");
         JsonNode answer = json.readTree(predict("after the edit " + UUID.randomUUID()).getBody());
         assertThat(answer.get("degraded").asBoolean()).isFalse();
         assertThat(answer.get("models")).hasSize(3);
+    }
+
+    private float failureRateThreshold(ModelRef model) {
+        return modelCalls.breakerOf(model).map(b -> b.getCircuitBreakerConfig().getFailureRateThreshold()).orElse(0f);
     }
 
     /**
