@@ -3,6 +3,10 @@ package dev.modelapi.batching;
 import dev.modelapi.model.InferenceException;
 import dev.modelapi.pipeline.InferenceTimeoutException;
 import dev.modelapi.pipeline.PredictionTask;
+import dev.modelapi.pipeline.PredictionTask.BatchOutcome;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeoutException;
@@ -13,9 +17,10 @@ import org.apache.camel.support.AsyncProcessorSupport;
 import org.springframework.stereotype.Component;
 
 /**
- * The {@code batch-await} step: continues the request when its batch has answered, without a
- * thread waiting for it. The batch thread only completes futures; the rest of each request's route
- * (cache store, audit, response) runs on a small reply pool so the batch thread is free at once.
+ * The {@code batch-await} step: continues the request when the batches of all its texts have
+ * answered, without a thread waiting for them. The batch thread only completes futures; the rest of
+ * the request's route (cache store, audit, response) runs on a small reply pool so the batch
+ * thread is free at once. A text that failed fails the request with its error.
  */
 @Component("batchAwait")
 public class BatchAwait extends AsyncProcessorSupport {
@@ -34,20 +39,40 @@ public class BatchAwait extends AsyncProcessorSupport {
 
     @Override
     public boolean process(Exchange exchange, AsyncCallback callback) {
-        PredictionTask task = exchange.getIn().getBody(PredictionTask.class);
-        if (task.answered() || task.pending() == null) {
+        List<PredictionTask> waiting = new ArrayList<>();
+        for (Object item : exchange.getIn().getBody(List.class)) {
+            PredictionTask task = (PredictionTask) item;
+            if (!task.answered() && task.pending() != null) {
+                waiting.add(task);
+            }
+        }
+        if (waiting.isEmpty()) {
             callback.done(true);
             return true;
         }
-        task.pending().whenCompleteAsync((outcome, error) -> {
-            if (error == null) {
-                task.answer(outcome.result(), task.sharesInference(), outcome.batchSize());
-            } else {
-                exchange.setException(translate(error));
+        CompletableFuture<?>[] pending = waiting.stream().map(PredictionTask::pending).toArray(CompletableFuture[]::new);
+        CompletableFuture.allOf(pending).whenCompleteAsync((ignored, error) -> {
+            for (PredictionTask task : waiting) {
+                CompletableFuture<BatchOutcome> future = task.pending();
+                if (!future.isCompletedExceptionally()) {
+                    BatchOutcome outcome = future.join();
+                    task.answer(outcome.result(), task.sharesInference(), outcome.batchSize());
+                } else if (exchange.getException() == null) {
+                    exchange.setException(translate(failureOf(future)));
+                }
             }
             callback.done(false);
         }, replies());
         return false;
+    }
+
+    private static Throwable failureOf(CompletableFuture<?> future) {
+        try {
+            future.join();
+            return new IllegalStateException("the future completed normally");
+        } catch (CompletionException | java.util.concurrent.CancellationException e) {
+            return e;
+        }
     }
 
     /** Created on first use: Camel registers the configured thread pool profiles after this bean exists. */
