@@ -38,6 +38,7 @@ public class AsyncPlatformHttpEngine implements PlatformHttpEngine {
     private final Semaphore inFlight;
     private final int maxInFlight;
     private final Counter refused;
+    private final Counter abandoned;
 
     public AsyncPlatformHttpEngine(int port, int maxInFlight, MeterRegistry meters) {
         this.port = port;
@@ -48,6 +49,9 @@ public class AsyncPlatformHttpEngine implements PlatformHttpEngine {
                 .register(meters);
         this.refused = Counter.builder("modelapi.http.refused")
                 .description("HTTP requests refused with 503 because modelapi.api.max-in-flight were in flight")
+                .register(meters);
+        this.abandoned = Counter.builder("modelapi.http.abandoned")
+                .description("Answers that could not be written: the client had closed its connection")
                 .register(meters);
     }
 
@@ -112,15 +116,31 @@ public class AsyncPlatformHttpEngine implements PlatformHttpEngine {
             }
             getAsyncProcessor().process(exchange, doneSync -> {
                 try {
-                    afterProcess(response, exchange);
-                } catch (Exception e) {
-                    log.warn("Could not write the answer to {}: {}", request.getRequestURI(), e.getMessage());
+                    write(exchange, request, response);
                 } finally {
                     inFlight.release();
                     written.complete(null);
                 }
             });
             return written;
+        }
+
+        /**
+         * Writes the answer and ends the exchange. A client that went away before its answer (its
+         * connection closed, so the container ended the request) is no error of the service's:
+         * logged at debug level and counted, not as Camel's warning with a stack trace.
+         */
+        private void write(Exchange exchange, HttpServletRequest request, HttpServletResponse response) {
+            try {
+                binding.writeResponse(exchange, response);
+            } catch (Exception e) {
+                abandoned.increment();
+                log.debug("Could not write the answer to {} (the client is gone?): {}", request.getRequestURI(),
+                        e.toString());
+            } finally {
+                doneUoW(exchange);
+                releaseExchange(exchange, false);
+            }
         }
 
         private static void unavailable(HttpServletResponse response) {

@@ -29,25 +29,43 @@ import org.springframework.context.annotation.Configuration;
 @Configuration(proxyBeanMethods = false)
 class TracingConfiguration {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(TracingConfiguration.class);
+
     @Bean
     ContextPropagators contextPropagators() {
         return ContextPropagators.create(TextMapPropagator.composite(W3CTraceContextPropagator.getInstance(),
                 W3CBaggagePropagator.getInstance()));
     }
 
+    /**
+     * With nowhere to send spans (no OTLP endpoint, no exporter bean) nothing is recorded: spans
+     * still carry trace and span ids, so {@code traceparent} is continued and logs name the trace,
+     * but recording every span of every request only to drop it cost about a fifth of the
+     * throughput under load (docs/performance.md).
+     */
     @Bean(destroyMethod = "close")
     OpenTelemetrySdk openTelemetry(TracingProperties settings, ContextPropagators propagators,
             ObjectProvider<SpanExporter> exporters) {
         SdkTracerProviderBuilder tracing = SdkTracerProvider.builder()
                 .setResource(Resource.getDefault().merge(Resource.create(
-                        Attributes.of(AttributeKey.stringKey("service.name"), settings.serviceName()))))
-                .setSampler(Sampler.parentBased(Sampler.traceIdRatioBased(settings.samplingRatio())));
+                        Attributes.of(AttributeKey.stringKey("service.name"), settings.serviceName()))));
+        boolean exporting = false;
         if (!settings.otlpEndpoint().isBlank()) {
             String endpoint = settings.otlpEndpoint().replaceAll("/+$", "") + "/v1/traces";
             tracing.addSpanProcessor(BatchSpanProcessor.builder(OtlpHttpSpanExporter.builder().setEndpoint(endpoint)
                     .build()).build());
+            exporting = true;
         }
-        exporters.orderedStream().forEach(exporter -> tracing.addSpanProcessor(SimpleSpanProcessor.create(exporter)));
+        for (SpanExporter exporter : exporters.orderedStream().toList()) {
+            tracing.addSpanProcessor(SimpleSpanProcessor.create(exporter));
+            exporting = true;
+        }
+        tracing.setSampler(exporting ? Sampler.parentBased(Sampler.traceIdRatioBased(settings.samplingRatio()))
+                : Sampler.alwaysOff());
+        if (!exporting) {
+            log.info("Tracing: no OTLP endpoint (OTEL_EXPORTER_OTLP_ENDPOINT) set, so spans are not recorded; "
+                    + "trace ids are still propagated and logged");
+        }
         return OpenTelemetrySdk.builder().setTracerProvider(tracing.build()).setPropagators(propagators).build();
     }
 
