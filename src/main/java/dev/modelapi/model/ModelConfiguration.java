@@ -25,6 +25,10 @@ class ModelConfiguration {
         FunctionCounter.builder("modelapi.model.evictions", registry, ModelRegistry::evictions)
                 .description("Model versions unloaded to make room under max-loaded / max-loaded-size")
                 .register(meters);
+        Gauge.builder("modelapi.model.forwards.running", registry.forwards(), ForwardSlots::running)
+                .description("Forwards running across all models; bounded by modelapi.models.max-concurrent-forwards ("
+                        + registry.forwards().size() + ")")
+                .register(meters);
         Gauge.builder("modelapi.models.loaded", registry, r -> r.all().size())
                 .description("Model versions loaded; bounded by modelapi.models.max-loaded")
                 .register(meters);

@@ -19,6 +19,8 @@ import org.springframework.validation.annotation.Validated;
  * @param workersPerModel worker threads per loaded model, each with its own predictor, so at most
  *     this many batches of one model run at once (docs/performance.md: on 2 cores, 2 per model)
  * @param queueCapacity batches of one model waiting for a worker; past it a batch is refused at once
+ * @param maxConcurrentForwards forwards running at once across all models (0: the number of cores);
+ *     more only take turns on the cores
  * @param predictorWait how long a caller outside the pipeline (warm-up, shadow model, tools) waits
  *     for a worker's answer before giving up
  * @param device {@code auto} (a GPU when DJL finds one, else the CPU), {@code cpu} or {@code gpu}
@@ -33,6 +35,7 @@ public record ModelProperties(
         @NotNull @DefaultValue("models") Path directory,
         @Min(1) @Max(64) @DefaultValue("2") int workersPerModel,
         @Min(1) @DefaultValue("64") int queueCapacity,
+        @Min(0) @DefaultValue("0") int maxConcurrentForwards,
         @NotNull @DefaultValue("30s") Duration predictorWait,
         @Pattern(regexp = "auto|cpu|gpu") @DefaultValue("auto") String device,
         @DefaultValue("true") boolean warmUp,
@@ -46,6 +49,6 @@ public record ModelProperties(
 
     /** Settings with the default limits, for tools and tests that load models directly. */
     public ModelProperties(Path directory, int workersPerModel, Duration predictorWait, String device, boolean warmUp) {
-        this(directory, workersPerModel, 64, predictorWait, device, warmUp, 32, DataSize.ofGigabytes(4), true);
+        this(directory, workersPerModel, 64, 0, predictorWait, device, warmUp, 32, DataSize.ofGigabytes(4), true);
     }
 }

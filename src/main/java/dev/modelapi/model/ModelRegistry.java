@@ -60,11 +60,20 @@ public final class ModelRegistry implements AutoCloseable {
     });
     private final java.util.concurrent.atomic.AtomicLong evictions = new java.util.concurrent.atomic.AtomicLong();
     private volatile Consumer<TextClassifier> onLoad = c -> { };
+    /** Forwards running at once across every loaded model: more than the cores only slows each one. */
+    private final ForwardSlots forwards;
 
     ModelRegistry(Path root, ModelProperties settings, Duration retireAfter) {
         this.root = root;
         this.settings = settings;
         this.retireAfter = retireAfter;
+        this.forwards = new ForwardSlots(settings.maxConcurrentForwards() > 0 ? settings.maxConcurrentForwards()
+                : Runtime.getRuntime().availableProcessors());
+    }
+
+    /** The bound on forwards running at once, shared by every model of this registry. */
+    public ForwardSlots forwards() {
+        return forwards;
     }
 
     /** Loads every version directory under {@code root}; a missing root gives an empty registry. */
@@ -137,7 +146,7 @@ public final class ModelRegistry implements AutoCloseable {
         try {
             ModelDirectory directory = ModelDirectory.read(versionDir);
             makeRoom(directory);
-            classifier = TextClassifier.load(directory, settings);
+            classifier = TextClassifier.load(directory, settings, forwards);
         } catch (ModelLoadException e) {
             log.error("Model {}:{} not loaded: {}", name, version, e.getMessage());
             failures.put(name + ":" + version, e.getMessage());

@@ -48,6 +48,7 @@ public final class TextClassifier implements AutoCloseable {
     private final List<Predictor<String, Classifications>> predictors;
     private final ThreadPoolExecutor workers;
     private final AtomicInteger busy = new AtomicInteger();
+    private final ForwardSlots forwards;
     private final Duration predictorWait;
     private final Duration loadTime;
     private final Instant loadedAt = Instant.now();
@@ -69,8 +70,9 @@ public final class TextClassifier implements AutoCloseable {
     }
 
     private TextClassifier(ModelDirectory directory, ZooModel<String, Classifications> model, int workerCount,
-            int queueCapacity, Duration predictorWait, Duration loadTime) {
+            int queueCapacity, Duration predictorWait, Duration loadTime, ForwardSlots forwards) {
         this.directory = directory;
+        this.forwards = forwards;
         this.model = model;
         this.predictorWait = predictorWait;
         this.loadTime = loadTime;
@@ -92,6 +94,12 @@ public final class TextClassifier implements AutoCloseable {
 
     /** Loads a checked model directory, warms it up and checks that its output matches its labels. */
     public static TextClassifier load(ModelDirectory directory, ModelProperties settings) throws ModelLoadException {
+        return load(directory, settings, new ForwardSlots(settings.workersPerModel()));
+    }
+
+    /** Loads as above; the model's forwards take a slot of {@code forwards}, shared with other models. */
+    public static TextClassifier load(ModelDirectory directory, ModelProperties settings, ForwardSlots forwards)
+            throws ModelLoadException {
         long start = System.nanoTime();
         Engine.getEngine(ModelDirectory.ENGINE); // libtorch's own start-up is not the model's memory
         long residentBefore = ResidentMemory.bytes();
@@ -111,7 +119,7 @@ public final class TextClassifier implements AutoCloseable {
             throw new ModelLoadException(blame(directory, e), "DJL could not load it: " + rootMessage(e), e);
         }
         TextClassifier classifier = new TextClassifier(directory, model, settings.workersPerModel(),
-                settings.queueCapacity(), settings.predictorWait(), Duration.ofNanos(System.nanoTime() - start));
+                settings.queueCapacity(), settings.predictorWait(), Duration.ofNanos(System.nanoTime() - start), forwards);
         try {
             if (settings.warmUp()) {
                 classifier.warmUp();
@@ -196,7 +204,7 @@ public final class TextClassifier implements AutoCloseable {
     }
 
     private List<Prediction> predict(Predictor<String, Classifications> predictor, List<String> texts) {
-        try {
+        try (ForwardSlots.Slot slot = forwards.take()) {
             List<Classifications> outputs = predictor.batchPredict(texts);
             List<Prediction> predictions = new ArrayList<>(outputs.size());
             for (Classifications output : outputs) {
