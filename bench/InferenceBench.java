@@ -25,6 +25,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * {@code --order=length} sorts the texts by length first, so that each batch holds texts of
  * similar length: what a batcher that buckets by length would form.
+ * {@code --form=subject} keeps only each message's subject line: short, chat-length texts.
  *
  * Run through bench/inference.sh, which builds the classpath.
  */
@@ -38,6 +39,10 @@ public class InferenceBench {
         int[] batchSizes = Arrays.stream(options.getOrDefault("batches", "1,8,32").split(","))
                 .mapToInt(Integer::parseInt).toArray();
         List<String> texts = testTexts(models.resolve("eval/spamassassin-test.jsonl"));
+        if ("subject".equals(options.get("form"))) {
+            // each message's first line only: chat-length texts of about ten tokens
+            texts = texts.stream().map(t -> t.split("\n", 2)[0]).toList();
+        }
         boolean byLength = "length".equals(options.get("order"));
         if (byLength) {
             // neighbours in a batch have similar lengths: what a length-bucketing batcher would form

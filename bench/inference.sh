@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # In-process throughput of the demo models at batch 1, 8 and 32 (see docs/performance.md).
-#   bench/inference.sh [--workers=2] [--batches=1,8,32] [--rounds=3] [--texts=N (default: the whole test split)] [--order=length]
+#   bench/inference.sh [--workers=2] [--batches=1,8,32] [--rounds=3] [--texts=N (default: the whole test split)] [--order=length] [--form=subject]
 # DJL_THREADS=default runs the same bench with DJL's own thread settings, for comparison.
 set -euo pipefail
 cd "$(dirname "$0")/.."
