@@ -25,8 +25,8 @@ class AuditConfiguration {
     }
 
     @Bean
-    AuditRecords auditRecords(AuditProperties settings) {
-        return new AuditRecords(new PiiDetector(), settings.textStorage());
+    AuditRecords auditRecords(AuditProperties settings, MeterRegistry meters) {
+        return new AuditRecords(new PiiDetector(), settings.textStorage(), meters);
     }
 
     @Bean

@@ -55,10 +55,15 @@ public record AuditRecord(String requestId, int itemIndex, Instant createdAt, St
 
     /** The row of an answered text, the text itself kept as {@code storedText} (null: hash only). */
     public static AuditRecord of(PredictionTask task, String pii, String storedText) {
+        return of(task, pii, storedText, sha256(task.text()));
+    }
+
+    /** As above, with the text's hex SHA-256 already computed. */
+    static AuditRecord of(PredictionTask task, String pii, String storedText, String textSha256) {
         String models = task.result().models().stream().map(m -> m.name() + ":" + m.version())
                 .collect(Collectors.joining(","));
         return new AuditRecord(task.requestId(), task.index(), Instant.now(), task.channel(), task.principal(),
-                models, sha256(task.text()), task.inputLength(), task.result().label(), task.result().score(),
+                models, textSha256, task.inputLength(), task.result().label(), task.result().score(),
                 task.cached(), task.batchSize(), task.latencyMs(), task.result().degraded(), failedModels(task),
                 task.idempotencyKey(), task.flags().isEmpty() ? null : String.join(",", task.flags()), pii, storedText);
     }
