@@ -52,27 +52,17 @@ public class BatchAwait extends AsyncProcessorSupport {
         }
         CompletableFuture<?>[] pending = waiting.stream().map(PredictionTask::pending).toArray(CompletableFuture[]::new);
         CompletableFuture.allOf(pending).whenCompleteAsync((ignored, error) -> {
-            for (PredictionTask task : waiting) {
-                CompletableFuture<BatchOutcome> future = task.pending();
-                if (!future.isCompletedExceptionally()) {
-                    BatchOutcome outcome = future.join();
+            if (error != null) {
+                exchange.setException(translate(error)); // the request fails with a failed text's error
+            } else {
+                for (PredictionTask task : waiting) {
+                    BatchOutcome outcome = task.pending().join();
                     task.answer(outcome.result(), task.sharesInference(), outcome.batchSize());
-                } else if (exchange.getException() == null) {
-                    exchange.setException(translate(failureOf(future)));
                 }
             }
             callback.done(false);
         }, replies());
         return false;
-    }
-
-    private static Throwable failureOf(CompletableFuture<?> future) {
-        try {
-            future.join();
-            return new IllegalStateException("the future completed normally");
-        } catch (CompletionException | java.util.concurrent.CancellationException e) {
-            return e;
-        }
     }
 
     /** Created on first use: Camel registers the configured thread pool profiles after this bean exists. */

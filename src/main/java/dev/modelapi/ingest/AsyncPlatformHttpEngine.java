@@ -27,8 +27,7 @@ import org.springframework.web.bind.annotation.ResponseBody;
  * platform-http without a thread per request. Camel's Spring Boot engine runs each route on a task
  * executor thread that waits until the answer is written; this engine starts the route on the
  * servlet container's thread and lets Camel's asynchronous routing engine carry it: the container's
- * thread is free as soon as the route reaches its first asynchronous step (the parallel split, the
- * batcher's await), and the response is written by whichever thread finishes the route. Spring MVC
+ * thread is free as soon as the route reaches its first asynchronous step (the batcher's await), and the response is written by whichever thread finishes the route. Spring MVC
  * holds the request open through the returned future (servlet async). Requests in flight are
  * bounded by {@code modelapi.api.max-in-flight}; one more is refused at once with 503.
  */
