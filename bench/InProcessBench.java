@@ -4,6 +4,9 @@ import ai.djl.inference.Predictor;
 import ai.djl.modality.Classifications;
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ZooModel;
+import ai.djl.translate.TranslatorFactory;
+import dev.modelapi.model.ClassifierTranslatorFactory;
+import dev.modelapi.model.ModelDirectory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,8 +21,10 @@ import java.util.concurrent.CountDownLatch;
  * In-process counterpart of an HTTP load run, for bench/compare.sh: {@code --threads} threads,
  * each classifying one text at a time (batch 1) for a fixed time, each text through every model of
  * {@code --models} in turn, one after the other (the seed design's {@code infer()}), no HTTP, no
- * Camel, none of the service's classes: DJL's {@code Predictor} with the service's translator
- * (HuggingFace tokenizer, softmax), one predictor per model per thread, used on that thread only.
+ * Camel, no pipeline: DJL's {@code Predictor} with the service's translator
+ * ({@code dev.modelapi.model.ClassifierTranslatorFactory}, the only class of the service used;
+ * {@code --translator=djl} takes DJL's own {@code TextClassificationTranslatorFactory} instead),
+ * one predictor per model per thread, used on that thread only.
  * Throughput is counted over
  * {@code --measure} seconds after {@code --warmup} seconds of the same load, so it is comparable
  * with a wrk run of the same length. Prints one line: {@code RESULT {json}}.
@@ -27,7 +32,7 @@ import java.util.concurrent.CountDownLatch;
  * <pre>
  * java -cp target/classes:$(cat classpath.txt) bench/InProcessBench.java \
  *   --texts=$PEERS_WORK/texts-2000.jsonl [--models=spam-distilbert,spam-roberta] [--threads=2] \
- *   [--warmup=60] [--measure=30] [--models-dir=models]
+ *   [--warmup=60] [--measure=30] [--models-dir=models] [--translator=service|djl]
  * </pre>
  * {@code --texts} takes JSON lines with a {@code "text"} field: the wrk bodies or the eval split.
  * Without {@code --models}, every loaded model (the service's default ensemble).
@@ -45,6 +50,7 @@ public class InProcessBench {
         double warmupSeconds = Double.parseDouble(options.getOrDefault("warmup", "60"));
         double measureSeconds = Double.parseDouble(options.getOrDefault("measure", "30"));
         List<String> texts = texts(textsFile);
+        boolean djlTranslator = "djl".equals(options.getOrDefault("translator", "service"));
 
         // DJL alone: the models loaded as the service loads them (the same translator), each thread
         // with a predictor of its own per model, used on that thread only; none of the service's
@@ -55,11 +61,14 @@ public class InProcessBench {
         List<ZooModel<String, Classifications>> models = new ArrayList<>();
         try {
             for (String name : names) {
+                Path dir = modelsDir.resolve(name).resolve("1");
+                TranslatorFactory translator = djlTranslator ? new TextClassificationTranslatorFactory()
+                        : new ClassifierTranslatorFactory(ModelDirectory.read(dir).labels());
                 models.add(Criteria.builder()
                         .setTypes(String.class, Classifications.class)
-                        .optModelPath(modelsDir.resolve(name).resolve("1"))
+                        .optModelPath(dir)
                         .optEngine("PyTorch")
-                        .optTranslatorFactory(new TextClassificationTranslatorFactory())
+                        .optTranslatorFactory(translator)
                         .build().loadModel());
             }
             long startNanos = System.nanoTime();
@@ -124,11 +133,12 @@ public class InProcessBench {
             long[] all = Arrays.stream(latencies).flatMapToLong(Arrays::stream).sorted().toArray();
             // JSON has no NaN (no texts measured, no /proc): null
             System.out.println(String.format(Locale.ROOT,
-                    "RESULT {\"models\": [%s], \"threads\": %d, \"texts\": %d, \"warmup_s\": %.1f, \"duration_s\": %.3f, "
+                    "RESULT {\"models\": [%s], \"translator\": \"%s\", \"threads\": %d, \"texts\": %d, \"warmup_s\": %.1f, \"duration_s\": %.3f, "
                             + "\"requests\": %d, \"rps\": %.2f, \"latency_ms\": {\"p50\": %.3f, \"p90\": %.3f, "
                             + "\"p99\": %.3f, \"max\": %.3f}, \"rss_mib\": %.1f, \"threads_os\": %.0f, \"cpu_cores\": %.2f, "
                             + "\"machine_cores\": %.2f}",
                     String.join(", ", names.stream().map(n -> "\"" + n + ":1\"").toList()),
+                    djlTranslator ? "djl" : "service",
                     threads, texts.size(), warmupSeconds, measureSeconds, total, total / measureSeconds,
                     percentile(all, 0.50), percentile(all, 0.90), percentile(all, 0.99),
                     all.length == 0 ? Double.NaN : all[all.length - 1] / 1e6,

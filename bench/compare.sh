@@ -24,6 +24,7 @@
 #   SERVICE_ARGS               extra service arguments (e.g. --modelapi.batching.max-batch-size=1);
 #                              one naming a property the script sets replaces the script's
 #   JAVA_OPTS                  extra JVM options for the service; DJL_JAVA_OPTS for the in-process DJL row
+#   DJL_TRANSLATOR [service]   the in-process DJL row's translator: the service's, or djl (DJL's own)
 #   SERVICE_ROUTES [routes]    the routes the service runs (copied at the start: routes/ may change meanwhile)
 #   SERVICE_PORT [18190]       API_KEY [modelapi-dev-key]
 #   CACHED_CLIENTS ["1 4 32 256"]  CACHED_WARMUP [$WARMUP]  CACHED_MEASURE [$MEASURE/2]
@@ -58,6 +59,7 @@ API_KEY=${API_KEY:-modelapi-dev-key}
 SEED_WORKERS=${SEED_WORKERS:-2}
 SEED_BATCH=${SEED_BATCH:-0}
 WRK_TIMEOUT=${WRK_TIMEOUT:-10s}
+DJL_TRANSLATOR=${DJL_TRANSLATOR:-service}
 READY_TIMEOUT=${READY_TIMEOUT:-300}
 LOCK_WAIT=${LOCK_WAIT:-3600}
 ONE_MODEL=spam-distilbert
@@ -417,7 +419,7 @@ run_djl() { # column round
     java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=1 -Dai.djl.pytorch.num_interop_threads=1 \
     ${DJL_JAVA_OPTS:-} -cp "$OUT/classes:$(cat "$OUT/classpath.txt")" bench/InProcessBench.java \
     --models-dir=models --texts="$TEXTS_FILE" --threads=2 --warmup="$WARMUP" --measure="$MEASURE" \
-    ${models[@]+"${models[@]}"} > "$out" 2>&1 || log "djl/$1 failed, see $out"
+    --translator="$DJL_TRANSLATOR" ${models[@]+"${models[@]}"} > "$out" 2>&1 || log "djl/$1 failed, see $out"
   record_inprocess djl "$1" "$2" "$out"
 }
 

@@ -4,7 +4,6 @@ import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.engine.Engine;
 import ai.djl.engine.EngineException;
-import ai.djl.huggingface.translator.TextClassificationTranslatorFactory;
 import ai.djl.inference.Predictor;
 import ai.djl.modality.Classifications;
 import ai.djl.repository.zoo.Criteria;
@@ -36,7 +35,8 @@ import org.slf4j.LoggerFactory;
  * its whole life (as DJL Serving's and TorchServe's workers do): DJL predictors are not
  * thread-safe, and a forward that always runs on the same thread keeps that thread's caches and
  * malloc arena warm. Batches wait in a bounded queue for a worker; a full queue refuses at once.
- * Tokenisation, softmax and label mapping are DJL's {@link TextClassificationTranslatorFactory}.
+ * Tokenisation, softmax and label mapping are {@link ClassifierTranslator}: DJL's text-classification
+ * translator without the outputs a classifier never reads.
  */
 public final class TextClassifier implements AutoCloseable {
 
@@ -107,7 +107,7 @@ public final class TextClassifier implements AutoCloseable {
                 .setTypes(String.class, Classifications.class)
                 .optModelPath(directory.path())
                 .optEngine(ModelDirectory.ENGINE)
-                .optTranslatorFactory(new TextClassificationTranslatorFactory());
+                .optTranslatorFactory(new ClassifierTranslatorFactory(directory.labels()));
         Device device = device(settings.device());
         if (device != null) {
             builder.optDevice(device);
