@@ -1,10 +1,16 @@
 package dev.modelapi.ingest;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import org.apache.camel.Exchange;
@@ -21,15 +27,18 @@ import org.apache.camel.http.common.HttpBinding;
 import org.apache.camel.http.common.HttpHelper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.ResponseBody;
 
 /**
  * platform-http without a thread per request. Camel's Spring Boot engine runs each route on a task
  * executor thread that waits until the answer is written; this engine starts the route on the
  * servlet container's thread and lets Camel's asynchronous routing engine carry it: the container's
- * thread is free as soon as the route reaches its first asynchronous step (the batcher's await), and the response is written by whichever thread finishes the route. Spring MVC
- * holds the request open through the returned future (servlet async). Requests in flight are
- * bounded by {@code modelapi.api.max-in-flight}; one more is refused at once with 503.
+ * thread is free as soon as the route reaches its first asynchronous step (the batcher's await), and
+ * the response is written by whichever thread finishes the route, with the request held open in
+ * servlet async mode meanwhile. Requests in flight are bounded by {@code modelapi.api.max-in-flight};
+ * one more is refused at once with 503.
  */
 public class AsyncPlatformHttpEngine implements PlatformHttpEngine {
 
@@ -38,9 +47,22 @@ public class AsyncPlatformHttpEngine implements PlatformHttpEngine {
     private final int maxInFlight;
     private final Counter refused;
     private final Counter abandoned;
+    private final long asyncTimeoutMillis;
 
-    public AsyncPlatformHttpEngine(int port, int maxInFlight, MeterRegistry meters) {
+    private final Answers answers;
+    private final ObjectMapper json;
+
+    /**
+     * @param asyncTimeout how long the container holds a request the route has not answered
+     *     ({@code spring.mvc.async.request-timeout}); longer than any route takes
+     * @param answers the error shape of the timeout answer
+     */
+    public AsyncPlatformHttpEngine(int port, int maxInFlight, Duration asyncTimeout, Answers answers, ObjectMapper json,
+            MeterRegistry meters) {
         this.port = port;
+        this.answers = answers;
+        this.json = json;
+        this.asyncTimeoutMillis = asyncTimeout.toMillis();
         this.maxInFlight = maxInFlight;
         this.inFlight = new Semaphore(maxInFlight);
         Gauge.builder("modelapi.http.inflight", inFlight, s -> maxInFlight - s.availablePermits())
@@ -50,7 +72,8 @@ public class AsyncPlatformHttpEngine implements PlatformHttpEngine {
                 .description("HTTP requests refused with 503 because modelapi.api.max-in-flight were in flight")
                 .register(meters);
         this.abandoned = Counter.builder("modelapi.http.abandoned")
-                .description("Answers that could not be written: the client had closed its connection")
+                .description("Answers not written: the client had closed its connection, or the request outlived "
+                        + "spring.mvc.async.request-timeout and was answered 503")
                 .register(meters);
     }
 
@@ -87,18 +110,26 @@ public class AsyncPlatformHttpEngine implements PlatformHttpEngine {
             binding.setUseReaderForPayload(!endpoint.isUseStreaming());
         }
 
-        /** Called by Spring MVC on the container's thread; the future completes once the answer is written. */
+        /**
+         * Called by Spring MVC on the container's thread. The route runs on Camel's asynchronous
+         * routing engine; when it finishes before its first asynchronous step returns (an error, a
+         * cache hit), the answer is written right here, as any servlet would. Otherwise the request
+         * goes into servlet async mode before this method returns, and the thread that finishes
+         * the route writes the answer and completes it. Returning null tells Spring MVC that the
+         * request is handled, so it neither wraps the request in its own async handling nor
+         * dispatches it a second time through the filters and DispatcherServlet.
+         */
         @Override
         @ResponseBody
         public CompletableFuture<Void> service(HttpServletRequest request, HttpServletResponse response) {
             if (isSuspended()) {
-                return CompletableFuture.runAsync(() -> unavailable(response), Runnable::run);
+                unavailable(response);
+                return null;
             }
             if (!inFlight.tryAcquire()) {
                 refused.increment();
                 throw new TooManyInFlightException(maxInFlight);
             }
-            CompletableFuture<Void> written = new CompletableFuture<>();
             Exchange exchange;
             try {
                 exchange = createExchange(true);
@@ -113,15 +144,125 @@ public class AsyncPlatformHttpEngine implements PlatformHttpEngine {
                 inFlight.release();
                 throw new IllegalStateException("could not start the exchange: " + e.getMessage(), e);
             }
-            getAsyncProcessor().process(exchange, doneSync -> {
+            Answer answer = new Answer(exchange, request, response);
+            boolean sync = getAsyncProcessor().process(exchange, doneSync -> answer.routeDone());
+            if (!sync) {
+                answer.handedBack();
+            }
+            return null;
+        }
+
+        /**
+         * Who writes the answer: the container's thread if the route finished before
+         * {@code process} returned, else the thread that finishes the route, in servlet async mode.
+         * If the container times the request out first, the timeout answers and the route's late
+         * answer is dropped (the exchange still ends).
+         */
+        private final class Answer implements AsyncListener {
+            private final Exchange exchange;
+            private final HttpServletRequest request;
+            private final HttpServletResponse response;
+            private boolean routeDone;
+            private boolean timedOut;
+            private AsyncContext async;
+
+            Answer(Exchange exchange, HttpServletRequest request, HttpServletResponse response) {
+                this.exchange = exchange;
+                this.request = request;
+                this.response = response;
+            }
+
+            /** The route's callback, on whichever thread finished it. */
+            void routeDone() {
+                AsyncContext context;
+                boolean late;
+                synchronized (this) {
+                    routeDone = true;
+                    context = async;
+                    late = timedOut;
+                }
+                if (late) {
+                    end(); // answered 503 already
+                } else if (context != null) {
+                    finish();
+                    context.complete();
+                }
+                // else: the container's thread is still in service() and writes the answer itself
+            }
+
+            /** On the container's thread, once {@code process} returned without finishing. */
+            void handedBack() {
+                synchronized (this) {
+                    if (!routeDone) {
+                        async = request.startAsync(request, response);
+                        async.setTimeout(asyncTimeoutMillis);
+                        async.addListener(this);
+                        return;
+                    }
+                }
+                finish();
+            }
+
+            private void finish() {
                 try {
                     write(exchange, request, response);
                 } finally {
                     inFlight.release();
-                    written.complete(null);
                 }
-            });
-            return written;
+            }
+
+            private void end() {
+                try {
+                    doneUoW(exchange);
+                    releaseExchange(exchange, false);
+                } finally {
+                    inFlight.release();
+                }
+            }
+
+            /**
+             * The container gave up on a request the route had not answered within
+             * {@code spring.mvc.async.request-timeout}: 503 in the service's error shape rather than
+             * the container's error page.
+             */
+            @Override
+            public void onTimeout(AsyncEvent event) throws IOException {
+                synchronized (this) {
+                    if (routeDone) {
+                        return; // the answer is being written
+                    }
+                    timedOut = true;
+                }
+                abandoned.increment();
+                String offered = exchange.getProperty(HttpExchanges.REQUEST_ID_PROPERTY, String.class);
+                String requestId = HttpExchanges.requestIdFor(offered != null ? offered
+                        : request.getHeader(HttpExchanges.REQUEST_ID));
+                log.warn("No answer to request {} within {} ms; answered 503", requestId, asyncTimeoutMillis);
+                if (!response.isCommitted()) {
+                    response.setStatus(HttpServletResponse.SC_SERVICE_UNAVAILABLE);
+                    response.setHeader(HttpHeaders.RETRY_AFTER, "1");
+                    response.setHeader(HttpExchanges.REQUEST_ID, requestId);
+                    response.setContentType(MediaType.APPLICATION_JSON_VALUE);
+                    response.getWriter().write(json.writeValueAsString(answers.errorBodyFor(request.getRequestURI(),
+                            "timeout", "no answer in time; try again shortly", requestId)));
+                }
+                event.getAsyncContext().complete();
+            }
+
+            @Override
+            public void onComplete(AsyncEvent event) {
+                // the answer was written
+            }
+
+            @Override
+            public void onError(AsyncEvent event) {
+                // the connection failed; the route's answer will find the response gone (counted as abandoned)
+            }
+
+            @Override
+            public void onStartAsync(AsyncEvent event) {
+                // not restarted
+            }
         }
 
         /**

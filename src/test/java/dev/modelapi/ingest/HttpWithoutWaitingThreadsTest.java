@@ -4,17 +4,32 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.modelapi.testsupport.Bursts;
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.TestConfiguration;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.context.annotation.Bean;
 import org.springframework.boot.test.web.client.TestRestTemplate;
 import org.springframework.http.ResponseEntity;
+import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
  * No thread waits for a request's answer: with four container threads and four task threads,
  * twelve requests at once still wait in one batch together (a thread held per request, as Camel's
- * own Spring Boot engine holds a task thread, would cap the batch at four).
+ * own Spring Boot engine holds a task thread, would cap the batch at four). And an answer written
+ * later, by another thread, does not send the request through the servlet filters and Spring MVC a
+ * second time (an async dispatch, as a handler returning a future gets).
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "server.tomcat.threads.max=4", "server.tomcat.threads.min-spare=1",
@@ -28,6 +43,43 @@ class HttpWithoutWaitingThreadsTest {
     @Autowired
     ObjectMapper json;
 
+    @Autowired
+    DispatchCounter dispatches;
+
+    /** Counts the dispatches of predict requests through the filter chain, by dispatcher type. */
+    static final class DispatchCounter extends OncePerRequestFilter {
+        final Map<DispatcherType, AtomicInteger> counts = new ConcurrentHashMap<>();
+
+        @Override
+        protected boolean shouldNotFilterAsyncDispatch() {
+            return false;
+        }
+
+        @Override
+        protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+                throws ServletException, IOException {
+            if (request.getRequestURI().equals("/api/v1/predict")) {
+                counts.computeIfAbsent(request.getDispatcherType(), t -> new AtomicInteger()).incrementAndGet();
+            }
+            chain.doFilter(request, response);
+        }
+    }
+
+    @TestConfiguration
+    static class Filters {
+        @Bean
+        DispatchCounter dispatchCounter() {
+            return new DispatchCounter();
+        }
+
+        @Bean
+        FilterRegistrationBean<DispatchCounter> dispatchCounterRegistration(DispatchCounter counter) {
+            FilterRegistrationBean<DispatchCounter> registration = new FilterRegistrationBean<>(counter);
+            registration.setDispatcherTypes(DispatcherType.REQUEST, DispatcherType.ASYNC, DispatcherType.ERROR);
+            return registration;
+        }
+    }
+
     @Test
     void shouldBatchMoreConcurrentRequestsThanContainerThreads() throws Exception {
         List<ResponseEntity<String>> responses = Bursts.predictions(http, json, 12, 12);
@@ -38,5 +90,16 @@ class HttpWithoutWaitingThreadsTest {
             largestBatch = Math.max(largestBatch, json.readTree(response.getBody()).get("batchSize").asInt());
         }
         assertThat(largestBatch).isGreaterThan(4);
+    }
+
+    @Test
+    void shouldPassEachRequestThroughTheFiltersOnceThoughAnotherThreadAnswersIt() throws Exception {
+        dispatches.counts.clear();
+
+        List<ResponseEntity<String>> responses = Bursts.predictions(http, json, 8, 8);
+
+        assertThat(responses).allSatisfy(r -> assertThat(r.getStatusCode().value()).as(r.getBody()).isEqualTo(200));
+        assertThat(dispatches.counts.get(DispatcherType.REQUEST)).hasValue(8);
+        assertThat(dispatches.counts).doesNotContainKeys(DispatcherType.ASYNC, DispatcherType.ERROR);
     }
 }
