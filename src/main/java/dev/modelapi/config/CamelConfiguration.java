@@ -1,12 +1,14 @@
 package dev.modelapi.config;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.concurrent.ExecutorService;
 import org.apache.camel.CamelContext;
 import org.apache.camel.component.micrometer.spi.InstrumentedThreadPoolFactory;
 import org.apache.camel.spring.boot.CamelContextConfiguration;
 import org.apache.camel.support.DefaultThreadPoolFactory;
 
 import org.apache.camel.processor.aggregate.GroupedBodyAggregationStrategy;
+import org.apache.camel.util.concurrent.SynchronousExecutorService;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -33,6 +35,17 @@ class CamelConfiguration {
             public void afterApplicationStart(CamelContext camel) {
             }
         };
+    }
+
+    /**
+     * An executor that runs each task on the thread that submits it. Routes name it where a step
+     * must hand work to an executor but a thread switch would only cost: the batch aggregator,
+     * whose completed batch only dispatches to the ensemble's pool, and the audit wiretap, whose
+     * copy only becomes a row on the bounded {@code seda:audit} queue.
+     */
+    @Bean
+    ExecutorService sameThread() {
+        return new SynchronousExecutorService();
     }
 
     /** An aggregator's strategy when a batch is just the list of its bodies (texts to infer, rows to insert). */

@@ -19,8 +19,8 @@ import org.springframework.http.ResponseEntity;
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "modelapi.batching.queue-capacity=2", "modelapi.batching.max-batch-size=1",
         "modelapi.models.workers-per-model=1",
-        "camel.threadpool.config.batch-pool.pool-size=1", "camel.threadpool.config.batch-pool.max-pool-size=1",
-        "camel.threadpool.config.batch-pool.max-queue-size=1"})
+        "camel.threadpool.config.ensemble-pool.pool-size=1", "camel.threadpool.config.ensemble-pool.max-pool-size=1",
+        "camel.threadpool.config.ensemble-pool.max-queue-size=1"})
 class OverloadTest {
 
     @Autowired

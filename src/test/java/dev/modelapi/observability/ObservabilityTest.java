@@ -167,8 +167,8 @@ class ObservabilityTest {
         assertThat(missing).as("listed in docs/metrics.md as always present but not exposed").isEmpty();
         assertThat(scrape).contains("modelapi_inference_count_total{model=\"spam-roberta\",version=\"1\"}");
         // the routes' pools are measured (camel-opentelemetry's wrapped pools were not; CamelConfiguration)
-        assertThat(scrape).contains("executor_pool_max_threads{name=\"ensemble-pool", "executor_pool_max_threads{name=\"batch-pool",
-                "executor_active_threads{name=\"batch-reply");
+        assertThat(scrape).contains("executor_pool_max_threads{name=\"ensemble-pool", "executor_pool_max_threads{name=\"audit-tap-pool",
+                "executor_active_threads{name=\"ensemble-pool");
         // the models' own workers and their queues are measured too
         assertThat(scrape).contains("modelapi_model_queue_size{model=\"spam-roberta\",version=\"1\"}",
                 "modelapi_model_workers{model=\"spam-roberta\",version=\"1\"} 2.0");
