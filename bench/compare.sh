@@ -18,6 +18,7 @@
 # Env (defaults in brackets):
 #   ROWS ["service seed torchserve djl torch cached"]  what to run; "cached" is the cached-path section
 #   COLUMNS ["one ensemble"]   CLIENTS [32]   WARMUP [60]   MEASURE [30]   (seconds)
+#   ONE_MODEL [spam-distilbert]  the model of the one-model column
 #   ROUNDS [1]                 2 or more repeats the whole sequence; the tables show each cell's best round
 #   SKIP_BUILD=1               use the jar already in target/ (otherwise ./mvnw -B -q -DskipTests package)
 #   SKIP_TORCHSERVE=1, SKIP_CACHED=1   drop those rows
@@ -62,7 +63,7 @@ WRK_TIMEOUT=${WRK_TIMEOUT:-10s}
 DJL_TRANSLATOR=${DJL_TRANSLATOR:-service}
 READY_TIMEOUT=${READY_TIMEOUT:-300}
 LOCK_WAIT=${LOCK_WAIT:-3600}
-ONE_MODEL=spam-distilbert
+ONE_MODEL=${ONE_MODEL:-spam-distilbert}
 SEED_PORT=18091
 TS_PORT=18092
 TS_MANAGEMENT_PORT=18093
@@ -523,10 +524,12 @@ jq -nc --arg at "$(date -Iseconds)" --arg rev "$(git rev-parse --short HEAD 2> /
   --argjson measure "$MEASURE" --argjson rounds "$ROUNDS" --arg serviceArgs "${SERVICE_ARGS:-}" \
   --arg javaOpts "${JAVA_OPTS:-}" --arg texts "$TEXTS_FILE" --argjson textCount "$TEXT_COUNT" \
   --argjson cpus "$(nproc)" --arg wrkTimeout "$WRK_TIMEOUT" --arg staleRoutes "${stale_routes:-}" \
+  --arg oneModel "$ONE_MODEL" --arg djlTranslator "$DJL_TRANSLATOR" \
   '{meta: {at: $at, revision: $rev, uncommitted_files: $dirty, jar: $jar, jar_time: $jarTime, rows: $rows,
     columns: $columns, clients: $clients, warmup_s: $warmup, measure_s: $measure, rounds: $rounds,
     service_args: $serviceArgs, java_opts: $javaOpts, texts_file: $texts, texts: $textCount, cpus: $cpus,
-    wrk_timeout: $wrkTimeout, routes_newer_than_jar: $staleRoutes}}' > "$RESULTS"
+    wrk_timeout: $wrkTimeout, routes_newer_than_jar: $staleRoutes, one_model: $oneModel,
+    djl_translator: $djlTranslator}}' > "$RESULTS"
 
 log "rows: $ROWS; columns: $COLUMNS; $ROUNDS round(s); -c$CLIENTS, ${WARMUP}s warm-up, ${MEASURE}s measured; output $OUT"
 for round in $(seq 1 "$ROUNDS"); do
@@ -553,7 +556,7 @@ measured = [l for l in lines[1:] if l.get("phase") == "measure"]
 errors = [l for l in lines[1:] if "error" in l]
 ROWS = [("service", "service"), ("seed", "seed-fastapi peer"), ("torchserve", "TorchServe peer"),
         ("djl", "in-process DJL"), ("torch", "in-process torch")]
-COLS = [("one", "one model (spam-distilbert)"), ("ensemble", "three-model ensemble")]
+COLS = [("one", f"one model ({meta.get('one_model', 'spam-distilbert')})"), ("ensemble", "three-model ensemble")]
 cols = [c for c in COLS if c[0] in meta["columns"].split()]
 
 
