@@ -416,7 +416,8 @@ run_djl() { # column round
   [ "$1" = ensemble ] || models=(--models="$ONE_MODEL")
   log "djl/$1: ${WARMUP}s warm-up, ${MEASURE}s measured, 2 threads"
   # shellcheck disable=SC2086 # DJL_JAVA_OPTS is a list of options
-  OMP_NUM_THREADS=1 timeout --foreground -k 10 $((WARMUP + MEASURE + READY_TIMEOUT)) \
+  # one thread per tokenizer call, as the service (DjlRuntime) and the seed's stack run them
+  OMP_NUM_THREADS=1 TOKENIZERS_PARALLELISM=false timeout --foreground -k 10 $((WARMUP + MEASURE + READY_TIMEOUT)) \
     java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=1 -Dai.djl.pytorch.num_interop_threads=1 \
     ${DJL_JAVA_OPTS:-} -cp "$OUT/classes:$(cat "$OUT/classpath.txt")" bench/InProcessBench.java \
     --models-dir=models --texts="$TEXTS_FILE" --threads=2 --warmup="$WARMUP" --measure="$MEASURE" \
