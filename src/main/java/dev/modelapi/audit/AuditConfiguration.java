@@ -3,6 +3,7 @@ package dev.modelapi.audit;
 import dev.modelapi.sanitize.PiiDetector;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -38,8 +39,9 @@ class AuditConfiguration {
 
     @Bean
     AuditRetention auditRetention(JdbcTemplate jdbcTemplate, PlatformTransactionManager transactionManager,
-            AuditProperties settings, MeterRegistry meters) {
-        return new AuditRetention(jdbcTemplate, transactionManager, settings, meters);
+            AuditProperties settings, @Value("${spring.datasource.url:}") String datasourceUrl, MeterRegistry meters) {
+        return new AuditRetention(jdbcTemplate, transactionManager, settings, datasourceUrl.startsWith("jdbc:h2:mem:"),
+                meters);
     }
 
     @Bean

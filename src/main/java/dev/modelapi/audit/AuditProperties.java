@@ -27,6 +27,13 @@ import org.springframework.validation.annotation.Validated;
  *     {@code prediction_audit_archive})
  * @param retentionInterval how often the retention route runs
  * @param exportMaxRows the most rows one CSV export returns
+ * @param timeoutCheckerInterval how often the audit route looks for a partial batch older than
+ *     {@code flushInterval}
+ * @param inMemoryMaxRows with the in-memory database of the default run (rows that go when the JVM
+ *     stops anyway), the most rows kept: older ones are deleted so the heap does not grow with
+ *     every answer; 0 keeps them all. Never applied to a database on disk or PostgreSQL, where
+ *     {@code retention} rules.
+ * @param inMemoryLimitInterval how often that limit is applied
  */
 @Validated
 @ConfigurationProperties("modelapi.audit")
@@ -41,7 +48,10 @@ record AuditProperties(
         @NotNull @DefaultValue("0") Duration retention,
         @NotNull @DefaultValue("delete") RetentionAction retentionAction,
         @NotNull @DurationMin(millis = 1) @DefaultValue("1h") Duration retentionInterval,
-        @Min(1) @DefaultValue("100000") int exportMaxRows) {
+        @Min(1) @DefaultValue("100000") int exportMaxRows,
+        @NotNull @DurationMin(millis = 1) @DefaultValue("50ms") Duration timeoutCheckerInterval,
+        @Min(0) @DefaultValue("100000") int inMemoryMaxRows,
+        @NotNull @DurationMin(millis = 1) @DefaultValue("10s") Duration inMemoryLimitInterval) {
 
     /** What happens to rows past the retention period. */
     public enum RetentionAction { DELETE, ARCHIVE }

@@ -14,6 +14,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  * The {@code audit-retention} step (a timer route in routes/audit.camel.yaml): rows older than
  * {@code modelapi.audit.retention} are deleted, or with {@code retention-action: archive} moved
  * to {@code prediction_audit_archive} in the same transaction. A retention of 0 keeps everything.
+ * The {@code audit-in-memory-limit} step keeps the in-memory database of the default run to
+ * {@code in-memory-max-rows}, so that a service left running on its defaults does not grow.
  */
 public class AuditRetention {
 
@@ -23,14 +25,17 @@ public class AuditRetention {
     private final AuditProperties settings;
     private final Counter removed;
     private final TransactionTemplate transactions;
+    private final boolean inMemory;
 
     AuditRetention(JdbcTemplate jdbc, PlatformTransactionManager transactionManager, AuditProperties settings,
-            MeterRegistry meters) {
+            boolean inMemory, MeterRegistry meters) {
         this.jdbc = jdbc;
+        this.inMemory = inMemory;
         this.transactions = new TransactionTemplate(transactionManager);
         this.settings = settings;
         this.removed = Counter.builder("modelapi.audit.retention.rows")
-                .description("Audit rows past retention, deleted or archived").register(meters);
+                .description("Audit rows past retention (or past in-memory-max-rows in the in-memory database), deleted or archived")
+                .register(meters);
     }
 
     /** @return rows deleted or archived; with retention 0 nothing, without touching the database */
@@ -39,6 +44,25 @@ public class AuditRetention {
             return 0;
         }
         return applyBefore(Instant.now().minus(settings.retention()));
+    }
+
+    /**
+     * With the in-memory database of the default run, deletes the oldest rows past
+     * {@code in-memory-max-rows} (by id, the insertion order); anywhere else nothing.
+     *
+     * @return rows deleted
+     */
+    public int applyInMemoryLimit() {
+        if (!inMemory || settings.inMemoryMaxRows() == 0) {
+            return 0;
+        }
+        int rows = jdbc.update("DELETE FROM prediction_audit WHERE id <= (SELECT MAX(id) FROM prediction_audit) - ?",
+                settings.inMemoryMaxRows());
+        if (rows > 0) {
+            log.debug("In-memory audit: {} oldest rows deleted (in-memory-max-rows {})", rows, settings.inMemoryMaxRows());
+            removed.increment(rows);
+        }
+        return rows;
     }
 
     /** Deletes (or archives) every row created before {@code cutoff}, in one transaction. */

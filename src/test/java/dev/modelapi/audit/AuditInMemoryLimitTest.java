@@ -1,0 +1,76 @@
+package dev.modelapi.audit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.PlatformTransactionManager;
+
+/**
+ * The in-memory database of the default run keeps at most in-memory-max-rows audit rows, the
+ * newest; the limit never touches another database (here the same H2, declared not in memory).
+ */
+@SpringBootTest(classes = AuditTestApplication.class, webEnvironment = SpringBootTest.WebEnvironment.NONE,
+        properties = "modelapi.audit.in-memory-max-rows=5")
+class AuditInMemoryLimitTest {
+
+    @Autowired
+    AuditWriter writer;
+
+    @Autowired
+    AuditRetention retention;
+
+    @Autowired
+    AuditQueries queries;
+
+    @Autowired
+    JdbcTemplate jdbc;
+
+    @Autowired
+    PlatformTransactionManager transactions;
+
+    @Autowired
+    AuditProperties settings;
+
+    @Test
+    void shouldKeepOnlyTheNewestRowsOfTheInMemoryDatabase() {
+        String requestId = AuditWriterContract.newRequestId();
+        List<AuditRecord> rows = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            rows.add(AuditWriterContract.row(requestId, i));
+        }
+        writer.write(rows);
+        long total = count();
+        assertThat(total).isGreaterThanOrEqualTo(12);
+
+        int deleted = retention.applyInMemoryLimit();
+
+        assertThat(deleted).isEqualTo((int) (total - 5));
+        assertThat(count()).isEqualTo(5);
+        assertThat(queries.findByRequestId(requestId)).extracting(AuditRecord::itemIndex).containsExactly(7, 8, 9, 10, 11);
+        assertThat(retention.applyInMemoryLimit()).isZero();
+    }
+
+    @Test
+    void shouldLeaveADatabaseThatIsNotInMemoryToRetention() {
+        String requestId = AuditWriterContract.newRequestId();
+        for (int i = 0; i < 8; i++) {
+            writer.writeOne(AuditWriterContract.row(requestId, i));
+        }
+        long before = count();
+        AuditRetention onDisk = new AuditRetention(jdbc, transactions, settings, false,
+                new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+
+        assertThat(onDisk.applyInMemoryLimit()).isZero();
+        assertThat(count()).isEqualTo(before);
+    }
+
+    private long count() {
+        Long rows = jdbc.queryForObject("SELECT COUNT(*) FROM prediction_audit", Long.class);
+        return rows == null ? 0 : rows;
+    }
+}
