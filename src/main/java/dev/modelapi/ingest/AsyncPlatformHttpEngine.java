@@ -155,15 +155,15 @@ public class AsyncPlatformHttpEngine implements PlatformHttpEngine {
         /**
          * Who writes the answer: the container's thread if the route finished before
          * {@code process} returned, else the thread that finishes the route, in servlet async mode.
-         * If the container times the request out first, the timeout answers and the route's late
-         * answer is dropped (the exchange still ends).
+         * If the container ends the request first (its timeout, or an error such as the client
+         * closing the connection), the route's late answer is dropped; the exchange still ends.
          */
         private final class Answer implements AsyncListener {
             private final Exchange exchange;
             private final HttpServletRequest request;
             private final HttpServletResponse response;
             private boolean routeDone;
-            private boolean timedOut;
+            private boolean gone;
             private AsyncContext async;
 
             Answer(Exchange exchange, HttpServletRequest request, HttpServletResponse response) {
@@ -179,13 +179,19 @@ public class AsyncPlatformHttpEngine implements PlatformHttpEngine {
                 synchronized (this) {
                     routeDone = true;
                     context = async;
-                    late = timedOut;
+                    late = gone;
                 }
                 if (late) {
-                    end(); // answered 503 already
+                    end(); // answered 503 already, or the client is gone
                 } else if (context != null) {
                     finish();
-                    context.complete();
+                    try {
+                        context.complete();
+                    } catch (IllegalStateException e) {
+                        // the container failed the request while the answer was being written
+                        abandoned.increment();
+                        log.debug("Could not complete {}: {}", request.getRequestURI(), e.toString());
+                    }
                 }
                 // else: the container's thread is still in service() and writes the answer itself
             }
@@ -231,7 +237,7 @@ public class AsyncPlatformHttpEngine implements PlatformHttpEngine {
                     if (routeDone) {
                         return; // the answer is being written
                     }
-                    timedOut = true;
+                    gone = true;
                 }
                 abandoned.increment();
                 String offered = exchange.getProperty(HttpExchanges.REQUEST_ID_PROPERTY, String.class);
@@ -254,9 +260,19 @@ public class AsyncPlatformHttpEngine implements PlatformHttpEngine {
                 // the answer was written
             }
 
+            /** The connection failed (the client went away): the route's answer, when it comes, is dropped. */
             @Override
             public void onError(AsyncEvent event) {
-                // the connection failed; the route's answer will find the response gone (counted as abandoned)
+                synchronized (this) {
+                    if (routeDone) {
+                        return; // its write fails and is counted as abandoned
+                    }
+                    gone = true;
+                }
+                abandoned.increment();
+                log.debug("The client of {} went away before its answer: {}", request.getRequestURI(),
+                        String.valueOf(event.getThrowable()));
+                event.getAsyncContext().complete();
             }
 
             @Override
