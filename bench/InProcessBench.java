@@ -63,7 +63,7 @@ public class InProcessBench {
             for (String name : names) {
                 Path dir = modelsDir.resolve(name).resolve("1");
                 TranslatorFactory translator = djlTranslator ? new TextClassificationTranslatorFactory()
-                        : new ClassifierTranslatorFactory(ModelDirectory.read(dir).labels());
+                        : new ClassifierTranslatorFactory(ModelDirectory.read(dir));
                 models.add(Criteria.builder()
                         .setTypes(String.class, Classifications.class)
                         .optModelPath(dir)

@@ -182,9 +182,9 @@ public class AsyncPlatformHttpEngine implements PlatformHttpEngine {
                     late = gone;
                 }
                 if (late) {
-                    end(); // answered 503 already, or the client is gone
+                    end(false); // answered 503 already, or the client is gone
                 } else if (context != null) {
-                    finish();
+                    end(true);
                     try {
                         context.complete();
                     } catch (IllegalStateException e) {
@@ -206,22 +206,27 @@ public class AsyncPlatformHttpEngine implements PlatformHttpEngine {
                         return;
                     }
                 }
-                finish();
+                end(true);
             }
 
-            private void finish() {
+            /**
+             * Writes the answer (unless the request already ended), then ends the exchange and
+             * frees the request's place. A client that went away before its answer (its connection
+             * closed, so the container ended the request) is no error of the service's: logged at
+             * debug level and counted, not as Camel's warning with a stack trace.
+             */
+            private void end(boolean writeAnswer) {
                 try {
-                    write(exchange, request, response);
+                    if (writeAnswer) {
+                        binding.writeResponse(exchange, response);
+                    }
+                } catch (Exception e) {
+                    abandoned.increment();
+                    log.debug("Could not write the answer to {} (the client is gone?): {}", request.getRequestURI(),
+                            e.toString());
                 } finally {
-                    inFlight.release();
-                }
-            }
-
-            private void end() {
-                try {
                     doneUoW(exchange);
                     releaseExchange(exchange, false);
-                } finally {
                     inFlight.release();
                 }
             }
@@ -278,24 +283,6 @@ public class AsyncPlatformHttpEngine implements PlatformHttpEngine {
             @Override
             public void onStartAsync(AsyncEvent event) {
                 // not restarted
-            }
-        }
-
-        /**
-         * Writes the answer and ends the exchange. A client that went away before its answer (its
-         * connection closed, so the container ended the request) is no error of the service's:
-         * logged at debug level and counted, not as Camel's warning with a stack trace.
-         */
-        private void write(Exchange exchange, HttpServletRequest request, HttpServletResponse response) {
-            try {
-                binding.writeResponse(exchange, response);
-            } catch (Exception e) {
-                abandoned.increment();
-                log.debug("Could not write the answer to {} (the client is gone?): {}", request.getRequestURI(),
-                        e.toString());
-            } finally {
-                doneUoW(exchange);
-                releaseExchange(exchange, false);
             }
         }
 

@@ -8,12 +8,8 @@ import ai.djl.translate.TranslateException;
 import ai.djl.translate.Translator;
 import ai.djl.translate.TranslatorFactory;
 import ai.djl.util.Pair;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.lang.reflect.Type;
-import java.nio.file.Path;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -23,18 +19,15 @@ import java.util.Set;
  * {@code TextClassificationTranslatorFactory} builds its translator: the tokenizer from
  * {@code tokenizer.json} with the {@code serving.properties} arguments (maxLength, truncation,
  * padding, addSpecialTokens, doLowerCase, ...), {@code includeTokenTypes} and {@code int32} from
- * the same arguments, and sigmoid or softmax by {@code config.json}'s {@code problem_type} and
- * label count.
+ * the same arguments, and sigmoid or softmax as {@link ModelDirectory#independentScores()} says.
  */
 public final class ClassifierTranslatorFactory implements TranslatorFactory {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private final ModelDirectory directory;
 
-    private final List<String> labels;
-
-    /** @param labels the model's labels in id order ({@code config.json}'s {@code id2label}) */
-    public ClassifierTranslatorFactory(List<String> labels) {
-        this.labels = List.copyOf(labels);
+    /** @param directory the model's checked directory: its labels and problem type */
+    public ClassifierTranslatorFactory(ModelDirectory directory) {
+        this.directory = directory;
     }
 
     @Override
@@ -49,14 +42,14 @@ public final class ClassifierTranslatorFactory implements TranslatorFactory {
         if (input != String.class || output != Classifications.class) {
             throw new IllegalArgumentException("only String -> Classifications: " + input + " -> " + output);
         }
-        Path modelPath = model.getModelPath();
         try {
             HuggingFaceTokenizer tokenizer = HuggingFaceTokenizer.builder(arguments)
-                    .optTokenizerPath(modelPath)
+                    .optTokenizerPath(model.getModelPath())
                     .optManager(model.getNDManager())
                     .build();
             boolean truncates = !"DO_NOT_TRUNCATE".equals(tokenizer.getTruncation());
-            return (Translator<I, O>) new ClassifierTranslator(tokenizer, labels, sigmoid(modelPath),
+            return (Translator<I, O>) new ClassifierTranslator(tokenizer, directory.labels(),
+                    directory.independentScores(),
                     ArgumentsUtil.booleanValue(arguments, "includeTokenTypes"),
                     ArgumentsUtil.booleanValue(arguments, "int32"),
                     ArgumentsUtil.booleanValue(arguments, "addSpecialTokens", true),
@@ -65,16 +58,6 @@ public final class ClassifierTranslatorFactory implements TranslatorFactory {
         } catch (IOException e) {
             throw new TranslateException("Failed to load tokenizer.", e);
         }
-    }
-
-    /** Independent scores (sigmoid) for multi-label models and single-logit models, as DJL decides. */
-    private boolean sigmoid(Path modelPath) throws IOException {
-        JsonNode config = JSON.readTree(modelPath.resolve(ModelDirectory.CONFIG).toFile());
-        String problemType = config.path("problem_type").asText("");
-        if ("multi_label_classification".equals(problemType)) {
-            return true;
-        }
-        return !"single_label_classification".equals(problemType) && labels.size() == 1;
     }
 
     /** DJL's {@code doLowerCase}: "true" lowercases in the default locale, a language tag in that locale. */

@@ -26,10 +26,12 @@ import java.util.TreeMap;
  * @param path the version directory
  * @param modelFile the TorchScript file, {@code <option.modelName>.pt}
  * @param labels the labels in id order, from {@code config.json}'s {@code id2label}
+ * @param problemType {@code config.json}'s {@code problem_type}, "" when it has none
  * @param properties {@code serving.properties}, as written
  */
 public record ModelDirectory(
-        String name, String version, Path path, Path modelFile, List<String> labels, Properties properties) {
+        String name, String version, Path path, Path modelFile, List<String> labels, String problemType,
+        Properties properties) {
 
     public static final String SERVING_PROPERTIES = "serving.properties";
     public static final String TOKENIZER = "tokenizer.json";
@@ -59,13 +61,24 @@ public record ModelDirectory(
         Path modelFile = dir.resolve(modelName + ".pt");
         checkTorchScript(modelFile);
         checkTokenizer(dir.resolve(TOKENIZER));
-        List<String> labels = readLabels(dir.resolve(CONFIG));
-        return new ModelDirectory(name, version, dir, modelFile, labels, properties);
+        Path configFile = dir.resolve(CONFIG);
+        JsonNode config = readConfig(configFile);
+        List<String> labels = readLabels(configFile, config);
+        return new ModelDirectory(name, version, dir, modelFile, labels, config.path("problem_type").asText(""), properties);
     }
 
     /** {@code name:version}, the form requests and logs use. */
     public String id() {
         return name + ":" + version;
+    }
+
+    /**
+     * Whether each label's score stands alone (sigmoid) rather than the labels sharing one softmax:
+     * multi-label models, and a single logit without a problem type, as DJL's translator decides.
+     */
+    public boolean independentScores() {
+        return "multi_label_classification".equals(problemType)
+                || !"single_label_classification".equals(problemType) && labels.size() == 1;
     }
 
     /** Whether the model takes {@code token_type_ids} as its third input. */
@@ -119,11 +132,15 @@ public record ModelDirectory(
         }
     }
 
-    private static List<String> readLabels(Path file) throws ModelLoadException {
+    private static JsonNode readConfig(Path file) throws ModelLoadException {
         if (!Files.isRegularFile(file)) {
             throw new ModelLoadException(file, "missing; it holds id2label");
         }
-        JsonNode id2label = readJson(file).path("id2label");
+        return readJson(file);
+    }
+
+    private static List<String> readLabels(Path file, JsonNode config) throws ModelLoadException {
+        JsonNode id2label = config.path("id2label");
         if (!id2label.isObject() || id2label.isEmpty()) {
             throw new ModelLoadException(file, "has no id2label; the labels cannot be named");
         }

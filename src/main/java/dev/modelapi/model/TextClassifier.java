@@ -92,12 +92,10 @@ public final class TextClassifier implements AutoCloseable {
         workers.prestartAllCoreThreads();
     }
 
-    /** Loads a checked model directory, warms it up and checks that its output matches its labels. */
-    public static TextClassifier load(ModelDirectory directory, ModelProperties settings) throws ModelLoadException {
-        return load(directory, settings, new ForwardSlots(settings.workersPerModel()));
-    }
-
-    /** Loads as above; the model's forwards take a slot of {@code forwards}, shared with other models. */
+    /**
+     * Loads a checked model directory, warms it up and checks that its output matches its labels;
+     * its forwards take a slot of {@code forwards}, shared with other models.
+     */
     public static TextClassifier load(ModelDirectory directory, ModelProperties settings, ForwardSlots forwards)
             throws ModelLoadException {
         long start = System.nanoTime();
@@ -107,7 +105,7 @@ public final class TextClassifier implements AutoCloseable {
                 .setTypes(String.class, Classifications.class)
                 .optModelPath(directory.path())
                 .optEngine(ModelDirectory.ENGINE)
-                .optTranslatorFactory(new ClassifierTranslatorFactory(directory.labels()));
+                .optTranslatorFactory(new ClassifierTranslatorFactory(directory));
         Device device = device(settings.device());
         if (device != null) {
             builder.optDevice(device);

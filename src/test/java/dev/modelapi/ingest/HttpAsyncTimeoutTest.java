@@ -6,7 +6,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.modelapi.testsupport.ModelsApi;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
 import java.util.Map;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -33,6 +35,10 @@ class HttpAsyncTimeoutTest {
     @Autowired
     MeterRegistry meters;
 
+    private double inFlight() {
+        return meters.get("modelapi.http.inflight").gauge().value();
+    }
+
     @Test
     void shouldAnswer503InTheServicesShapeWhenTheContainerTimesARequestOut() throws Exception {
         double abandonedBefore = meters.counter("modelapi.http.abandoned").count();
@@ -49,7 +55,8 @@ class HttpAsyncTimeoutTest {
         assertThat(body.path("error").path("requestId").asText()).isEqualTo(requestId);
         assertThat(meters.counter("modelapi.http.abandoned").count()).isEqualTo(abandonedBefore + 1);
 
-        Thread.sleep(2000); // the batch runs late; its answer is dropped and the service still answers
+        // the batch runs late; its answer is dropped and the request's exchange and permit end with it
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> inFlight() == 0);
         ResponseEntity<String> next = ModelsApi.post(http, json, "/api/v1/predict/batch",
                 Map.of("texts", java.util.stream.IntStream.range(0, 16).mapToObj(i -> "text " + i + " of a full batch").toList()));
         assertThat(next.getStatusCode().value()).as(next.getBody()).isEqualTo(200);

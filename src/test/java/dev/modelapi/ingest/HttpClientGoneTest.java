@@ -45,6 +45,10 @@ class HttpClientGoneTest {
     @Autowired
     MeterRegistry meters;
 
+    private double inFlight() {
+        return meters.get("modelapi.http.inflight").gauge().value();
+    }
+
     @Test
     void shouldDropTheAnswerOfAClientThatWentAwayWithoutAnError(CapturedOutput output) throws Exception {
         long queuedBefore = meters.timer("modelapi.batch.queue.wait").count();
@@ -56,12 +60,14 @@ class HttpClientGoneTest {
                     .getBytes(StandardCharsets.US_ASCII));
             out.write(body);
             out.flush();
-            Thread.sleep(200); // the request now waits for its batch (max-delay 1 s)
+            // the request now waits for its batch (max-delay 1 s)
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> inFlight() == 1);
         }
 
         Awaitility.await().atMost(Duration.ofSeconds(10))
                 .until(() -> meters.timer("modelapi.batch.queue.wait").count() > queuedBefore);
-        Thread.sleep(500); // the batch has run; its answer went nowhere
+        // the batch has run; its answer went nowhere and the request's exchange and permit ended
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> inFlight() == 0);
         assertThat(output.getAll()).doesNotContain("AsyncContext").doesNotContain("IllegalStateException")
                 .doesNotContain(" ERROR ");
 

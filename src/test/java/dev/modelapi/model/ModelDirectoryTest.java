@@ -38,6 +38,7 @@ class ModelDirectoryTest {
         assertThat(model.id()).isEqualTo("spam-test:3");
         assertThat(model.modelFile()).isEqualTo(dir.resolve("exported.pt"));
         assertThat(model.labels()).containsExactly("ham", "spam");
+        assertThat(model.independentScores()).as("two labels of one softmax").isFalse();
         assertThat(model.includesTokenTypes()).isTrue();
     }
 
