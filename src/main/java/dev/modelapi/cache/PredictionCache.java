@@ -95,8 +95,10 @@ public class PredictionCache {
     public void store(PredictionTask task) {
         String key = task.cacheKey();
         // A degraded answer is not kept: once the failed model is back, the same text gets the full ensemble.
+        // Nor are the start-up warm-up's answers: its texts are made up, and a Redis shared by several
+        // instances would otherwise answer the next instance's warm-up without running its models.
         if (!enabled || key == null || !task.answered() || task.cached() || task.sharesInference()
-                || task.result().degraded()) {
+                || task.result().degraded() || task.warmUp()) {
             return;
         }
         try {

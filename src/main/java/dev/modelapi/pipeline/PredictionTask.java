@@ -14,6 +14,12 @@ import java.util.concurrent.CompletableFuture;
  */
 public final class PredictionTask {
 
+    /**
+     * The principal of the service's own start-up warm-up requests (no key may have this name):
+     * their answers are neither cached nor audited.
+     */
+    public static final String WARM_UP_PRINCIPAL = "warm-up";
+
     private final String requestId;
     private final int index;
     private final String channel;
@@ -65,6 +71,11 @@ public final class PredictionTask {
 
     public String principal() {
         return principal;
+    }
+
+    /** Whether the text is one of the service's own start-up warm-up texts, not a caller's. */
+    public boolean warmUp() {
+        return WARM_UP_PRINCIPAL.equals(principal);
     }
 
     public long receivedNanos() {

@@ -32,6 +32,7 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * path's API (the Open Inference Protocol's under {@code /v2}).
  * The caller's name and model allow-list go on to the routes as the headers
  * {@value #PRINCIPAL_HEADER} and {@value #MODELS_HEADER} (a client cannot set them: its own are dropped).
+ * The service's own start-up warm-up sends no key but this JVM's token ({@link WarmUpCaller}).
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 20)
@@ -46,14 +47,16 @@ public class ApiKeyFilter extends OncePerRequestFilter {
     private final RateLimiterRegistry limiters;
     private final Answers answers;
     private final ObjectMapper json;
+    private final WarmUpCaller warmUp;
 
     public ApiKeyFilter(SecurityProperties settings, ApiKeys keys, RateLimiterRegistry limiters, Answers answers,
-            ObjectMapper json) {
+            ObjectMapper json, WarmUpCaller warmUp) {
         this.settings = settings;
         this.keys = keys;
         this.limiters = limiters;
         this.answers = answers;
         this.json = json;
+        this.warmUp = warmUp;
     }
 
     /**
@@ -89,20 +92,21 @@ public class ApiKeyFilter extends OncePerRequestFilter {
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
+        boolean fromWarmUp = warmUp.matches(request.getHeader(WarmUpCaller.HEADER));
         if (!settings.enabled()) {
-            chain.doFilter(new CallerRequest(request, Caller.ANONYMOUS), response);
+            chain.doFilter(new CallerRequest(request, fromWarmUp ? WarmUpCaller.CALLER : Caller.ANONYMOUS), response);
             return;
         }
         String path = request.getRequestURI().substring(request.getContextPath().length());
         Set<Role> roles = rolesFor(request.getMethod(), path);
         String key = keyOf(request);
-        Caller caller = key == null ? null : keys.find(key).orElse(null);
+        Caller caller = fromWarmUp ? WarmUpCaller.CALLER : key == null ? null : keys.find(key).orElse(null);
         if (roles == null) {
             chain.doFilter(new CallerRequest(request, caller == null ? Caller.ANONYMOUS : caller), response);
             return;
         }
         String requestId = HttpExchanges.requestIdFor(request.getHeader(HttpExchanges.REQUEST_ID));
-        if (key == null) {
+        if (caller == null && key == null) {
             refuse(response, path, 401, "missing_api_key", "send an API key in X-API-Key or Authorization: Bearer",
                     requestId, null);
             return;
@@ -176,6 +180,9 @@ public class ApiKeyFilter extends OncePerRequestFilter {
 
         @Override
         public String getHeader(String name) {
+            if (WarmUpCaller.HEADER.equalsIgnoreCase(name)) {
+                return null;
+            }
             if (PRINCIPAL_HEADER.equalsIgnoreCase(name)) {
                 return caller.name();
             }
@@ -190,6 +197,9 @@ public class ApiKeyFilter extends OncePerRequestFilter {
             if (PRINCIPAL_HEADER.equalsIgnoreCase(name) || MODELS_HEADER.equalsIgnoreCase(name)) {
                 return Collections.enumeration(List.of(getHeader(name)));
             }
+            if (WarmUpCaller.HEADER.equalsIgnoreCase(name)) {
+                return Collections.emptyEnumeration();
+            }
             return super.getHeaders(name);
         }
 
@@ -198,7 +208,8 @@ public class ApiKeyFilter extends OncePerRequestFilter {
             List<String> names = new ArrayList<>();
             for (Enumeration<String> e = super.getHeaderNames(); e.hasMoreElements(); ) {
                 String name = e.nextElement();
-                if (!PRINCIPAL_HEADER.equalsIgnoreCase(name) && !MODELS_HEADER.equalsIgnoreCase(name)) {
+                if (!PRINCIPAL_HEADER.equalsIgnoreCase(name) && !MODELS_HEADER.equalsIgnoreCase(name)
+                        && !WarmUpCaller.HEADER.equalsIgnoreCase(name)) {
                     names.add(name);
                 }
             }

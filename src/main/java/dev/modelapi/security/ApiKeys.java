@@ -1,5 +1,6 @@
 package dev.modelapi.security;
 
+import dev.modelapi.pipeline.PredictionTask;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -84,6 +85,11 @@ public class ApiKeys {
             Map<String, Caller> keys = new HashMap<>();
             jdbc.query("SELECT name, key_sha256, roles, models, requests_per_second FROM api_keys WHERE enabled",
                     rs -> {
+                        if (PredictionTask.WARM_UP_PRINCIPAL.equals(rs.getString("name"))) {
+                            log.warn("api_keys: the key named {} is ignored; the name is the service's own warm-up's",
+                                    PredictionTask.WARM_UP_PRINCIPAL);
+                            return;
+                        }
                         keys.put(rs.getString("key_sha256").toLowerCase(Locale.ROOT), new Caller(rs.getString("name"),
                                 java.util.Set.copyOf(split(rs.getString("roles")).stream().map(Role::parse).toList()),
                                 split(rs.getString("models")), settings.limitFor(rs.getDouble("requests_per_second"))));

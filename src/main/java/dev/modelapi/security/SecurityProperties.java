@@ -35,7 +35,7 @@ public record SecurityProperties(
     /**
      * A key from configuration.
      *
-     * @param name who holds it: the audit's principal
+     * @param name who holds it: the audit's principal ({@code warm-up} is taken by the service's warm-up)
      * @param sha256 hex SHA-256 of the key (the key itself is never configured)
      * @param roles {@code predict}, {@code admin}, {@code auditor}
      * @param models the models it may ask for by name; {@code *} for all
@@ -43,7 +43,8 @@ public record SecurityProperties(
      * @param enabled a disabled key is refused (rotation: add the new one, then disable the old)
      */
     public record Key(
-            @NotBlank String name,
+            @NotBlank @Pattern(regexp = "(?!warm-up$).*", message = "warm-up is the service's own start-up warm-up")
+            String name,
             @NotNull @Pattern(regexp = "[0-9a-fA-F]{64}") String sha256,
             @NotEmpty List<Role> roles,
             @NotNull @DefaultValue("*") List<String> models,

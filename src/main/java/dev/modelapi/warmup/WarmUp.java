@@ -1,0 +1,231 @@
+package dev.modelapi.warmup;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.modelapi.security.WarmUpCaller;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.actuate.health.Health;
+import org.springframework.boot.actuate.health.HealthIndicator;
+import org.springframework.boot.autoconfigure.web.ServerProperties;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.boot.web.context.WebServerApplicationContext;
+import org.springframework.context.event.EventListener;
+
+/**
+ * Sends the service its own prediction requests once it has started, over HTTP on loopback, so
+ * that the JIT compiles the request path (Tomcat, the key check, every route, JSON, the
+ * batcher, the translator, the vote) before users arrive: without it the first minute or two of
+ * traffic runs partly interpreted, with the compiler taking a fifth of the CPU. Readiness (health
+ * indicator {@code warmUp}) is out of service until it is done; its answers are neither cached nor
+ * audited (see {@link WarmUpCaller}).
+ */
+public class WarmUp implements HealthIndicator {
+
+    private static final Logger log = LoggerFactory.getLogger(WarmUp.class);
+
+    /** Every n-th request is a batch of {@link #BATCH_TEXTS} texts, so the batch routes warm too. */
+    private static final int BATCH_EVERY = 10;
+    private static final int BATCH_TEXTS = 4;
+    /** Gives up when this many requests in a row fail before any is answered (a misconfiguration). */
+    private static final int FAILURES_BEFORE_GIVING_UP = 20;
+
+    enum State { WAITING, RUNNING, DONE, SKIPPED }
+
+    private final WarmUpProperties settings;
+    private final ServerProperties server;
+    private final WarmUpCaller caller;
+    private final ObjectMapper json;
+    private final Counter answered;
+    private final Counter failed;
+    private final AtomicInteger answeredCount = new AtomicInteger();
+    private final AtomicInteger failedCount = new AtomicInteger();
+    private final AtomicReference<State> state;
+    private volatile String detail = "";
+    private volatile long startedNanos;
+    private volatile long tookMillis;
+
+    WarmUp(WarmUpProperties settings, ServerProperties server, WarmUpCaller caller, ObjectMapper json,
+            MeterRegistry meters) {
+        this.settings = settings;
+        this.server = server;
+        this.caller = caller;
+        this.json = json;
+        this.state = new AtomicReference<>(settings.enabled() && settings.requests() > 0 ? State.WAITING : State.SKIPPED);
+        if (state.get() == State.SKIPPED) {
+            detail = "modelapi.warm-up is off";
+        }
+        this.answered = counter(meters, "answered");
+        this.failed = counter(meters, "failed");
+        Gauge.builder("modelapi.warmup.running", state, s -> s.get() == State.RUNNING ? 1 : 0)
+                .description("1 while the start-up warm-up is sending its requests")
+                .register(meters);
+    }
+
+    private static Counter counter(MeterRegistry meters, String outcome) {
+        return Counter.builder("modelapi.warmup.requests")
+                .description("The start-up warm-up's own prediction requests")
+                .tag("outcome", outcome)
+                .register(meters);
+    }
+
+    /** Starts the warm-up on a thread of its own once the web server listens and the routes run. */
+    @EventListener
+    public void onReady(ApplicationReadyEvent event) {
+        if (state.get() != State.WAITING) {
+            return;
+        }
+        if (!(event.getApplicationContext() instanceof WebServerApplicationContext web) || web.getWebServer() == null
+                || web.getWebServer().getPort() <= 0) {
+            skip("no web server to send requests to");
+            return;
+        }
+        if (server.getSsl() != null && server.getSsl().isEnabled()) {
+            skip("the warm-up speaks plain HTTP and server.ssl is on");
+            return;
+        }
+        String contextPath = server.getServlet().getContextPath() == null ? "" : server.getServlet().getContextPath();
+        URI base = URI.create("http://127.0.0.1:" + web.getWebServer().getPort() + contextPath);
+        Thread runner = new Thread(() -> run(base), "warm-up");
+        runner.setDaemon(true);
+        runner.start();
+    }
+
+    private void skip(String why) {
+        state.set(State.SKIPPED);
+        detail = why;
+        log.info("Start-up warm-up skipped: {}", why);
+    }
+
+    void run(URI base) {
+        state.set(State.RUNNING);
+        startedNanos = System.nanoTime();
+        long deadline = startedNanos + settings.maxDuration().toNanos();
+        log.info("Warming up the request path: {} requests, {} at a time, for at most {}; readiness waits for it",
+                settings.requests(), settings.concurrency(), settings.maxDuration());
+        ExecutorService pool = Executors.newFixedThreadPool(2, r -> {
+            Thread thread = new Thread(r, "warm-up-http");
+            thread.setDaemon(true);
+            return thread;
+        });
+        HttpClient http = HttpClient.newBuilder().executor(pool).version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(5)).build();
+        WarmUpTexts texts = new WarmUpTexts(Long.toHexString(System.nanoTime() ^ caller.token().hashCode()));
+        Semaphore inFlight = new Semaphore(settings.concurrency());
+        try {
+            int sent = 0;
+            for (int i = 0; i < settings.requests() && System.nanoTime() < deadline; i++) {
+                if (answeredCount.get() == 0 && failedCount.get() >= FAILURES_BEFORE_GIVING_UP) {
+                    detail = "gave up: its first " + failedCount.get() + " requests failed (" + detail + ")";
+                    log.warn("Start-up warm-up {}", detail);
+                    break;
+                }
+                if (!inFlight.tryAcquire(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                    break;
+                }
+                http.sendAsync(request(base, texts, i), HttpResponse.BodyHandlers.ofString())
+                        .whenComplete((response, failure) -> {
+                            inFlight.release();
+                            count(response, failure);
+                        });
+                sent++;
+            }
+            // the last requests finish, or time out, before readiness says up
+            inFlight.tryAcquire(settings.concurrency(), settings.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            tookMillis = (System.nanoTime() - startedNanos) / 1_000_000;
+            if (sent < settings.requests() && !detail.startsWith("gave up")) {
+                detail = "stopped at modelapi.warm-up.max-duration after " + sent + " requests";
+            }
+            log.info("Start-up warm-up done in {} ms: {} requests answered, {} failed{}", tookMillis,
+                    answeredCount.get(), failedCount.get(), detail.isEmpty() ? "" : "; " + detail);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            detail = "interrupted";
+        } catch (RuntimeException e) {
+            detail = "failed: " + e;
+            log.warn("Start-up warm-up failed; readiness does not wait for it", e);
+        } finally {
+            tookMillis = (System.nanoTime() - startedNanos) / 1_000_000;
+            state.set(State.DONE);
+            pool.shutdownNow();
+        }
+    }
+
+    private HttpRequest request(URI base, WarmUpTexts texts, int index) {
+        ObjectNode body = json.createObjectNode();
+        String path;
+        if (index % BATCH_EVERY == BATCH_EVERY - 1) {
+            path = "/api/v1/predict/batch";
+            var array = body.putArray("texts");
+            for (int k = 0; k < BATCH_TEXTS; k++) {
+                array.add(texts.text(index * BATCH_TEXTS + k + settings.requests()));
+            }
+        } else {
+            path = "/api/v1/predict";
+            body.put("text", texts.text(index));
+        }
+        return HttpRequest.newBuilder(base.resolve(base.getPath() + path))
+                .timeout(settings.requestTimeout())
+                .header("Content-Type", "application/json")
+                .header(WarmUpCaller.HEADER, caller.token())
+                .POST(HttpRequest.BodyPublishers.ofString(body.toString()))
+                .build();
+    }
+
+    private void count(HttpResponse<String> response, Throwable failure) {
+        if (failure == null && response.statusCode() / 100 == 2) {
+            answeredCount.incrementAndGet();
+            answered.increment();
+            return;
+        }
+        failedCount.incrementAndGet();
+        failed.increment();
+        String why = failure != null ? failure.toString()
+                : "HTTP " + response.statusCode() + " " + abbreviate(response.body());
+        if (answeredCount.get() == 0) {
+            detail = why;
+        }
+        log.debug("A warm-up request failed: {}", why);
+    }
+
+    private static String abbreviate(String text) {
+        return text == null ? "" : text.length() <= 200 ? text : text.substring(0, 200) + "...";
+    }
+
+    /** Out of service while waiting or running, so a load balancer sends no traffic to a cold JVM. */
+    @Override
+    public Health health() {
+        State now = state.get();
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("state", now.name().toLowerCase(java.util.Locale.ROOT));
+        details.put("requests", settings.requests());
+        details.put("answered", answeredCount.get());
+        details.put("failed", failedCount.get());
+        if (now == State.RUNNING) {
+            details.put("elapsedMillis", (System.nanoTime() - startedNanos) / 1_000_000);
+        } else if (now == State.DONE) {
+            details.put("tookMillis", tookMillis);
+        }
+        if (!detail.isEmpty()) {
+            details.put("detail", detail);
+        }
+        boolean ready = now == State.DONE || now == State.SKIPPED;
+        return (ready ? Health.up() : Health.outOfService()).withDetails(details).build();
+    }
+}

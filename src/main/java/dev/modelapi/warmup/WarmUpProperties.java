@@ -1,0 +1,29 @@
+package dev.modelapi.warmup;
+
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotNull;
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * The start-up warm-up of the request path ({@code modelapi.warm-up.*}; each model's own first
+ * forward at load is {@code modelapi.models.warm-up}).
+ *
+ * @param enabled whether the service sends itself requests after start-up; readiness waits for them
+ * @param requests how many prediction requests it sends at most
+ * @param concurrency how many of them are in flight at once
+ * @param maxDuration when it stops even if not all were sent (readiness is up then either way)
+ * @param requestTimeout how long one of its requests may take
+ */
+@Validated
+@ConfigurationProperties("modelapi.warm-up")
+public record WarmUpProperties(
+        @DefaultValue("true") boolean enabled,
+        @Min(0) @Max(1_000_000) @DefaultValue("4000") int requests,
+        @Min(1) @Max(256) @DefaultValue("8") int concurrency,
+        @NotNull @DefaultValue("60s") Duration maxDuration,
+        @NotNull @DefaultValue("30s") Duration requestTimeout) {
+}

@@ -1,0 +1,114 @@
+package dev.modelapi.warmup;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.modelapi.audit.AuditQueries;
+import dev.modelapi.security.WarmUpCaller;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.client.TestRestTemplate;
+import org.springframework.cache.CacheManager;
+import org.springframework.http.HttpEntity;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+/**
+ * The start-up warm-up with access control on, as the service runs by default: its requests pass
+ * the key check with the JVM's token, run the real models through every route, and leave no audit
+ * row and no cached answer behind; readiness says up only once they are done; a guessed token is
+ * no key.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+        "modelapi.security.enabled=true", "modelapi.cache.enabled=true",
+        "modelapi.warm-up.enabled=true", "modelapi.warm-up.requests=40", "modelapi.warm-up.concurrency=4"})
+class WarmUpTest {
+
+    private static final String DEV_KEY = "modelapi-dev-key";
+
+    @Autowired
+    TestRestTemplate http;
+
+    @Autowired
+    ObjectMapper json;
+
+    @Autowired
+    MeterRegistry meters;
+
+    @Autowired
+    JdbcTemplate jdbc;
+
+    @Autowired
+    AuditQueries audit;
+
+    @Autowired
+    CacheManager caches;
+
+    private JsonNode readinessOnceWarm() throws Exception {
+        await().atMost(Duration.ofMinutes(2)).until(() -> http.getForEntity("/actuator/health/readiness", String.class)
+                .getStatusCode().value() == 200);
+        return json.readTree(http.getForEntity("/actuator/health/readiness", String.class).getBody());
+    }
+
+    @Test
+    void shouldRunItsRequestsThroughTheModelsBeforeReadinessSaysUp() throws Exception {
+        JsonNode warmUp = readinessOnceWarm().at("/components/warmUp");
+
+        assertThat(warmUp.at("/status").asText()).isEqualTo("UP");
+        assertThat(warmUp.at("/details/state").asText()).isEqualTo("done");
+        assertThat(warmUp.at("/details/answered").asInt()).as(warmUp.toString()).isEqualTo(40);
+        assertThat(warmUp.at("/details/failed").asInt()).isZero();
+        assertThat(meters.get("modelapi.warmup.requests").tag("outcome", "answered").counter().count()).isEqualTo(40);
+        assertThat(meters.get("modelapi.warmup.running").gauge().value()).isZero();
+        // 36 single texts and 4 batches of 4, through the real models
+        double texts = meters.find("modelapi.inference.count").counters().stream().mapToDouble(c -> c.count()).sum();
+        assertThat(texts).isGreaterThanOrEqualTo(52);
+    }
+
+    @Test
+    void shouldLeaveNeitherAuditRowsNorCachedAnswers() throws Exception {
+        readinessOnceWarm();
+        // a caller's request after it is audited as usual, so the audit is not simply off
+        String requestId = "after-warm-up-" + UUID.randomUUID();
+        HttpHeaders headers = new HttpHeaders();
+        headers.setContentType(MediaType.APPLICATION_JSON);
+        headers.set("X-API-Key", DEV_KEY);
+        headers.set("X-Request-ID", requestId);
+        ResponseEntity<String> response = http.exchange("/api/v1/predict", HttpMethod.POST,
+                new HttpEntity<>(json.writeValueAsString(Map.of("text", "Subject: lunch " + requestId)), headers),
+                String.class);
+        assertThat(response.getStatusCode().value()).as(response.getBody()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10)).until(() -> audit.countByRequestId(requestId) == 1);
+
+        assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM prediction_audit WHERE principal = 'warm-up'", Long.class))
+                .isZero();
+        com.github.benmanes.caffeine.cache.Cache<?, ?> answers = (com.github.benmanes.caffeine.cache.Cache<?, ?>)
+                caches.getCache("predictions").getNativeCache();
+        answers.cleanUp();
+        assertThat(answers.estimatedSize()).as("only the caller's answer is cached").isEqualTo(1);
+    }
+
+    @Test
+    void shouldTreatAGuessedTokenAsNoKey() throws Exception {
+        readinessOnceWarm();
+        HttpHeaders headers = new HttpHeaders();
+        headers.setContentType(MediaType.APPLICATION_JSON);
+        headers.set(WarmUpCaller.HEADER, "0".repeat(64));
+
+        ResponseEntity<String> response = http.exchange("/api/v1/predict", HttpMethod.POST,
+                new HttpEntity<>("{\"text\": \"hello\"}", headers), String.class);
+
+        assertThat(response.getStatusCode().value()).isEqualTo(401);
+        assertThat(json.readTree(response.getBody()).at("/error/code").asText()).isEqualTo("missing_api_key");
+    }
+}
