@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# How soon after start the service serves at its steady rate, with the start-up warm-up of the
+# request path (modelapi.warm-up) on, on with another request count, and off (issue #13: "warm
+# within a minute of start").
+# For each configuration, alternating, $ROUNDS times: start the jar (cache off, every other
+# default on, the three-model ensemble unless COLUMN=one), wait for readiness (with the warm-up
+# on, readiness waits for it), then load it with wrk -c$CLIENTS and the held-out e-mails of
+# ../shared/peers/load/texts.lua in $WINDOW-second windows until $SPAN s after the start, then
+# $STEADY s more as the run's steady state. Prints each window's req/s as a ratio of that steady
+# state, against the time since the JVM started.
+#
+#   bench/warmup.sh                       # ROUNDS=2 WINDOW=10 SPAN=150 STEADY=30 CLIENTS=32
+#   SKIP_BUILD=1 CONFIGS="on:1500 on off" bench/warmup.sh   # on:N sets modelapi.warm-up.requests=N
+#
+# Env: CONFIGS ["on off"]  ROUNDS [2]  WINDOW [10]  SPAN [150]  STEADY [30]  CLIENTS [32]
+#      COLUMN [ensemble|one]  ONE_MODEL [spam-distilbert]  SERVICE_ARGS  JAVA_OPTS  SKIP_BUILD=1
+#      SERVICE_PORT [18190]  API_KEY [modelapi-dev-key]  PEERS_DIR [../shared/peers]
+#      PEERS_WORK [~/.cache/modelapi/peers-work]  TEXTS_FILE [$PEERS_WORK/texts-2000.jsonl]
+# Output: $PEERS_WORK/warmup-<timestamp>/ (results.jsonl, report.md, logs). Holds /tmp/bench.lock.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+CONFIGS=${CONFIGS:-"on off"}
+ROUNDS=${ROUNDS:-2}
+WINDOW=${WINDOW:-10}
+SPAN=${SPAN:-150}
+STEADY=${STEADY:-30}
+CLIENTS=${CLIENTS:-32}
+COLUMN=${COLUMN:-ensemble}
+ONE_MODEL=${ONE_MODEL:-spam-distilbert}
+SERVICE_PORT=${SERVICE_PORT:-18190}
+API_KEY=${API_KEY:-modelapi-dev-key}
+PEERS_DIR=$(realpath "${PEERS_DIR:-../shared/peers}")
+PEERS_WORK=${PEERS_WORK:-$HOME/.cache/modelapi/peers-work}
+TEXTS_FILE=${TEXTS_FILE:-$PEERS_WORK/texts-2000.jsonl}
+export PEERS_WORK TEXTS_FILE
+for tool in wrk curl jq python3 java flock; do
+  command -v "$tool" > /dev/null || { echo "$tool is needed on PATH" >&2; exit 2; }
+done
+
+OUT=$PEERS_WORK/warmup-$(date +%Y%m%d-%H%M%S)
+mkdir -p "$OUT"
+RESULTS=$OUT/results.jsonl
+log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
+
+[ -s "$TEXTS_FILE" ] || python3 "$PEERS_DIR/load/prepare_texts.py"
+if [ "${SKIP_BUILD:-}" != 1 ]; then
+  log "building the jar"
+  ./mvnw -B -q -DskipTests package
+fi
+jars=(target/model-api-service-*.jar)
+cp "${jars[0]}" "$OUT/service.jar"
+cp -r routes "$OUT/routes"
+
+exec 9> /tmp/bench.lock
+log "waiting for /tmp/bench.lock"
+flock -w 3600 9 || { log "the lock stayed taken"; exit 1; }
+
+service_pid=
+stop_service() {
+  [ -n "$service_pid" ] || return 0
+  kill "$service_pid" 2> /dev/null || true
+  wait "$service_pid" 2> /dev/null || true
+  service_pid=
+}
+trap stop_service EXIT
+
+cpu_seconds() { # utime + stime of a process, in seconds
+  awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' "/proc/$1/stat"
+}
+
+now() { date +%s.%N; }
+
+run() { # config round
+  local config=$1 round=$2 args t0 ready_at cpu_at_ready elapsed result
+  args=(--server.port="$SERVICE_PORT" --server.address=127.0.0.1 --logging.level.root=WARN
+    --logging.level.dev.modelapi.warmup=INFO
+    --modelapi.security.requests-per-second=1000000 --modelapi.cache.enabled=false
+    --modelapi.routes.directory="$OUT/routes" --modelapi.data-directory="$OUT/data-$config-$round"
+    --modelapi.warm-up.enabled="$([ "${config%%:*}" = on ] && echo true || echo false)")
+  [[ $config != *:* ]] || args+=(--modelapi.warm-up.requests="${config#*:}")
+  [ "$COLUMN" = ensemble ] || args+=(--modelapi.ensemble.default-models="$ONE_MODEL")
+  # shellcheck disable=SC2206 # SERVICE_ARGS is a list
+  args+=(${SERVICE_ARGS:-})
+  t0=$(now)
+  # shellcheck disable=SC2086 # JAVA_OPTS is a list of options
+  OMP_NUM_THREADS=1 java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=1 -Dai.djl.pytorch.num_interop_threads=1 \
+    ${JAVA_OPTS:-} -jar "$OUT/service.jar" "${args[@]}" > "$OUT/service-$config-r$round.log" 2>&1 9>&- &
+  service_pid=$!
+  until [ "$(curl -s -o /dev/null -m 5 -w '%{http_code}' "http://127.0.0.1:$SERVICE_PORT/actuator/health/readiness")" = 200 ]; do
+    kill -0 "$service_pid" 2> /dev/null || { log "the service exited: $OUT/service-$config-r$round.log"; exit 1; }
+    sleep 0.5
+  done
+  ready_at=$(python3 -c "print(round($(now) - $t0, 1))")
+  cpu_at_ready=$(cpu_seconds "$service_pid")
+  log "warm-up $config, round $round: ready ${ready_at}s after start (${cpu_at_ready} s of CPU)"
+  jq -nc --arg c "$config" --argjson r "$round" --argjson at "$ready_at" --argjson cpu "$cpu_at_ready" \
+    '{config: $c, round: $r, phase: "ready", at: $at, cpu_seconds: $cpu}' >> "$RESULTS"
+  local phase=window seconds=$WINDOW
+  while :; do
+    elapsed=$(python3 -c "print($(now) - $t0)")
+    if python3 -c "import sys; sys.exit(0 if $elapsed >= $SPAN else 1)"; then
+      [ "$phase" = window ] || break
+      phase=steady seconds=$STEADY
+    fi
+    result=$(API_KEY=$API_KEY wrk -t2 -c"$CLIENTS" -d"${seconds}s" --timeout 10s -s "$PEERS_DIR/load/texts.lua" \
+      "http://127.0.0.1:$SERVICE_PORT/api/v1/predict" | sed -n 's/^RESULT //p' | tail -1)
+    jq -nc --arg c "$config" --argjson r "$round" --arg p "$phase" \
+      --argjson t "$(python3 -c "print(round($(now) - $t0, 1))")" --argjson wrk "$result" \
+      '{config: $c, round: $r, phase: $p, "end": $t} + $wrk' >> "$RESULTS"
+    [ "$phase" = window ] || break
+  done
+  stop_service
+}
+
+for round in $(seq 1 "$ROUNDS"); do
+  for config in $CONFIGS; do run "$config" "$round"; done
+done
+
+python3 - "$RESULTS" "$COLUMN" "$CLIENTS" > "$OUT/report.md" << 'EOF'
+import json, sys
+rows = [json.loads(line) for line in open(sys.argv[1])]
+runs = sorted({(r["config"], r["round"]) for r in rows}, key=lambda k: (k[1], k[0]))
+print(f"Start-up warm-up on and off, {sys.argv[2]}, {sys.argv[3]} clients, cache off; each window's req/s "
+      "as a ratio of the same run's steady state (its last window)\n")
+for config, rnd in runs:
+    mine = [r for r in rows if r["config"] == config and r["round"] == rnd]
+    ready = next(r for r in mine if r["phase"] == "ready")
+    steady = next(r for r in mine if r["phase"] == "steady")
+    windows = [r for r in mine if r["phase"] == "window"]
+    first = next((w["end"] for w in windows if w["rps"] >= 0.9 * steady["rps"]), None)
+    print(f"- warm-up {config}, round {rnd}: ready {ready['at']:.0f} s after start "
+          f"({ready['cpu_seconds']:.0f} s of CPU); steady {steady['rps']:.1f} req/s; first window at >= 0.9x "
+          f"ends {first if first is not None else '-'} s after start; errors {sum(sum(w['errors'].values()) for w in windows + [steady])}")
+    print("  " + ", ".join(f"{w['end']:.0f} s: {w['rps'] / steady['rps']:.2f}" for w in windows))
+EOF
+cat "$OUT/report.md"
+log "results in $OUT"
