@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BiFunction;
 import java.util.regex.Pattern;
 import org.apache.camel.Exchange;
@@ -159,7 +160,19 @@ public class HttpExchanges {
 
     /** The caller's request id when it is safe to log and echo, otherwise a new one. */
     public static String requestIdFor(String offered) {
-        return isSafeId(offered) ? offered : UUID.randomUUID().toString();
+        return isSafeId(offered) ? offered : newRequestId();
+    }
+
+    /**
+     * A random (version 4) UUID from {@link ThreadLocalRandom}: a request id correlates, it guards
+     * nothing, and {@code UUID.randomUUID()} takes the JVM-wide lock of {@code SecureRandom}, where
+     * requests were seen waiting for one another (docs/performance.md, the cached path).
+     */
+    static String newRequestId() {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        long high = random.nextLong() & ~0xF000L | 0x4000L;
+        long low = random.nextLong() & ~(0xC000L << 48) | (0x8000L << 48);
+        return new UUID(high, low).toString();
     }
 
     /** Whether an id may be logged and echoed: 1-128 letters, digits, {@code . _ : -}. */
@@ -199,7 +212,7 @@ public class HttpExchanges {
     private void fail(Exchange exchange, BiFunction<Answers.Failure, String, Object> body) throws Exception {
         String requestId = exchange.getProperty(REQUEST_ID_PROPERTY, String.class);
         if (requestId == null) {
-            requestId = UUID.randomUUID().toString();
+            requestId = newRequestId();
             exchange.setProperty(REQUEST_ID_PROPERTY, requestId);
         }
         Answers.Failure failure = answers.classify(exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class),

@@ -105,27 +105,26 @@ public class ApiKeyFilter extends OncePerRequestFilter {
             chain.doFilter(new CallerRequest(request, caller == null ? Caller.ANONYMOUS : caller), response);
             return;
         }
-        String requestId = HttpExchanges.requestIdFor(request.getHeader(HttpExchanges.REQUEST_ID));
         if (caller == null && key == null) {
-            refuse(response, path, 401, "missing_api_key", "send an API key in X-API-Key or Authorization: Bearer",
-                    requestId, null);
+            refuse(request, response, path, 401, "missing_api_key", "send an API key in X-API-Key or Authorization: Bearer",
+                    null);
             return;
         }
         if (caller == null) {
-            refuse(response, path, 401, "invalid_api_key", "the API key is not known or no longer enabled",
-                    requestId, null);
+            refuse(request, response, path, 401, "invalid_api_key", "the API key is not known or no longer enabled",
+                    null);
             return;
         }
         if (!roles.isEmpty() && roles.stream().noneMatch(caller::has)) {
-            refuse(response, path, 403, "forbidden", "the key of " + caller.name() + " lacks the role "
-                    + roles.stream().map(Role::wireName).sorted().toList() + " that " + path + " needs", requestId, null);
+            refuse(request, response, path, 403, "forbidden", "the key of " + caller.name() + " lacks the role "
+                    + roles.stream().map(Role::wireName).sorted().toList() + " that " + path + " needs", null);
             return;
         }
         if (caller.requestsPerSecond() > 0) {
             RateLimiter limiter = limiterOf(caller);
             if (!limiter.acquirePermission()) {
-                refuse(response, path, 429, "rate_limited", "more than " + caller.requestsPerSecond()
-                        + " requests per second for the key of " + caller.name(), requestId, Duration.ofSeconds(1));
+                refuse(request, response, path, 429, "rate_limited", "more than " + caller.requestsPerSecond()
+                        + " requests per second for the key of " + caller.name(), Duration.ofSeconds(1));
                 return;
             }
         }
@@ -154,8 +153,10 @@ public class ApiKeyFilter extends OncePerRequestFilter {
         return null;
     }
 
-    private void refuse(HttpServletResponse response, String path, int status, String code, String message,
-            String requestId, Duration retryAfter) throws IOException {
+    /** The refusal, with the client's request id or a new one (made only here: most requests pass). */
+    private void refuse(HttpServletRequest request, HttpServletResponse response, String path, int status, String code,
+            String message, Duration retryAfter) throws IOException {
+        String requestId = HttpExchanges.requestIdFor(request.getHeader(HttpExchanges.REQUEST_ID));
         response.setStatus(status);
         response.setContentType("application/json");
         response.setHeader(HttpExchanges.REQUEST_ID, requestId);

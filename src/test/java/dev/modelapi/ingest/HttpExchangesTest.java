@@ -3,7 +3,10 @@ package dev.modelapi.ingest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
 import org.apache.camel.Exchange;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.support.DefaultExchange;
@@ -14,6 +17,21 @@ class HttpExchangesTest {
 
     final ObjectMapper json = new ObjectMapper();
     final HttpExchanges exchanges = new HttpExchanges(json, new Answers(json));
+
+    @Test
+    void shouldMakeRequestIdsThatAreDistinctVersion4Uuids() {
+        Set<String> ids = new HashSet<>();
+        for (int i = 0; i < 10_000; i++) {
+            String id = HttpExchanges.requestIdFor(null);
+            UUID uuid = UUID.fromString(id);
+            assertThat(uuid.version()).isEqualTo(4);
+            assertThat(uuid.variant()).isEqualTo(2);
+            assertThat(HttpExchanges.isSafeId(id)).isTrue();
+            ids.add(id);
+        }
+        assertThat(ids).hasSize(10_000);
+        assertThat(HttpExchanges.requestIdFor("client-id-1")).isEqualTo("client-id-1");
+    }
 
     @Test
     void shouldAnswerNotReadyWith503AndTheBody() throws Exception {
