@@ -50,8 +50,8 @@ record AuditProperties(
         @NotNull @DurationMin(millis = 1) @DefaultValue("1h") Duration retentionInterval,
         @Min(1) @DefaultValue("100000") int exportMaxRows,
         @NotNull @DurationMin(millis = 1) @DefaultValue("50ms") Duration timeoutCheckerInterval,
-        @Min(0) @DefaultValue("100000") int inMemoryMaxRows,
-        @NotNull @DurationMin(millis = 1) @DefaultValue("10s") Duration inMemoryLimitInterval) {
+        @Min(0) @DefaultValue("5000") int inMemoryMaxRows,
+        @NotNull @DurationMin(millis = 1) @DefaultValue("1s") Duration inMemoryLimitInterval) {
 
     /** What happens to rows past the retention period. */
     public enum RetentionAction { DELETE, ARCHIVE }
