@@ -17,7 +17,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,8 +53,6 @@ public class WarmUp implements HealthIndicator {
     private final ObjectMapper json;
     private final Counter answered;
     private final Counter failed;
-    private final AtomicInteger answeredCount = new AtomicInteger();
-    private final AtomicInteger failedCount = new AtomicInteger();
     private final AtomicReference<State> state;
     private volatile String detail = "";
     private volatile long startedNanos;
@@ -131,8 +128,8 @@ public class WarmUp implements HealthIndicator {
         try {
             int sent = 0;
             for (int i = 0; i < settings.requests() && System.nanoTime() < deadline; i++) {
-                if (answeredCount.get() == 0 && failedCount.get() >= FAILURES_BEFORE_GIVING_UP) {
-                    detail = "gave up: its first " + failedCount.get() + " requests failed (" + detail + ")";
+                if (answered() == 0 && failed() >= FAILURES_BEFORE_GIVING_UP) {
+                    detail = "gave up: its first " + failed() + " requests failed (" + detail + ")";
                     log.warn("Start-up warm-up {}", detail);
                     break;
                 }
@@ -148,12 +145,12 @@ public class WarmUp implements HealthIndicator {
             }
             // the last requests finish, or time out, before readiness says up
             inFlight.tryAcquire(settings.concurrency(), settings.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
-            tookMillis = (System.nanoTime() - startedNanos) / 1_000_000;
-            if (sent < settings.requests() && !detail.startsWith("gave up")) {
+            if (sent < settings.requests() && answered() > 0) {
                 detail = "stopped at modelapi.warm-up.max-duration after " + sent + " requests";
             }
-            log.info("Start-up warm-up done in {} ms: {} requests answered, {} failed{}", tookMillis,
-                    answeredCount.get(), failedCount.get(), detail.isEmpty() ? "" : "; " + detail);
+            log.info("Start-up warm-up done in {} ms: {} requests answered, {} failed{}",
+                    (System.nanoTime() - startedNanos) / 1_000_000, answered(), failed(),
+                    detail.isEmpty() ? "" : "; " + detail);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             detail = "interrupted";
@@ -190,18 +187,25 @@ public class WarmUp implements HealthIndicator {
 
     private void count(HttpResponse<String> response, Throwable failure) {
         if (failure == null && response.statusCode() / 100 == 2) {
-            answeredCount.incrementAndGet();
             answered.increment();
             return;
         }
-        failedCount.incrementAndGet();
         failed.increment();
         String why = failure != null ? failure.toString()
                 : "HTTP " + response.statusCode() + " " + abbreviate(response.body());
-        if (answeredCount.get() == 0) {
+        if (answered() == 0) {
             detail = why;
         }
         log.debug("A warm-up request failed: {}", why);
+    }
+
+    /** Counted by the meters, which are this bean's own (one warm-up per application context). */
+    private int answered() {
+        return (int) answered.count();
+    }
+
+    private int failed() {
+        return (int) failed.count();
     }
 
     private static String abbreviate(String text) {
@@ -215,8 +219,8 @@ public class WarmUp implements HealthIndicator {
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("state", now.name().toLowerCase(java.util.Locale.ROOT));
         details.put("requests", settings.requests());
-        details.put("answered", answeredCount.get());
-        details.put("failed", failedCount.get());
+        details.put("answered", answered());
+        details.put("failed", failed());
         if (now == State.RUNNING) {
             details.put("elapsedMillis", (System.nanoTime() - startedNanos) / 1_000_000);
         } else if (now == State.DONE) {
