@@ -1,5 +1,6 @@
 package dev.modelapi.config;
 
+import dev.modelapi.observability.RequestLogUnitOfWork;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.concurrent.ExecutorService;
 import org.apache.camel.CamelContext;
@@ -15,6 +16,12 @@ import org.springframework.context.annotation.Configuration;
 /** Beans the YAML routes name that belong to no single feature. */
 @Configuration(proxyBeanMethods = false)
 class CamelConfiguration {
+
+    /** The request's ids in the logging MDC at every step, in place of Camel's MDC logging (off). */
+    @Bean
+    RequestLogUnitOfWork.Factory requestLogUnitOfWork() {
+        return new RequestLogUnitOfWork.Factory();
+    }
 
     /**
      * Executor metrics for every Camel pool. camel-opentelemetry installs a thread pool factory that

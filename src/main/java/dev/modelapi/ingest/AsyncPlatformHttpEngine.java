@@ -1,6 +1,7 @@
 package dev.modelapi.ingest;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.modelapi.observability.RequestLogContext;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -145,9 +146,13 @@ public class AsyncPlatformHttpEngine implements PlatformHttpEngine {
                 throw new IllegalStateException("could not start the exchange: " + e.getMessage(), e);
             }
             Answer answer = new Answer(exchange, request, response);
-            boolean sync = getAsyncProcessor().process(exchange, doneSync -> answer.routeDone());
-            if (!sync) {
-                answer.handedBack();
+            try {
+                boolean sync = getAsyncProcessor().process(exchange, doneSync -> answer.routeDone());
+                if (!sync) {
+                    answer.handedBack();
+                }
+            } finally {
+                RequestLogContext.clear(); // the route's steps put the request's ids there (RequestLogUnitOfWork)
             }
             return null;
         }

@@ -3,6 +3,7 @@ package dev.modelapi.ingest;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.modelapi.observability.RequestLogContext;
 import dev.modelapi.pipeline.InvalidRequestException;
 import dev.modelapi.pipeline.PredictionTask;
 import java.util.LinkedHashMap;
@@ -25,7 +26,7 @@ public class HttpExchanges {
 
     public static final String REQUEST_ID = "X-Request-ID";
     /** Exchange property holding the request id for the error handler and the response. */
-    public static final String REQUEST_ID_PROPERTY = "requestId";
+    public static final String REQUEST_ID_PROPERTY = RequestLogContext.REQUEST_ID; // and its key in the logging MDC
     private static final String ALLOW_PROPERTY = "allowedMethod";
 
     private static final Pattern SAFE_ID = Pattern.compile("[A-Za-z0-9._:\\-]{1,128}");
@@ -116,7 +117,6 @@ public class HttpExchanges {
         String offered = exchange.getIn().getHeader(REQUEST_ID, String.class);
         String requestId = requestIdFor(offered);
         exchange.setProperty(REQUEST_ID_PROPERTY, requestId);
-        org.slf4j.MDC.put(REQUEST_ID_PROPERTY, requestId); // Camel carries it across thread hops (mdc-logging-keys-pattern)
         if (offered != null && !offered.equals(requestId)) {
             throw InvalidRequestException.badRequest("invalid_request_id",
                     "X-Request-ID must be 1 to 128 letters, digits or . _ : -");

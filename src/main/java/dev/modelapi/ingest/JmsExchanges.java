@@ -48,7 +48,6 @@ public class JmsExchanges {
         String messageId = exchange.getIn().getHeader("JMSMessageID", String.class);
         String requestId = HttpExchanges.requestIdFor(offered != null ? offered : messageId);
         exchange.setProperty(HttpExchanges.REQUEST_ID_PROPERTY, requestId);
-        org.slf4j.MDC.put(HttpExchanges.REQUEST_ID_PROPERTY, requestId);
         exchange.setProperty(REQUEST_BODY, exchange.getIn().getBody(String.class));
         exchange.setProperty(HAS_REPLY_TO, exchange.getIn().getHeader("JMSReplyTo") != null);
         if (exchange.getIn().getHeader("JMSCorrelationID") == null && messageId != null) {

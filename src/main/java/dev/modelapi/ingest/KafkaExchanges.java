@@ -56,7 +56,6 @@ public class KafkaExchanges {
         String offered = exchange.getIn().getHeader("requestId", String.class);
         String requestId = HttpExchanges.requestIdFor(offered != null ? offered : recordId(exchange));
         exchange.setProperty(HttpExchanges.REQUEST_ID_PROPERTY, requestId);
-        org.slf4j.MDC.put(HttpExchanges.REQUEST_ID_PROPERTY, requestId);
         exchange.setProperty(REQUEST_BODY, exchange.getIn().getBody(String.class));
     }
 
