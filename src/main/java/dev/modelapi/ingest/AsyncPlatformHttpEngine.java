@@ -2,6 +2,7 @@ package dev.modelapi.ingest;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.modelapi.observability.RequestLogContext;
+import dev.modelapi.pipeline.InvalidRequestException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -39,7 +40,9 @@ import org.springframework.web.bind.annotation.ResponseBody;
  * thread is free as soon as the route reaches its first asynchronous step (the batcher's await), and
  * the response is written by whichever thread finishes the route, with the request held open in
  * servlet async mode meanwhile. Requests in flight are bounded by {@code modelapi.api.max-in-flight};
- * one more is refused at once with 503.
+ * one more is refused at once with 503. The body is read before the route starts, bounded by
+ * {@code modelapi.api.max-body-size} and strictly decoded ({@link RequestBodies}): the route gets
+ * text, and a body over the limit or not in its charset is answered 413 or 400 right there.
  */
 public class AsyncPlatformHttpEngine implements PlatformHttpEngine {
 
@@ -49,6 +52,7 @@ public class AsyncPlatformHttpEngine implements PlatformHttpEngine {
     private final Counter refused;
     private final Counter abandoned;
     private final long asyncTimeoutMillis;
+    private final long maxBodyBytes;
 
     private final Answers answers;
     private final ObjectMapper json;
@@ -56,11 +60,13 @@ public class AsyncPlatformHttpEngine implements PlatformHttpEngine {
     /**
      * @param asyncTimeout how long the container holds a request the route has not answered
      *     ({@code spring.mvc.async.request-timeout}); longer than any route takes
-     * @param answers the error shape of the timeout answer
+     * @param maxBodyBytes the largest request body read ({@code modelapi.api.max-body-size}); larger is a 413
+     * @param answers the error shape of the timeout answer and of a body refused before the route
      */
-    public AsyncPlatformHttpEngine(int port, int maxInFlight, Duration asyncTimeout, Answers answers, ObjectMapper json,
-            MeterRegistry meters) {
+    public AsyncPlatformHttpEngine(int port, int maxInFlight, Duration asyncTimeout, long maxBodyBytes, Answers answers,
+            ObjectMapper json, MeterRegistry meters) {
         this.port = port;
+        this.maxBodyBytes = maxBodyBytes;
         this.answers = answers;
         this.json = json;
         this.asyncTimeoutMillis = asyncTimeout.toMillis();
@@ -131,6 +137,14 @@ public class AsyncPlatformHttpEngine implements PlatformHttpEngine {
                 refused.increment();
                 throw new TooManyInFlightException(maxInFlight);
             }
+            String body;
+            try {
+                body = RequestBodies.read(request, maxBodyBytes);
+            } catch (InvalidRequestException e) {
+                inFlight.release();
+                refuse(request, response, e);
+                return null;
+            }
             Exchange exchange;
             try {
                 exchange = createExchange(true);
@@ -138,6 +152,11 @@ public class AsyncPlatformHttpEngine implements PlatformHttpEngine {
                 HttpHelper.setCharsetFromContentType(request.getContentType(), exchange);
                 PlatformHttpMessage message = new PlatformHttpMessage(request, response, exchange, binding, false);
                 exchange.setIn(message);
+                if (body != null) {
+                    // read and decoded already; set before init, which would otherwise read the body
+                    // through the container's lenient reader and copy it into a stream cache
+                    message.setBody(body);
+                }
                 message.init(exchange, binding, request, response);
                 exchange.getIn().setHeader(SpringBootPlatformHttpConstants.CONTEXT_PATH, getEndpoint().getPath());
                 createUoW(exchange);
@@ -288,6 +307,24 @@ public class AsyncPlatformHttpEngine implements PlatformHttpEngine {
             @Override
             public void onStartAsync(AsyncEvent event) {
                 // not restarted
+            }
+        }
+
+        /** A body refused before the route runs (too large, not in its charset): the route's error shape. */
+        private void refuse(HttpServletRequest request, HttpServletResponse response, InvalidRequestException e) {
+            String requestId = HttpExchanges.requestIdFor(request.getHeader(HttpExchanges.REQUEST_ID));
+            try {
+                response.setStatus(e.status());
+                response.setHeader(HttpExchanges.REQUEST_ID, requestId);
+                response.setContentType(MediaType.APPLICATION_JSON_VALUE);
+                response.setCharacterEncoding("UTF-8");
+                if (e.status() == 413) {
+                    response.setHeader("Connection", "close"); // the rest of the body is not read
+                }
+                response.getWriter().write(json.writeValueAsString(
+                        answers.errorBodyFor(request.getRequestURI(), e.code(), e.getMessage(), requestId)));
+            } catch (IOException gone) {
+                abandoned.increment();
             }
         }
 
