@@ -120,10 +120,12 @@ class RouteReloadTest {
         assertThat(failureRateThreshold(roberta)).isEqualTo(50f);
         Path ensemble = ROUTES.resolve("ensemble.camel.yaml");
         String original = Files.readString(ensemble);
-        String setting = "failureRateThreshold: \"{{modelapi.ensemble.model-call.failure-rate-threshold}}\"";
-        assertThat(original).contains(setting);
+        // the settings' value comes from the named configuration model-call; a number written in
+        // the route's own resilience4jConfiguration overrides it
+        String inline = "              resilience4jConfiguration:\n";
+        assertThat(original).contains("configuration: model-call", inline);
 
-        Files.writeString(ensemble, original.replace(setting, "failureRateThreshold: 75"));
+        Files.writeString(ensemble, original.replace(inline, inline + "                failureRateThreshold: 75\n"));
 
         await().atMost(Duration.ofSeconds(20)).until(() -> predict("after the edit " + UUID.randomUUID())
                 .getStatusCode().value() == 200 && failureRateThreshold(roberta) == 75f);
