@@ -5,11 +5,13 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -62,6 +64,9 @@ class RouteReloadTest {
     @Autowired
     ModelCalls modelCalls;
 
+    @Autowired
+    MeterRegistry meters;
+
     @DynamicPropertySource
     static void routesFromTheCopy(DynamicPropertyRegistry registry) {
         registry.add("modelapi.routes.directory", ROUTES::toString);
@@ -110,6 +115,28 @@ class RouteReloadTest {
         assertThat(predict("still serving " + UUID.randomUUID()).getStatusCode().value()).isEqualTo(200);
         assertThat(camel.getRoute("predict-text")).isNotNull();
         assertThat(repeatIsCached()).isTrue();
+
+        // an operator sees which file did not take, why and since when
+        JsonNode failed = routeFilesHealth().at("/details/failedReloads/pipeline.camel.yaml");
+        assertThat(failed.get("reason").asText()).isNotBlank();
+        assertThat(Instant.parse(failed.get("since").asText())).isBefore(Instant.now().plusSeconds(1));
+        assertThat(meters.get("modelapi.routes.reload.failing").tag("file", "pipeline.camel.yaml").gauge().value())
+                .isEqualTo(1.0);
+
+        Files.writeString(pipeline, before);
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> routeFilesHealth().at("/details/failedReloads").isEmpty());
+        assertThat(meters.get("modelapi.routes.reload.failing").tag("file", "pipeline.camel.yaml").gauge().value())
+                .isZero();
+        assertThat(meters.get("modelapi.routes.reloads").tag("outcome", "failed").counter().count()).isPositive();
+    }
+
+    private JsonNode routeFilesHealth() throws Exception {
+        ResponseEntity<String> health = http.getForEntity("/actuator/health/routeFiles", String.class);
+        assertThat(health.getStatusCode().value()).as(health.getBody()).isEqualTo(200);
+        JsonNode body = json.readTree(health.getBody());
+        assertThat(body.get("status").asText()).as("the previous routes serve").isEqualTo("UP");
+        return body;
     }
 
     @Test
