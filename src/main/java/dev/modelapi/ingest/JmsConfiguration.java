@@ -28,4 +28,21 @@ class JmsConfiguration {
                 .setAutoCreateQueues(true)
                 .setAutoCreateAddresses(true));
     }
+
+    /**
+     * The embedded broker's TCP acceptor ({@code modelapi.jms.acceptor}): without it only the
+     * service's own JVM could reach the broker. Loopback by default.
+     */
+    @Bean
+    ArtemisConfigurationCustomizer networkAcceptor(JmsProperties settings) {
+        return configuration -> {
+            if (settings.acceptor().enabled()) {
+                try {
+                    configuration.addAcceptorConfiguration("external", settings.acceptor().url());
+                } catch (Exception e) {
+                    throw new IllegalStateException("invalid modelapi.jms.acceptor: " + e.getMessage(), e);
+                }
+            }
+        };
+    }
 }

@@ -1,5 +1,7 @@
 package dev.modelapi.ingest;
 
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
@@ -24,6 +26,7 @@ import org.springframework.validation.annotation.Validated;
  * @param concurrentConsumers requests taken from the queue at once
  * @param redeliveryDelay how long a rolled-back request waits before its next try (embedded
  *        broker; doubles each try, at most a minute)
+ * @param acceptor the embedded broker's network acceptor, for clients outside the JVM
  */
 @Validated
 @ConfigurationProperties("modelapi.jms")
@@ -34,5 +37,25 @@ public record JmsProperties(
         @NotBlank @DefaultValue("modelapi.requests.DLQ") String deadLetterQueue,
         @Min(1) @DefaultValue("5") int maxDeliveries,
         @Positive @DefaultValue("8") int concurrentConsumers,
-        @NotNull @DefaultValue("1s") Duration redeliveryDelay) {
+        @NotNull @DefaultValue("1s") Duration redeliveryDelay,
+        @NotNull @DefaultValue @Valid Acceptor acceptor) {
+
+    /**
+     * A TCP acceptor of the embedded broker (never of an external one), speaking CORE, AMQP and
+     * STOMP on one port, so an application outside the service can send requests and read answers.
+     *
+     * @param enabled off: the broker is reachable only from inside the JVM
+     * @param host the address it binds; loopback by default, so only this machine reaches it
+     * @param port its port (Artemis's usual 61616)
+     */
+    public record Acceptor(
+            @DefaultValue("true") boolean enabled,
+            @NotBlank @DefaultValue("127.0.0.1") String host,
+            @Min(1) @Max(65535) @DefaultValue("61616") int port) {
+
+        /** The acceptor's URL as Artemis takes it. */
+        public String url() {
+            return "tcp://" + host + ":" + port + "?protocols=CORE,AMQP,STOMP";
+        }
+    }
 }
