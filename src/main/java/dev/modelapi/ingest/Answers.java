@@ -11,6 +11,8 @@ import dev.modelapi.model.RetryLaterException;
 import dev.modelapi.pipeline.InferenceTimeoutException;
 import dev.modelapi.pipeline.InvalidRequestException;
 import dev.modelapi.pipeline.PredictionTask;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import org.slf4j.Logger;
@@ -128,6 +130,21 @@ public class Answers {
         boolean inferenceProtocol = path.equals(InferenceProtocol.PATH)
                 || path.startsWith(InferenceProtocol.PATH + "/");
         return inferenceProtocol ? inferenceErrorBody(message) : errorBody(code, message, requestId);
+    }
+
+    /**
+     * Writes an error answer straight to the servlet response, for what is refused before or
+     * outside a route (the key check, a body not read, a request the route never answered):
+     * the status, the request id header and {@link #errorBodyFor} as UTF-8 JSON. Other headers
+     * (Retry-After, WWW-Authenticate) are the caller's to set first.
+     */
+    public void writeError(HttpServletResponse response, String path, String requestId, int status, String code,
+            String message) throws IOException {
+        response.setStatus(status);
+        response.setHeader(HttpExchanges.REQUEST_ID, requestId);
+        response.setContentType("application/json");
+        response.setCharacterEncoding("UTF-8");
+        response.getWriter().write(json.writeValueAsString(errorBodyFor(path, code, message, requestId)));
     }
 
     /** The caller's view of an exception; an unexpected one is logged with the request id, never shown. */

@@ -1,6 +1,5 @@
 package dev.modelapi.ingest;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.modelapi.observability.RequestLogContext;
 import dev.modelapi.pipeline.InvalidRequestException;
 import io.micrometer.core.instrument.Counter;
@@ -30,7 +29,6 @@ import org.apache.camel.http.common.HttpHelper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpHeaders;
-import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.ResponseBody;
 
 /**
@@ -55,7 +53,6 @@ public class AsyncPlatformHttpEngine implements PlatformHttpEngine {
     private final long maxBodyBytes;
 
     private final Answers answers;
-    private final ObjectMapper json;
 
     /**
      * @param asyncTimeout how long the container holds a request the route has not answered
@@ -64,11 +61,10 @@ public class AsyncPlatformHttpEngine implements PlatformHttpEngine {
      * @param answers the error shape of the timeout answer and of a body refused before the route
      */
     public AsyncPlatformHttpEngine(int port, int maxInFlight, Duration asyncTimeout, long maxBodyBytes, Answers answers,
-            ObjectMapper json, MeterRegistry meters) {
+            MeterRegistry meters) {
         this.port = port;
         this.maxBodyBytes = maxBodyBytes;
         this.answers = answers;
-        this.json = json;
         this.asyncTimeoutMillis = asyncTimeout.toMillis();
         this.maxInFlight = maxInFlight;
         this.inFlight = new Semaphore(maxInFlight);
@@ -274,12 +270,9 @@ public class AsyncPlatformHttpEngine implements PlatformHttpEngine {
                         : request.getHeader(HttpExchanges.REQUEST_ID));
                 log.warn("No answer to request {} within {} ms; answered 503", requestId, asyncTimeoutMillis);
                 if (!response.isCommitted()) {
-                    response.setStatus(HttpServletResponse.SC_SERVICE_UNAVAILABLE);
                     response.setHeader(HttpHeaders.RETRY_AFTER, "1");
-                    response.setHeader(HttpExchanges.REQUEST_ID, requestId);
-                    response.setContentType(MediaType.APPLICATION_JSON_VALUE);
-                    response.getWriter().write(json.writeValueAsString(answers.errorBodyFor(request.getRequestURI(),
-                            "timeout", "no answer in time; try again shortly", requestId)));
+                    answers.writeError(response, request.getRequestURI(), requestId,
+                            HttpServletResponse.SC_SERVICE_UNAVAILABLE, "timeout", "no answer in time; try again shortly");
                 }
                 event.getAsyncContext().complete();
             }
@@ -314,15 +307,10 @@ public class AsyncPlatformHttpEngine implements PlatformHttpEngine {
         private void refuse(HttpServletRequest request, HttpServletResponse response, InvalidRequestException e) {
             String requestId = HttpExchanges.requestIdFor(request.getHeader(HttpExchanges.REQUEST_ID));
             try {
-                response.setStatus(e.status());
-                response.setHeader(HttpExchanges.REQUEST_ID, requestId);
-                response.setContentType(MediaType.APPLICATION_JSON_VALUE);
-                response.setCharacterEncoding("UTF-8");
                 if (e.status() == 413) {
                     response.setHeader("Connection", "close"); // the rest of the body is not read
                 }
-                response.getWriter().write(json.writeValueAsString(
-                        answers.errorBodyFor(request.getRequestURI(), e.code(), e.getMessage(), requestId)));
+                answers.writeError(response, request.getRequestURI(), requestId, e.status(), e.code(), e.getMessage());
             } catch (IOException gone) {
                 abandoned.increment();
             }

@@ -1,6 +1,5 @@
 package dev.modelapi.ingest;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import org.apache.camel.component.platform.http.PlatformHttpConstants;
@@ -22,10 +21,10 @@ class HttpConfiguration {
     /** Named as platform-http looks its engine up in the registry. */
     @Bean(PlatformHttpConstants.PLATFORM_HTTP_ENGINE_NAME)
     PlatformHttpEngine asyncPlatformHttpEngine(@Value("${server.port:8080}") int port, ApiProperties api,
-            @Value("${spring.mvc.async.request-timeout:11m}") Duration asyncTimeout, Answers answers, ObjectMapper json,
+            @Value("${spring.mvc.async.request-timeout:11m}") Duration asyncTimeout, Answers answers,
             MeterRegistry meters) {
         return new AsyncPlatformHttpEngine(port, api.maxInFlight(), asyncTimeout, api.maxBodySize().toBytes(), answers,
-                json, meters);
+                meters);
     }
 
     /**

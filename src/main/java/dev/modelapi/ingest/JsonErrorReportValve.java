@@ -17,8 +17,8 @@ import org.apache.coyote.ActionCode;
  */
 public class JsonErrorReportValve extends ErrorReportValve {
 
-    private static final Answers ANSWERS = new Answers(new ObjectMapper());
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Answers ANSWERS = new Answers(JSON);
 
     @Override
     protected void report(Request request, Response response, Throwable throwable) {

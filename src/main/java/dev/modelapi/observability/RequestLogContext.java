@@ -24,11 +24,6 @@ public final class RequestLogContext {
     private RequestLogContext() {
     }
 
-    /** Puts the exchange's ids into this thread's MDC (replacing any left there), the route's as the route id. */
-    public static void enter(Exchange exchange) {
-        enter(exchange, exchange.getFromRouteId());
-    }
-
     /**
      * Puts the exchange's ids into this thread's MDC, replacing those of any other exchange; an
      * exchange without a request id (a batch, a timer's) leaves none. Called before every step of

@@ -1,6 +1,5 @@
 package dev.modelapi.security;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.modelapi.ingest.Answers;
 import dev.modelapi.ingest.HttpExchanges;
 import io.github.resilience4j.ratelimiter.RateLimiter;
@@ -46,16 +45,14 @@ public class ApiKeyFilter extends OncePerRequestFilter {
     private final ApiKeys keys;
     private final RateLimiterRegistry limiters;
     private final Answers answers;
-    private final ObjectMapper json;
     private final WarmUpCaller warmUp;
 
     public ApiKeyFilter(SecurityProperties settings, ApiKeys keys, RateLimiterRegistry limiters, Answers answers,
-            ObjectMapper json, WarmUpCaller warmUp) {
+            WarmUpCaller warmUp) {
         this.settings = settings;
         this.keys = keys;
         this.limiters = limiters;
         this.answers = answers;
-        this.json = json;
         this.warmUp = warmUp;
     }
 
@@ -157,16 +154,13 @@ public class ApiKeyFilter extends OncePerRequestFilter {
     private void refuse(HttpServletRequest request, HttpServletResponse response, String path, int status, String code,
             String message, Duration retryAfter) throws IOException {
         String requestId = HttpExchanges.requestIdFor(request.getHeader(HttpExchanges.REQUEST_ID));
-        response.setStatus(status);
-        response.setContentType("application/json");
-        response.setHeader(HttpExchanges.REQUEST_ID, requestId);
         if (status == 401) {
             response.setHeader("WWW-Authenticate", "Bearer realm=\"model-api\"");
         }
         if (retryAfter != null) {
             response.setHeader("Retry-After", Long.toString(Math.max(1, retryAfter.toSeconds())));
         }
-        response.getWriter().write(json.writeValueAsString(answers.errorBodyFor(path, code, message, requestId)));
+        answers.writeError(response, path, requestId, status, code, message);
     }
 
     /** The request as the routes see it: the caller's name and models as headers only this filter sets. */

@@ -31,7 +31,7 @@ class RequestLogContextTest {
         MDC.put(RequestLogContext.TRACE_ID, "a-trace-of-the-request-before");
         Exchange exchange = request("r-1");
 
-        RequestLogContext.enter(exchange);
+        RequestLogContext.enter(exchange, "http-predict");
 
         assertThat(MDC.get(RequestLogContext.REQUEST_ID)).isEqualTo("r-1");
         assertThat(MDC.get(RequestLogContext.EXCHANGE_ID)).isEqualTo(exchange.getExchangeId());
@@ -41,7 +41,7 @@ class RequestLogContextTest {
     @Test
     void shouldLeaveNoIdOfTheRequestOnceCleared() {
         MDC.put("unrelated", "kept");
-        RequestLogContext.enter(request("r-2"));
+        RequestLogContext.enter(request("r-2"), "http-predict");
 
         RequestLogContext.clear();
 
@@ -51,7 +51,7 @@ class RequestLogContextTest {
     @Test
     void shouldLeaveTheIdsOfAnotherExchangeWhereTheyAre() {
         Exchange request = request("r-3");
-        RequestLogContext.enter(request);
+        RequestLogContext.enter(request, "http-predict");
 
         RequestLogContext.leave(request("r-4")); // a copy of it, say, that ended on this thread before
 
@@ -62,7 +62,7 @@ class RequestLogContextTest {
 
     @Test
     void shouldLeaveNoRequestIdForAnExchangeWithoutOne() {
-        RequestLogContext.enter(request("r-5"));
+        RequestLogContext.enter(request("r-5"), "http-predict");
         Exchange batch = new DefaultExchange(camel);
 
         RequestLogContext.enter(batch, "batch-route");
