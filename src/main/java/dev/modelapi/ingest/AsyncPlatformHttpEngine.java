@@ -40,7 +40,9 @@ import org.springframework.web.bind.annotation.ResponseBody;
  * servlet async mode meanwhile. Requests in flight are bounded by {@code modelapi.api.max-in-flight};
  * one more is refused at once with 503. The body is read before the route starts, bounded by
  * {@code modelapi.api.max-body-size} and strictly decoded ({@link RequestBodies}): the route gets
- * text, and a body over the limit or not in its charset is answered 413 or 400 right there.
+ * text, and a body over the limit or not in its charset is answered 413 or 400 right there. Under
+ * {@code /v2}, a body in the binary tensor data extension's form is split there: the JSON header is
+ * the text, the bytes after it go to the route as {@link InferenceProtocol#BINARY_PROPERTY}.
  */
 public class AsyncPlatformHttpEngine implements PlatformHttpEngine {
 
@@ -133,9 +135,9 @@ public class AsyncPlatformHttpEngine implements PlatformHttpEngine {
                 refused.increment();
                 throw new TooManyInFlightException(maxInFlight);
             }
-            String body;
+            RequestBodies.Body body;
             try {
-                body = RequestBodies.read(request, maxBodyBytes);
+                body = RequestBodies.read(request, maxBodyBytes, InferenceProtocol.isProtocolPath(request));
             } catch (InvalidRequestException e) {
                 inFlight.release();
                 refuse(request, response, e);
@@ -151,7 +153,10 @@ public class AsyncPlatformHttpEngine implements PlatformHttpEngine {
                 if (body != null) {
                     // read and decoded already; set before init, which would otherwise read the body
                     // through the container's lenient reader and copy it into a stream cache
-                    message.setBody(body);
+                    message.setBody(body.text());
+                    if (body.binary() != null) {
+                        exchange.setProperty(InferenceProtocol.BINARY_PROPERTY, body.binary());
+                    }
                 }
                 message.init(exchange, binding, request, response);
                 exchange.getIn().setHeader(SpringBootPlatformHttpConstants.CONTEXT_PATH, getEndpoint().getPath());

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.modelapi.observability.RequestLogContext;
 import dev.modelapi.pipeline.InvalidRequestException;
 import dev.modelapi.pipeline.PredictionTask;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -57,8 +58,9 @@ public class HttpExchanges {
     public void acceptInfer(Exchange exchange) {
         settleRequestId(exchange);
         requireMethod(exchange, "POST");
-        if (exchange.getIn().getHeader(Exchange.CONTENT_TYPE) != null) {
-            requireJson(exchange);
+        if (exchange.getIn().getHeader(Exchange.CONTENT_TYPE) != null
+                && exchange.getProperty(InferenceProtocol.BINARY_PROPERTY) == null) {
+            requireJson(exchange); // a body with binary tensor data after its JSON may say application/octet-stream
         }
     }
 
@@ -111,6 +113,28 @@ public class HttpExchanges {
     /** Any answer object (maps, lists, records) as JSON with status 200. */
     public void ok(Exchange exchange) throws Exception {
         respond(exchange, 200, exchange.getIn().getBody(), Map.of());
+    }
+
+    /**
+     * The answer to an inference request, status 200: JSON, or in the binary tensor data
+     * extension's form the JSON header then the output's bytes, the header's length in
+     * {@value InferenceProtocol#HEADER_LENGTH}.
+     */
+    public void okInference(Exchange exchange) throws Exception {
+        if (!(exchange.getIn().getBody() instanceof InferenceProtocol.BinaryAnswer answer)) {
+            ok(exchange);
+            return;
+        }
+        byte[] header = json.writeValueAsBytes(answer.header());
+        byte[] body = Arrays.copyOf(header, header.length + answer.data().length);
+        System.arraycopy(answer.data(), 0, body, header.length, answer.data().length);
+        var message = exchange.getMessage();
+        message.removeHeaders("*");
+        message.setHeader(Exchange.HTTP_RESPONSE_CODE, 200);
+        message.setHeader(Exchange.CONTENT_TYPE, "application/octet-stream");
+        message.setHeader(InferenceProtocol.HEADER_LENGTH, header.length);
+        message.setHeader(REQUEST_ID, exchange.getProperty(REQUEST_ID_PROPERTY, String.class));
+        message.setBody(body);
     }
 
     private void settleRequestId(Exchange exchange) {

@@ -14,6 +14,12 @@ import dev.modelapi.model.ModelUnavailableException;
 import dev.modelapi.model.TextClassifier;
 import dev.modelapi.pipeline.InvalidRequestException;
 import dev.modelapi.pipeline.PredictionTask;
+import jakarta.servlet.http.HttpServletRequest;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -45,6 +51,12 @@ public class InferenceProtocol {
     static final String OUTPUT = "probabilities";
     /** The output parameter of the classification extension: how many classes, best first. */
     static final String CLASSIFICATION = "classification";
+    /** The binary tensor data extension: its name, and the header giving the length of the body's JSON part. */
+    static final String BINARY_EXTENSION = "binary_tensor_data";
+    public static final String HEADER_LENGTH = "Inference-Header-Content-Length";
+    /** The bytes after a request's JSON header (a {@link ByteBuffer}), when it has them. */
+    public static final String BINARY_PROPERTY = "inferenceBinary";
+    private static final String BINARY_SIZE = "binary_data_size";
     private static final String REQUEST_PROPERTY = "inferenceRequest";
 
     private final PredictRequests bodies;
@@ -80,8 +92,28 @@ public class InferenceProtocol {
      * @param ensemble whether it is a named ensemble (which has no version)
      * @param labels the labels in label-id order: the output's second dimension
      * @param classification the classification extension's count of classes, or 0 for the probabilities
+     * @param binary whether the output goes as bytes after the JSON (the binary tensor data extension)
      */
-    record InferenceRequest(String id, String model, boolean ensemble, List<String> labels, int classification) {
+    record InferenceRequest(String id, String model, boolean ensemble, List<String> labels, int classification,
+            boolean binary) {
+    }
+
+    /** What the request asks of its one output. */
+    private record OutputRequest(int classification, boolean binary) {
+    }
+
+    /**
+     * An answer in the binary tensor data extension's form: the JSON {@code header} (its output
+     * says {@code binary_data_size} instead of {@code data}), then the output's {@code data} bytes.
+     */
+    public record BinaryAnswer(ObjectNode header, byte[] data) {
+    }
+
+    /** Whether the request is one of the protocol's, whose body may carry binary tensor data. */
+    static boolean isProtocolPath(HttpServletRequest request) {
+        String uri = request.getRequestURI();
+        int start = request.getContextPath().length();
+        return uri.startsWith(PATH + "/", start);
     }
 
     /** {@code GET /v2}: the server's name, version and extensions. */
@@ -89,7 +121,7 @@ public class InferenceProtocol {
         Map<String, Object> metadata = new LinkedHashMap<>();
         metadata.put("name", serverName);
         metadata.put("version", serverVersion);
-        metadata.put("extensions", List.of(CLASSIFICATION));
+        metadata.put("extensions", List.of(CLASSIFICATION, BINARY_EXTENSION));
         return metadata;
     }
 
@@ -178,8 +210,9 @@ public class InferenceProtocol {
             throw InvalidRequestException.badRequest("invalid_id", "\"id\" must be a string");
         }
         requireParameters(request, "the request");
-        List<String> texts = textsOf(request.get("inputs"));
-        int classification = classificationOf(request.get("outputs"));
+        List<String> texts = textsOf(request.get("inputs"), exchange.getProperty(BINARY_PROPERTY, ByteBuffer.class));
+        OutputRequest output = outputOf(request.get("outputs"), flag(request, "binary_data_output", "the request"));
+        int classification = output.classification();
         boolean named = namedEnsemble(model, version) != null;
         EnsembleSpec ensemble = ensembleOf(model, version, named);
         ModelRef first = ensemble.models().get(0);
@@ -195,7 +228,8 @@ public class InferenceProtocol {
         }
         String requestId = exchange.getProperty(HttpExchanges.REQUEST_ID_PROPERTY, String.class);
         exchange.setProperty(REQUEST_PROPERTY,
-                new InferenceRequest(id != null ? id : requestId, model, named, labels, classification));
+                new InferenceRequest(id != null ? id : requestId, model, named, labels, classification,
+                        output.binary()));
         List<PredictionTask> tasks = new ArrayList<>(texts.size());
         for (int i = 0; i < texts.size(); i++) {
             tasks.add(new PredictionTask(requestId, i, "http", principal, texts.get(i), ensemble, received));
@@ -206,10 +240,12 @@ public class InferenceProtocol {
     /**
      * The {@code v2-answer} step: the answered tasks as the response's one output, the combined
      * probabilities {@code [N, labels]} in FP32, or with the classification extension the best
-     * {@code K} classes as BYTES {@code [N, K]}, each {@code "<value>:<index>:<label>"}.
+     * {@code K} classes as BYTES {@code [N, K]}, each {@code "<value>:<index>:<label>"}. As JSON, or
+     * when the request asked for binary output a {@link BinaryAnswer}: FP32 little-endian, BYTES
+     * each with a 4-byte little-endian length before it.
      */
     @SuppressWarnings("unchecked")
-    public ObjectNode answer(Exchange exchange) {
+    public Object answer(Exchange exchange) {
         InferenceRequest request = exchange.getProperty(REQUEST_PROPERTY, InferenceRequest.class);
         List<PredictionTask> tasks = exchange.getIn().getBody(List.class);
         ObjectNode answer = json.createObjectNode();
@@ -224,7 +260,7 @@ public class InferenceProtocol {
         int classes = request.classification();
         output.put("datatype", classes == 0 ? "FP32" : "BYTES");
         output.putArray("shape").add(tasks.size()).add(classes == 0 ? request.labels().size() : classes);
-        ArrayNode data = output.putArray("data");
+        List<Object> values = new ArrayList<>();
         for (PredictionTask task : tasks) {
             Map<String, Double> combined = Votes.probabilities(task.ensemble(), task.result().models());
             float[] row = new float[request.labels().size()];
@@ -233,20 +269,50 @@ public class InferenceProtocol {
             }
             if (classes == 0) {
                 for (float p : row) {
-                    data.add(p);
+                    values.add(p);
                 }
             } else {
                 IntStream.range(0, row.length).boxed()
                         .sorted(Comparator.comparingDouble((Integer i) -> -row[i]).thenComparing(i -> i))
                         .limit(classes)
-                        .forEach(i -> data.add(row[i] + ":" + i + ":" + request.labels().get(i)));
+                        .forEach(i -> values.add(row[i] + ":" + i + ":" + request.labels().get(i)));
             }
         }
-        return answer;
+        if (!request.binary()) {
+            ArrayNode data = output.putArray("data");
+            values.forEach(v -> {
+                if (v instanceof Float f) {
+                    data.add(f);
+                } else {
+                    data.add((String) v);
+                }
+            });
+            return answer;
+        }
+        byte[] bytes = classes == 0 ? fp32Bytes(values) : bytesElements(values);
+        output.putObject("parameters").put(BINARY_SIZE, bytes.length);
+        return new BinaryAnswer(answer, bytes);
     }
 
-    /** The texts of the one input, {@code "text"}: BYTES of shape [N] or [N, 1], data flat or nested. */
-    private List<String> textsOf(JsonNode inputs) {
+    private static byte[] fp32Bytes(List<Object> values) {
+        ByteBuffer bytes = ByteBuffer.allocate(values.size() * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        values.forEach(v -> bytes.putFloat((Float) v));
+        return bytes.array();
+    }
+
+    private static byte[] bytesElements(List<Object> values) {
+        List<byte[]> encoded = values.stream().map(v -> ((String) v).getBytes(StandardCharsets.UTF_8)).toList();
+        ByteBuffer bytes = ByteBuffer.allocate(encoded.stream().mapToInt(e -> Integer.BYTES + e.length).sum())
+                .order(ByteOrder.LITTLE_ENDIAN);
+        encoded.forEach(e -> bytes.putInt(e.length).put(e));
+        return bytes.array();
+    }
+
+    /**
+     * The texts of the one input, {@code "text"}: BYTES of shape [N] or [N, 1], its data as JSON
+     * (flat or nested), or with {@code binary_data_size} the {@code binary} bytes after the JSON.
+     */
+    private List<String> textsOf(JsonNode inputs, ByteBuffer binary) {
         if (inputs == null || inputs.isNull()) {
             throw InvalidRequestException.badRequest("missing_inputs", "the request has no \"inputs\"");
         }
@@ -266,6 +332,18 @@ public class InferenceProtocol {
                     shape[0] + " texts; at most " + limits.maxBatchTexts() + " per request");
         }
         JsonNode data = input.get("data");
+        JsonNode binarySize = input.path("parameters").get(BINARY_SIZE);
+        if (binarySize != null && !binarySize.isNull()) {
+            if (data != null) {
+                throw InvalidRequestException.badRequest("invalid_data", "input \"" + INPUT
+                        + "\" has both \"data\" and \"" + BINARY_SIZE + "\"; send one");
+            }
+            return binaryTexts(binarySize, binary, shape);
+        }
+        if (binary != null && binary.hasRemaining()) {
+            throw InvalidRequestException.badRequest("invalid_data", "the body carries " + binary.remaining()
+                    + " bytes after its JSON, but input \"" + INPUT + "\" has no \"" + BINARY_SIZE + "\"");
+        }
         if (data == null || !data.isArray()) {
             throw InvalidRequestException.badRequest("invalid_data", "input \"" + INPUT + "\" has no \"data\" list");
         }
@@ -281,6 +359,53 @@ public class InferenceProtocol {
                         "element " + i + " of input \"" + INPUT + "\" is not a string");
             }
             texts.add(elements.get(i).asText());
+        }
+        return texts;
+    }
+
+    /**
+     * The texts of a BYTES tensor sent as binary data: each a 4-byte little-endian length, then
+     * that many bytes of UTF-8; {@code binary_data_size} bytes in all, exactly the bytes after the JSON.
+     */
+    private static List<String> binaryTexts(JsonNode size, ByteBuffer binary, long[] shape) {
+        if (!size.isIntegralNumber() || !size.canConvertToLong() || size.asLong() < 0) {
+            throw InvalidRequestException.badRequest("invalid_parameters",
+                    "\"" + BINARY_SIZE + "\" of input \"" + INPUT + "\" must be a whole number of bytes");
+        }
+        int available = binary == null ? 0 : binary.remaining();
+        if (binary == null || size.asLong() != available) {
+            throw InvalidRequestException.badRequest("invalid_data", "input \"" + INPUT + "\" has " + BINARY_SIZE
+                    + " " + size.asLong() + " but the body carries " + available + " bytes after its JSON"
+                    + (binary == null ? " (no " + HEADER_LENGTH + " header)" : ""));
+        }
+        ByteBuffer bytes = binary.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        List<String> texts = new ArrayList<>();
+        var utf8 = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        while (bytes.hasRemaining()) {
+            int element = texts.size();
+            if (element >= shape[0] || bytes.remaining() < Integer.BYTES) {
+                throw InvalidRequestException.badRequest("invalid_shape", "input \"" + INPUT + "\"'s binary data holds"
+                        + " more than its shape " + Arrays.toString(shape) + " or ends inside a length");
+            }
+            long length = Integer.toUnsignedLong(bytes.getInt());
+            if (length > bytes.remaining()) {
+                throw InvalidRequestException.badRequest("invalid_data", "element " + element + " of input \"" + INPUT
+                        + "\" is " + length + " bytes long but only " + bytes.remaining() + " remain");
+            }
+            ByteBuffer text = bytes.slice(bytes.position(), (int) length);
+            bytes.position(bytes.position() + (int) length);
+            try {
+                texts.add(utf8.decode(text).toString());
+            } catch (CharacterCodingException e) {
+                throw InvalidRequestException.badRequest("invalid_encoding",
+                        "element " + element + " of input \"" + INPUT + "\" is not valid UTF-8");
+            }
+        }
+        if (texts.size() != shape[0]) {
+            throw InvalidRequestException.badRequest("invalid_shape", "input \"" + INPUT + "\" has shape "
+                    + Arrays.toString(shape) + " but " + texts.size() + " elements in its binary data");
         }
         return texts;
     }
@@ -324,22 +449,41 @@ public class InferenceProtocol {
         return elements;
     }
 
-    /** 0 for the probabilities, else the classification extension's count of classes. */
-    private static int classificationOf(JsonNode outputs) {
+    /**
+     * The one output's count of classes (0 for the probabilities) and whether it goes as binary
+     * data: its {@code binary_data} parameter, else the request's {@code binary_data_output}.
+     */
+    private static OutputRequest outputOf(JsonNode outputs, boolean binaryByDefault) {
         if (outputs == null || outputs.isNull() || outputs.isArray() && outputs.isEmpty()) {
-            return 0;
+            return new OutputRequest(0, binaryByDefault);
         }
         JsonNode output = theOne(outputs, "outputs", "output", OUTPUT);
         requireParameters(output, "output \"" + OUTPUT + "\"");
+        JsonNode binary = output.path("parameters").get("binary_data");
+        boolean asBinary = binary == null || binary.isNull() ? binaryByDefault
+                : flag(output, "binary_data", "output \"" + OUTPUT + "\"");
         JsonNode classes = output.path("parameters").get(CLASSIFICATION);
         if (classes == null || classes.isNull()) {
-            return 0;
+            return new OutputRequest(0, asBinary);
         }
         if (!classes.isIntegralNumber() || !classes.canConvertToInt() || classes.asInt() < 1) {
             throw InvalidRequestException.badRequest("invalid_outputs",
                     "\"" + CLASSIFICATION + "\" must be a whole number of classes, 1 or more");
         }
-        return classes.asInt();
+        return new OutputRequest(classes.asInt(), asBinary);
+    }
+
+    /** A boolean parameter of a request or tensor: absent is false, anything but true or false a 400. */
+    private static boolean flag(JsonNode node, String parameter, String where) {
+        JsonNode value = node.path("parameters").get(parameter);
+        if (value == null || value.isNull()) {
+            return false;
+        }
+        if (!value.isBoolean()) {
+            throw InvalidRequestException.badRequest("invalid_parameters",
+                    "\"" + parameter + "\" of " + where + " must be true or false");
+        }
+        return value.asBoolean();
     }
 
     /** The one tensor of a list ({@code "inputs"}, {@code "outputs"}): exactly one, with the expected name. */

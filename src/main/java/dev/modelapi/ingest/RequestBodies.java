@@ -2,7 +2,9 @@ package dev.modelapi.ingest;
 
 import dev.modelapi.pipeline.InvalidRequestException;
 import jakarta.servlet.http.HttpServletRequest;
+import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.Charset;
@@ -11,21 +13,43 @@ import java.nio.charset.IllegalCharsetNameException;
 import java.nio.charset.StandardCharsets;
 import java.nio.charset.UnsupportedCharsetException;
 import java.util.Locale;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.InflaterInputStream;
+import java.util.zip.ZipException;
 
 /**
  * An HTTP request's body as text, read once before its route runs: at most {@code limit} bytes
  * (more is a 413 without reading the rest), decoded strictly in the charset its Content-Type names,
  * UTF-8 when it names none, as JSON is (RFC 8259). Bytes that are not valid in that charset are a
  * 400 {@code invalid_encoding}, not replaced in silence and not a 500 from a later conversion; a
- * charset Java does not know is a 415.
+ * charset Java does not know is a 415. A body sent with {@code Content-Encoding: gzip} or
+ * {@code deflate} (as tritonclient may send it) is decompressed first, the limit holding for the
+ * decompressed bytes; another coding is a 415.
  */
 final class RequestBodies {
 
     private RequestBodies() {
     }
 
-    /** The body, or null when the request has none. */
+    /**
+     * A request's body: its text, and with the Open Inference Protocol's binary tensor data
+     * extension the bytes that follow the JSON header ({@code binary}, else null).
+     */
+    record Body(String text, ByteBuffer binary) {
+    }
+
+    /** The body as text, or null when the request has none. */
     static String read(HttpServletRequest request, long limit) {
+        Body body = read(request, limit, false);
+        return body == null ? null : body.text();
+    }
+
+    /**
+     * The body, or null when the request has none. With {@code binaryExtension} and an
+     * {@value InferenceProtocol#HEADER_LENGTH} header, only that many leading bytes are the JSON
+     * text; the rest is left as bytes. A header that is not a length within the body is a 400.
+     */
+    static Body read(HttpServletRequest request, long limit, boolean binaryExtension) {
         long declared = request.getContentLengthLong();
         if (declared <= 0 && request.getHeader("Transfer-Encoding") == null) {
             return null;
@@ -36,18 +60,57 @@ final class RequestBodies {
         Charset charset = charsetOf(request.getContentType());
         byte[] bytes;
         try {
-            bytes = request.getInputStream().readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
+            bytes = decoded(request).readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
+        } catch (ZipException | EOFException e) {
+            throw InvalidRequestException.badRequest("invalid_encoding",
+                    "the request body is not valid " + request.getHeader("Content-Encoding") + " data");
         } catch (IOException e) {
             throw InvalidRequestException.badRequest("invalid_request", "the request body could not be read");
         }
         if (bytes.length > limit) {
-            throw tooLarge(limit);
+            throw tooLarge(limit); // the limit holds for the body as decompressed too
         }
+        String jsonLength = binaryExtension ? request.getHeader(InferenceProtocol.HEADER_LENGTH) : null;
+        if (jsonLength == null) {
+            return new Body(decode(bytes, bytes.length, charset), null);
+        }
+        int length = headerLength(jsonLength, bytes.length);
+        return new Body(decode(bytes, length, charset), ByteBuffer.wrap(bytes, length, bytes.length - length).slice());
+    }
+
+    /** The body's bytes, decompressed when its Content-Encoding is gzip or deflate; another coding is a 415. */
+    private static InputStream decoded(HttpServletRequest request) throws IOException {
+        String coding = request.getHeader("Content-Encoding");
+        String name = coding == null ? "identity" : coding.strip().toLowerCase(Locale.ROOT);
+        return switch (name) {
+            case "identity", "" -> request.getInputStream();
+            case "gzip", "x-gzip" -> new GZIPInputStream(request.getInputStream());
+            case "deflate" -> new InflaterInputStream(request.getInputStream()); // zlib, as RFC 9110 means it
+            default -> throw new InvalidRequestException(415, "unsupported_media_type",
+                    "Content-Encoding " + coding + " is not supported; send identity, gzip or deflate");
+        };
+    }
+
+    private static int headerLength(String value, int bodyLength) {
+        int length = -1;
+        try {
+            length = Integer.parseInt(value.strip());
+        } catch (NumberFormatException e) {
+            // refused below
+        }
+        if (length < 0 || length > bodyLength) {
+            throw InvalidRequestException.badRequest("invalid_header", InferenceProtocol.HEADER_LENGTH
+                    + " must be the length in bytes of the body's JSON part, 0 to " + bodyLength);
+        }
+        return length;
+    }
+
+    private static String decode(byte[] bytes, int length, Charset charset) {
         try {
             return charset.newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes))
+                    .decode(ByteBuffer.wrap(bytes, 0, length))
                     .toString();
         } catch (CharacterCodingException e) {
             throw InvalidRequestException.badRequest("invalid_encoding", "the request body is not valid " + charset.name());

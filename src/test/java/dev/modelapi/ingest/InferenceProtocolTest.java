@@ -10,18 +10,25 @@ import dev.modelapi.audit.AuditQueries;
 import dev.modelapi.audit.AuditRecord;
 import dev.modelapi.ensemble.EnsembleProperties;
 import dev.modelapi.model.ModelRegistry;
+import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.zip.DeflaterOutputStream;
+import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -95,7 +102,7 @@ class InferenceProtocolTest {
         assertThat(metadata.get("name").asText()).isEqualTo("model-api-service");
         assertThat(metadata.get("version").asText()).isEqualTo(build.getVersion());
         assertThat(Files.readString(Path.of("pom.xml"))).contains("<version>" + build.getVersion() + "</version>");
-        assertThat(metadata.get("extensions")).isEqualTo(json.readTree("[\"classification\"]"));
+        assertThat(metadata.get("extensions")).isEqualTo(json.readTree("[\"classification\", \"binary_tensor_data\"]"));
     }
 
     @Test
@@ -270,6 +277,182 @@ class InferenceProtocolTest {
                 }
             }
         }
+    }
+
+    @Test
+    void shouldTakeAndGiveBinaryTensorDataAsTheExtensionDefinesIt() throws Exception {
+        List<String> texts = List.of(SPAM, HAM + " ünïcödé ✓");
+        JsonNode asJson = json.readTree(post("/v2/models/spam-roberta/infer", inputs("text", "[2]", "BYTES",
+                json.writeValueAsString(texts)), null).getBody()).get("outputs").get(0);
+        String header = """
+                {"id": "binary-1",
+                 "inputs": [{"name": "text", "shape": [2], "datatype": "BYTES", "parameters": {"binary_data_size": %d}}],
+                 "parameters": {"binary_data_output": true}}""".formatted(bytesElements(texts).length);
+
+        HttpResponse<byte[]> response = postBinary("/v2/models/spam-roberta/infer", header, bytesElements(texts), Map.of());
+
+        assertThat(response.statusCode()).as(new String(response.body(), StandardCharsets.UTF_8)).isEqualTo(200);
+        assertThat(response.headers().firstValue("Content-Type")).hasValue("application/octet-stream");
+        int jsonLength = Integer.parseInt(response.headers().firstValue("Inference-Header-Content-Length").orElseThrow());
+        JsonNode answer = json.readTree(new String(response.body(), 0, jsonLength, StandardCharsets.UTF_8));
+        assertThat(answer.get("id").asText()).isEqualTo("binary-1");
+        JsonNode output = answer.get("outputs").get(0);
+        assertThat(output.has("data")).isFalse();
+        assertThat(output.get("datatype").asText()).isEqualTo("FP32");
+        assertThat(output.get("shape")).isEqualTo(json.readTree("[2, 2]"));
+        assertThat(output.get("parameters").get("binary_data_size").asInt()).isEqualTo(4 * 4)
+                .isEqualTo(response.body().length - jsonLength);
+        ByteBuffer floats = ByteBuffer.wrap(response.body(), jsonLength, 16).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < 4; i++) {
+            assertThat(floats.getFloat()).as("element %d", i).isCloseTo(asJson.get("data").get(i).floatValue(), within(1e-5f));
+        }
+    }
+
+    @Test
+    void shouldAnswerTheClassificationExtensionAsBinaryBytesWhenAskedPerOutput() throws Exception {
+        List<String> texts = List.of(SPAM, HAM);
+        String header = """
+                {"inputs": [{"name": "text", "shape": [2, 1], "datatype": "BYTES", "parameters": {"binary_data_size": %d}}],
+                 "outputs": [{"name": "probabilities", "parameters": {"classification": 1, "binary_data": true}}]}"""
+                .formatted(bytesElements(texts).length);
+
+        HttpResponse<byte[]> response = postBinary("/v2/models/spam-default/infer", header, bytesElements(texts),
+                Map.of("Content-Type", "application/json"));
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        int jsonLength = Integer.parseInt(response.headers().firstValue("Inference-Header-Content-Length").orElseThrow());
+        JsonNode output = json.readTree(new String(response.body(), 0, jsonLength, StandardCharsets.UTF_8))
+                .get("outputs").get(0);
+        assertThat(output.get("datatype").asText()).isEqualTo("BYTES");
+        assertThat(output.get("shape")).isEqualTo(json.readTree("[2, 1]"));
+        ByteBuffer elements = ByteBuffer.wrap(response.body(), jsonLength, response.body().length - jsonLength)
+                .order(ByteOrder.LITTLE_ENDIAN);
+        List<String> classes = new ArrayList<>();
+        while (elements.hasRemaining()) {
+            byte[] element = new byte[elements.getInt()];
+            elements.get(element);
+            classes.add(new String(element, StandardCharsets.UTF_8));
+        }
+        JsonNode asJson = json.readTree(post("/v2/models/spam-default/infer", EXAMPLE.formatted(escape(SPAM), escape(HAM),
+                ",\n \"parameters\" : { \"classification\" : 1 }"), null).getBody()).get("outputs").get(0).get("data");
+        assertThat(classes).hasSize(2);
+        for (int text = 0; text < 2; text++) {
+            String[] binary = classes.get(text).split(":");
+            String[] plain = asJson.get(text).asText().split(":");
+            assertThat(binary[1] + ":" + binary[2]).isEqualTo(plain[1] + ":" + plain[2]);
+            assertThat(Float.parseFloat(binary[0])).isCloseTo(Float.parseFloat(plain[0]), within(1e-5f));
+        }
+    }
+
+    @Test
+    void shouldReadARequestBodySentGzipOrDeflateCompressed() throws Exception {
+        String body = inputs("text", "[1]", "BYTES", json.writeValueAsString(List.of(SPAM)));
+        ByteArrayOutputStream gzip = new ByteArrayOutputStream();
+        try (GZIPOutputStream out = new GZIPOutputStream(gzip)) {
+            out.write(body.getBytes(StandardCharsets.UTF_8));
+        }
+        ByteArrayOutputStream deflate = new ByteArrayOutputStream();
+        try (DeflaterOutputStream out = new DeflaterOutputStream(deflate)) {
+            out.write(body.getBytes(StandardCharsets.UTF_8));
+        }
+        JsonNode plain = json.readTree(post("/v2/models/spam-roberta/infer", body, null).getBody());
+
+        for (var sent : Map.of("gzip", gzip.toByteArray(), "deflate", deflate.toByteArray()).entrySet()) {
+            HttpResponse<byte[]> response = send("/v2/models/spam-roberta/infer", sent.getValue(),
+                    Map.of("Content-Type", "application/json", "Content-Encoding", sent.getKey()));
+
+            assertThat(response.statusCode()).as(sent.getKey()).isEqualTo(200);
+            assertThat(json.readTree(response.body()).get("outputs").get(0).get("data").get(0).floatValue())
+                    .isCloseTo(plain.get("outputs").get(0).get("data").get(0).floatValue(), within(1e-5f));
+        }
+        assertBinaryError(send("/v2/models/spam-roberta/infer", body.getBytes(StandardCharsets.UTF_8),
+                Map.of("Content-Type", "application/json", "Content-Encoding", "br")), 415);
+        assertBinaryError(send("/v2/models/spam-roberta/infer", body.getBytes(StandardCharsets.UTF_8),
+                Map.of("Content-Type", "application/json", "Content-Encoding", "gzip")), 400);
+    }
+
+    static List<Arguments> badBinaryRequests() {
+        byte[] two = bytesElements(List.of("one", "two"));
+        String header = "{\"inputs\": [{\"name\": \"text\", \"shape\": [2], \"datatype\": \"BYTES\", "
+                + "\"parameters\": {\"binary_data_size\": %s}}]%s}";
+        byte[] cut = Arrays.copyOf(two, two.length - 1);
+        byte[] notUtf8 = {2, 0, 0, 0, (byte) 0xC3, (byte) 0x28, 1, 0, 0, 0, 'x'};
+        byte[] tooLong = {(byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0x7F, 'x'};
+        byte[] halfLength = {3, 0, 0, 0, 'o', 'n', 'e', 3, 0};
+        return List.of(
+                Arguments.of("header not a number", header.formatted(two.length, ""), two, "12abc", 400),
+                Arguments.of("header past the body", header.formatted(two.length, ""), two, "100000", 400),
+                Arguments.of("negative header", header.formatted(two.length, ""), two, "-1", 400),
+                Arguments.of("size not the bytes sent", header.formatted(two.length + 1, ""), two, null, 400),
+                Arguments.of("size not a number", header.formatted("\"ten\"", ""), two, null, 400),
+                Arguments.of("element cut short", header.formatted(cut.length, ""), cut, null, 400),
+                Arguments.of("length past the end", header.formatted(tooLong.length, ""), tooLong, null, 400),
+                Arguments.of("length cut short", header.formatted(halfLength.length, ""), halfLength, null, 400),
+                Arguments.of("not UTF-8", header.formatted(notUtf8.length, ""), notUtf8, null, 400),
+                Arguments.of("more elements than the shape", header.replace("[2]", "[1]").formatted(two.length, ""), two,
+                        null, 400),
+                Arguments.of("bytes but no binary_data_size", inputs("text", "[1]", "BYTES", "[\"a\"]"), two, null, 400),
+                Arguments.of("data and binary_data_size", "{\"inputs\": [{\"name\": \"text\", \"shape\": [2], "
+                        + "\"datatype\": \"BYTES\", \"data\": [\"a\", \"b\"], \"parameters\": {\"binary_data_size\": "
+                        + two.length + "}}]}", two, null, 400),
+                Arguments.of("binary_data_output not a boolean",
+                        header.formatted(two.length, ", \"parameters\": {\"binary_data_output\": \"yes\"}"), two, null, 400),
+                Arguments.of("binary_data not a boolean", header.formatted(two.length,
+                        ", \"outputs\": [{\"name\": \"probabilities\", \"parameters\": {\"binary_data\": 1}}]"), two,
+                        null, 400));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("badBinaryRequests")
+    void shouldRefuseMalformedBinaryTensorDataWithA4xxInTheProtocolsErrorShape(String what, String header,
+            byte[] binary, String headerLength, int status) throws Exception {
+        byte[] json = header.getBytes(StandardCharsets.UTF_8);
+        byte[] body = Arrays.copyOf(json, json.length + binary.length);
+        System.arraycopy(binary, 0, body, json.length, binary.length);
+
+        HttpResponse<byte[]> response = send("/v2/models/spam-roberta/infer", body, Map.of("Content-Type",
+                "application/octet-stream", "Inference-Header-Content-Length",
+                headerLength != null ? headerLength : Integer.toString(json.length)));
+
+        assertBinaryError(response, status);
+    }
+
+    /** BYTES elements as the binary tensor data extension lays them out: a 4-byte little-endian length, then UTF-8. */
+    static byte[] bytesElements(List<String> texts) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        for (String text : texts) {
+            byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
+            bytes.writeBytes(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(utf8.length).array());
+            bytes.writeBytes(utf8);
+        }
+        return bytes.toByteArray();
+    }
+
+    private HttpResponse<byte[]> postBinary(String path, String header, byte[] binary, Map<String, String> headers)
+            throws Exception {
+        byte[] json = header.getBytes(StandardCharsets.UTF_8);
+        byte[] body = Arrays.copyOf(json, json.length + binary.length);
+        System.arraycopy(binary, 0, body, json.length, binary.length);
+        Map<String, String> all = new java.util.HashMap<>(Map.of("Content-Type", "application/octet-stream"));
+        all.putAll(headers);
+        all.put("Inference-Header-Content-Length", Integer.toString(json.length));
+        return send(path, body, all);
+    }
+
+    private HttpResponse<byte[]> send(String path, byte[] body, Map<String, String> headers) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(http.getRootUri() + path))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        headers.forEach(request::header);
+        return HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    private void assertBinaryError(HttpResponse<byte[]> response, int status) throws Exception {
+        String body = new String(response.body(), StandardCharsets.UTF_8);
+        assertThat(response.statusCode()).as(body).isEqualTo(status);
+        assertThat(response.headers().firstValue("X-Request-ID")).isNotEmpty();
+        assertThat(response.headers().firstValue("Content-Type").orElse("")).startsWith("application/json");
+        assertThat(json.readTree(body).get("error").isTextual()).as(body).isTrue();
+        assertThat(body).doesNotContain("Exception");
     }
 
     /** A request with one input tensor, its parts as JSON text. */

@@ -6,13 +6,13 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 
 /** Ports for the servers the tests start. */
-final class LocalPorts {
+public final class LocalPorts {
 
     private LocalPorts() {
     }
 
     /** A loopback port free right now; the socket is closed before the server binds it. */
-    static int free() {
+    public static int free() {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             socket.setReuseAddress(true);
             return socket.getLocalPort();
