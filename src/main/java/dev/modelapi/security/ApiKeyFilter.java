@@ -2,22 +2,17 @@ package dev.modelapi.security;
 
 import dev.modelapi.ingest.Answers;
 import dev.modelapi.ingest.HttpExchanges;
-import io.github.resilience4j.ratelimiter.RateLimiter;
-import io.github.resilience4j.ratelimiter.RateLimiterConfig;
-import io.github.resilience4j.ratelimiter.RateLimiterRegistry;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumSet;
 import java.util.Enumeration;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
@@ -27,7 +22,7 @@ import org.springframework.web.filter.OncePerRequestFilter;
 /**
  * Checks the API key of every HTTP request before Camel sees it: {@code X-API-Key} or
  * {@code Authorization: Bearer}. No or an unknown key is a 401, a key without the role the path
- * needs a 403, a key over its rate a 429 with {@code Retry-After}; all in the error shape of the
+ * needs a 403, a key over its rate a 429 with {@code Retry-After} ({@link KeyCheck}); all in the error shape of the
  * path's API (the Open Inference Protocol's under {@code /v2}).
  * The caller's name and model allow-list go on to the routes as the headers
  * {@value #PRINCIPAL_HEADER} and {@value #MODELS_HEADER} (a client cannot set them: its own are dropped).
@@ -39,19 +34,15 @@ public class ApiKeyFilter extends OncePerRequestFilter {
 
     public static final String PRINCIPAL_HEADER = "X-ModelApi-Principal";
     public static final String MODELS_HEADER = "X-ModelApi-Models";
-    private static final String BEARER = "bearer ";
 
     private final SecurityProperties settings;
-    private final ApiKeys keys;
-    private final RateLimiterRegistry limiters;
+    private final KeyCheck check;
     private final Answers answers;
     private final WarmUpCaller warmUp;
 
-    public ApiKeyFilter(SecurityProperties settings, ApiKeys keys, RateLimiterRegistry limiters, Answers answers,
-            WarmUpCaller warmUp) {
+    public ApiKeyFilter(SecurityProperties settings, KeyCheck check, Answers answers, WarmUpCaller warmUp) {
         this.settings = settings;
-        this.keys = keys;
-        this.limiters = limiters;
+        this.check = check;
         this.answers = answers;
         this.warmUp = warmUp;
     }
@@ -90,77 +81,31 @@ public class ApiKeyFilter extends OncePerRequestFilter {
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
         boolean fromWarmUp = warmUp.matches(request.getHeader(WarmUpCaller.HEADER));
-        if (!settings.enabled()) {
-            chain.doFilter(new CallerRequest(request, fromWarmUp ? WarmUpCaller.CALLER : Caller.ANONYMOUS), response);
-            return;
-        }
         String path = request.getRequestURI().substring(request.getContextPath().length());
-        Set<Role> roles = rolesFor(request.getMethod(), path);
-        String key = keyOf(request);
-        Caller caller = fromWarmUp ? WarmUpCaller.CALLER : key == null ? null : keys.find(key).orElse(null);
-        if (roles == null) {
-            chain.doFilter(new CallerRequest(request, caller == null ? Caller.ANONYMOUS : caller), response);
+        KeyCheck.Verdict verdict = check.check(keyOf(request), fromWarmUp ? WarmUpCaller.CALLER : null,
+                rolesFor(request.getMethod(), path), path);
+        if (!verdict.admitted()) {
+            refuse(request, response, path, verdict);
             return;
         }
-        if (caller == null && key == null) {
-            refuse(request, response, path, 401, "missing_api_key", "send an API key in X-API-Key or Authorization: Bearer",
-                    null);
-            return;
-        }
-        if (caller == null) {
-            refuse(request, response, path, 401, "invalid_api_key", "the API key is not known or no longer enabled",
-                    null);
-            return;
-        }
-        if (!roles.isEmpty() && roles.stream().noneMatch(caller::has)) {
-            refuse(request, response, path, 403, "forbidden", "the key of " + caller.name() + " lacks the role "
-                    + roles.stream().map(Role::wireName).sorted().toList() + " that " + path + " needs", null);
-            return;
-        }
-        if (caller.requestsPerSecond() > 0) {
-            RateLimiter limiter = limiterOf(caller);
-            if (!limiter.acquirePermission()) {
-                refuse(request, response, path, 429, "rate_limited", "more than " + caller.requestsPerSecond()
-                        + " requests per second for the key of " + caller.name(), Duration.ofSeconds(1));
-                return;
-            }
-        }
-        chain.doFilter(new CallerRequest(request, caller), response);
-    }
-
-    private RateLimiter limiterOf(Caller caller) {
-        double perSecond = caller.requestsPerSecond();
-        // a limit below 1 per second refreshes less often, so the rate holds: 0.5/s = 1 per 2 s
-        int permits = (int) Math.max(1, Math.round(perSecond));
-        Duration period = Duration.ofNanos((long) (permits / perSecond * 1e9));
-        return limiters.rateLimiter("key:" + caller.name(), () -> RateLimiterConfig.custom()
-                .limitForPeriod(permits).limitRefreshPeriod(period).timeoutDuration(Duration.ZERO).build());
+        chain.doFilter(new CallerRequest(request, verdict.caller()), response);
     }
 
     private static String keyOf(HttpServletRequest request) {
-        String key = request.getHeader("X-API-Key");
-        if (key != null && !key.isBlank()) {
-            return key.strip();
-        }
-        String authorization = request.getHeader("Authorization");
-        if (authorization != null && authorization.toLowerCase(Locale.ROOT).startsWith(BEARER)) {
-            String token = authorization.substring(BEARER.length()).strip();
-            return token.isEmpty() ? null : token;
-        }
-        return null;
+        return KeyCheck.keyFrom(request.getHeader("X-API-Key"), request.getHeader("Authorization"));
     }
 
     /** The refusal, with the client's request id or a new one (made only here: most requests pass). */
-    private void refuse(HttpServletRequest request, HttpServletResponse response, String path, int status, String code,
-            String message, Duration retryAfter) throws IOException {
+    private void refuse(HttpServletRequest request, HttpServletResponse response, String path,
+            KeyCheck.Verdict refusal) throws IOException {
         String requestId = HttpExchanges.requestIdFor(request.getHeader(HttpExchanges.REQUEST_ID));
-        if (status == 401) {
+        if (refusal.status() == 401) {
             response.setHeader("WWW-Authenticate", "Bearer realm=\"model-api\"");
         }
-        if (retryAfter != null) {
-            response.setHeader("Retry-After", Long.toString(Math.max(1, retryAfter.toSeconds())));
+        if (refusal.retryAfter() != null) {
+            response.setHeader("Retry-After", Long.toString(Math.max(1, refusal.retryAfter().toSeconds())));
         }
-        answers.writeError(response, path, requestId, status, code, message);
+        answers.writeError(response, path, requestId, refusal.status(), refusal.code(), refusal.message());
     }
 
     /** The request as the routes see it: the caller's name and models as headers only this filter sets. */
