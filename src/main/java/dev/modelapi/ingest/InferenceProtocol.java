@@ -203,14 +203,23 @@ public class InferenceProtocol {
      * is one that may be logged and echoed (1-128 letters, digits, {@code . _ : -}).
      */
     public List<PredictionTask> read(Exchange exchange, String body, String model, String version, String principal) {
+        return read(exchange, bodies.parse(body), exchange.getProperty(BINARY_PROPERTY, ByteBuffer.class), model,
+                version, principal, "http");
+    }
+
+    /**
+     * An inference request, as JSON and the bytes after it ({@code binary}, or null), into one
+     * task per text on {@code channel}; the checks of {@link #read(Exchange, String, String, String, String)}.
+     */
+    List<PredictionTask> read(Exchange exchange, JsonNode request, ByteBuffer binary, String model, String version,
+            String principal, String channel) {
         long received = System.nanoTime();
-        JsonNode request = bodies.parse(body);
         JsonNode idNode = request.get("id");
         if (idNode != null && !idNode.isNull() && !idNode.isTextual()) {
             throw InvalidRequestException.badRequest("invalid_id", "\"id\" must be a string");
         }
         requireParameters(request, "the request");
-        List<String> texts = textsOf(request.get("inputs"), exchange.getProperty(BINARY_PROPERTY, ByteBuffer.class));
+        List<String> texts = textsOf(request.get("inputs"), binary);
         OutputRequest output = outputOf(request.get("outputs"), flag(request, "binary_data_output", "the request"));
         int classification = output.classification();
         boolean named = namedEnsemble(model, version) != null;
@@ -232,7 +241,7 @@ public class InferenceProtocol {
                         output.binary()));
         List<PredictionTask> tasks = new ArrayList<>(texts.size());
         for (int i = 0; i < texts.size(); i++) {
-            tasks.add(new PredictionTask(requestId, i, "http", principal, texts.get(i), ensemble, received));
+            tasks.add(new PredictionTask(requestId, i, channel, principal, texts.get(i), ensemble, received));
         }
         return tasks;
     }
