@@ -3,6 +3,7 @@ package dev.modelapi.audit;
 import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvSchema;
 import dev.modelapi.pipeline.InvalidRequestException;
+import dev.modelapi.sanitize.InputFlag;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.sql.Timestamp;
@@ -29,6 +30,12 @@ import org.springframework.jdbc.core.JdbcTemplate;
 public class AuditReports {
 
     static final int MAX_PAGE_SIZE = 1000;
+    /** An offset past Java's +-18:00 (RFC 3339 allows up to 23:59): the date-time, the sign, hours and minutes. */
+    private static final java.util.regex.Pattern LARGE_OFFSET =
+            java.util.regex.Pattern.compile("(.+T[0-9:.]+)([+-])(1[89]|2[0-3]):([0-5][0-9])");
+    /** The channels a request can come in on, as audit rows name them. */
+    static final List<String> CHANNELS = List.of("http", "grpc", "jms", "kafka", "folder", "shadow");
+    static final List<String> FLAGS = java.util.Arrays.stream(InputFlag.values()).map(InputFlag::wireName).toList();
     private static final List<String> CSV_COLUMNS = List.of("created_at", "request_id", "item_index", "channel",
             "principal", "models", "label", "score", "degraded", "failed_models", "cached", "batch_size",
             "latency_ms", "flags", "pii", "input_sha256", "input_length", "idempotency_key", "input_text");
@@ -50,8 +57,15 @@ public class AuditReports {
             String flag) {
         Instant end = to == null || to.isBlank() ? Instant.now() : instant(to, "to");
         Instant start = from == null || from.isBlank() ? end.minus(Duration.ofDays(1)) : instant(from, "from");
-        if (!start.isBefore(end)) {
-            throw InvalidRequestException.badRequest("invalid_query", "from must be before to");
+        // a window whose start is not before its end holds nothing: an empty answer, not an error
+        requireText(model, "model");
+        requireText(label, "label");
+        requireText(principal, "principal");
+        if (channel != null && !channel.isBlank() && !CHANNELS.contains(channel.strip())) {
+            throw InvalidRequestException.badRequest("invalid_query", "channel must be one of " + CHANNELS);
+        }
+        if (flag != null && !flag.isBlank() && !FLAGS.contains(flag.strip())) {
+            throw InvalidRequestException.badRequest("invalid_query", "flag must be one of " + FLAGS);
         }
         StringBuilder where = new StringBuilder("created_at >= ? AND created_at < ?");
         List<Object> arguments = new ArrayList<>(List.of(Timestamp.from(start), Timestamp.from(end)));
@@ -192,9 +206,27 @@ public class AuditReports {
         }
     }
 
-    private static Instant instant(String text, String name) {
+    /** A filter on free text: printable, as the audit stores it; a control character cannot match and is refused. */
+    private static void requireText(String value, String name) {
+        if (value != null && value.codePoints().anyMatch(Character::isISOControl)) {
+            throw InvalidRequestException.badRequest("invalid_query", name + " must not hold control characters");
+        }
+    }
+
+    /**
+     * An RFC 3339 date-time (either case of T and Z; any offset RFC 3339 allows, up to 23:59,
+     * which is more than Java's 18 hours) or a date, which starts at midnight UTC.
+     */
+    static Instant instant(String text, String name) {
+        String upper = text.strip().toUpperCase(java.util.Locale.ROOT);
+        java.util.regex.Matcher offset = LARGE_OFFSET.matcher(upper);
         try {
-            return Instant.parse(text.strip());
+            if (offset.matches()) {
+                long seconds = (Long.parseLong(offset.group(3)) * 60 + Long.parseLong(offset.group(4))) * 60;
+                Instant local = Instant.parse(offset.group(1) + "Z");
+                return "+".equals(offset.group(2)) ? local.minusSeconds(seconds) : local.plusSeconds(seconds);
+            }
+            return Instant.parse(upper);
         } catch (DateTimeParseException notInstant) {
             try {
                 return LocalDate.parse(text.strip()).atStartOfDay(ZoneOffset.UTC).toInstant();
@@ -206,8 +238,8 @@ public class AuditReports {
     }
 
     private static int number(String text, String name, int fallback, int min, int max) {
-        if (text == null || text.isBlank()) {
-            return fallback;
+        if (text == null) {
+            return fallback; // absent; present but empty is no number
         }
         try {
             int value = Integer.parseInt(text.strip());

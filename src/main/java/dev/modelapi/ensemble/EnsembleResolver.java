@@ -100,7 +100,7 @@ public class EnsembleResolver {
         if (name != null) {
             named = defaults.named().get(name);
             if (named == null) {
-                throw InvalidRequestException.badRequest("unknown_ensemble", "no ensemble is named \"" + name
+                throw new InvalidRequestException(404, "unknown_ensemble", "no ensemble is named \"" + name
                         + "\"; configured: " + defaults.named().keySet());
             }
         }
@@ -139,11 +139,10 @@ public class EnsembleResolver {
 
     private int quorumOf(Integer requested, EnsembleProperties.Named named, int size) {
         if (requested != null) {
-            if (requested < 1 || requested > size) {
-                throw InvalidRequestException.badRequest("invalid_ensemble",
-                        "ensemble.quorum must be between 1 and the number of models, " + size);
+            if (requested < 1) {
+                throw InvalidRequestException.badRequest("invalid_ensemble", "ensemble.quorum must be 1 or more");
             }
-            return requested;
+            return Math.min(requested, size); // more than the models: every model must answer, as 0 means for a named one
         }
         if (named != null) {
             return named.quorum() == 0 ? size : Math.min(named.quorum(), size);
@@ -158,7 +157,7 @@ public class EnsembleResolver {
         if (found.isEmpty()) {
             found = registry.loadOnDemand(requested.name(), requested.version());
         }
-        TextClassifier classifier = found.orElseThrow(() -> InvalidRequestException.badRequest("unknown_model",
+        TextClassifier classifier = found.orElseThrow(() -> new InvalidRequestException(404, "unknown_model",
                 "model " + requested + " is not loaded"));
         return new ModelRef(classifier.name(), classifier.version());
     }

@@ -64,10 +64,26 @@ public class HttpExchanges {
         }
     }
 
-    /** The {@code accept} step of a read: the request id, and GET only. */
+    /**
+     * The {@code accept} step of a read: the request id, GET only, and a query without control
+     * characters (Camel drops a parameter whose value holds a line break, so such a filter would
+     * silently not apply; no name, label or date has one).
+     */
     public void acceptRead(Exchange exchange) {
         settleRequestId(exchange);
         requireMethod(exchange, "GET");
+        String query = exchange.getIn().getHeader(Exchange.HTTP_QUERY, String.class);
+        if (query != null && !query.isEmpty() && decoded(query).codePoints().anyMatch(Character::isISOControl)) {
+            throw InvalidRequestException.badRequest("invalid_query", "the query must not hold control characters");
+        }
+    }
+
+    private static String decoded(String query) {
+        try {
+            return java.net.URLDecoder.decode(query, java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw InvalidRequestException.badRequest("invalid_query", "the query is not validly %-encoded");
+        }
     }
 
     /**
@@ -90,11 +106,17 @@ public class HttpExchanges {
         } catch (JsonProcessingException e) {
             throw InvalidRequestException.badRequest("malformed_json", Answers.notJson(e));
         }
-        if (command != null && command.hasNonNull("version")) {
-            exchange.getIn().setHeader("version", command.get("version").asText());
+        if (command == null || !command.isObject()) {
+            throw InvalidRequestException.badRequest("malformed_json", "the body must be a JSON object");
         }
-        if (command != null && command.hasNonNull("source")) {
-            exchange.getIn().setHeader("source", command.get("source").asText());
+        for (String field : List.of("version", "source")) {
+            JsonNode value = command.get(field);
+            if (value != null && !value.isNull() && !value.isTextual()) {
+                throw InvalidRequestException.badRequest("invalid_command", "\"" + field + "\" must be a string");
+            }
+            if (value != null && !value.isNull()) {
+                exchange.getIn().setHeader(field, value.asText());
+            }
         }
     }
 
@@ -251,10 +273,22 @@ public class HttpExchanges {
         respond(exchange, failure.status(), body.apply(failure, requestId), headers);
     }
 
-    /** A readiness answer ({@code {"ready": ...}}, maybe more): 200 when ready, else 503. */
+    /**
+     * A readiness answer of the Open Inference Protocol ({@code {"ready": ...}}, maybe more): 200
+     * when ready, else 400; the protocol says a 4xx, and 400 is Triton's.
+     */
     public void health(Exchange exchange) throws Exception {
         Map<?, ?> body = exchange.getIn().getBody(Map.class);
-        respond(exchange, Boolean.TRUE.equals(body.get("ready")) ? 200 : 503, body, Map.of());
+        respond(exchange, Boolean.TRUE.equals(body.get("ready")) ? 200 : 400, body, Map.of());
+    }
+
+    /**
+     * A model's readiness answer ({@code {"name": ..., "ready": ...}}): 200 when ready, else 404,
+     * the protocol's 4xx for "not ready": a version that is not loaded is not there to serve.
+     */
+    public void modelHealth(Exchange exchange) throws Exception {
+        Map<?, ?> body = exchange.getIn().getBody(Map.class);
+        respond(exchange, Boolean.TRUE.equals(body.get("ready")) ? 200 : 404, body, Map.of());
     }
 
     /** Writes the answer; of the request's headers nothing is echoed but the request id. */

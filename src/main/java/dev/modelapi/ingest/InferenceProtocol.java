@@ -227,10 +227,8 @@ public class InferenceProtocol {
         ModelRef first = ensemble.models().get(0);
         List<String> labels = registry.findForInference(first.name(), first.version()).map(TextClassifier::labels)
                 .orElseThrow(() -> new ModelUnavailableException(first + " is no longer loaded"));
-        if (classification > labels.size()) {
-            throw InvalidRequestException.badRequest("invalid_outputs", "\"classification\" is " + classification
-                    + ", more than the " + labels.size() + " labels of " + model);
-        }
+        // more classes than labels gives them all, as Triton's classification extension does
+        classification = Math.min(classification, labels.size());
         String id = idNode == null || idNode.isNull() ? null : idNode.asText();
         if (id != null && HttpExchanges.isSafeId(id)) {
             exchange.setProperty(HttpExchanges.REQUEST_ID_PROPERTY, id);
@@ -337,7 +335,7 @@ public class InferenceProtocol {
             throw InvalidRequestException.badRequest("invalid_shape", "input \"" + INPUT + "\" holds no texts");
         }
         if (shape[0] > limits.maxBatchTexts()) {
-            throw InvalidRequestException.tooLarge("too_many_texts",
+            throw InvalidRequestException.badRequest("too_many_texts",
                     shape[0] + " texts; at most " + limits.maxBatchTexts() + " per request");
         }
         JsonNode data = input.get("data");

@@ -36,6 +36,10 @@ public class JsonErrorReportValve extends ErrorReportValve {
         try {
             offered = request.getHeader(HttpExchanges.REQUEST_ID);
             path = request.getDecodedRequestURI();
+            if (path == null) {
+                // not decoded (Tomcat refuses an encoded backslash or slash): the raw path still says which API
+                path = request.getCoyoteRequest().requestURI().toString();
+            }
         } catch (RuntimeException e) {
             offered = null; // the request was not parsed far enough
             path = null;

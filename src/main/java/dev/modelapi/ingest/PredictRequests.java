@@ -3,6 +3,7 @@ package dev.modelapi.ingest;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.modelapi.ensemble.EnsembleMethod;
 import dev.modelapi.ensemble.EnsembleResolver;
 import dev.modelapi.ensemble.EnsembleSpec;
 import dev.modelapi.pipeline.InvalidRequestException;
@@ -92,7 +93,7 @@ public class PredictRequests {
             throw InvalidRequestException.badRequest("invalid_texts", "\"texts\" must be a non-empty array of strings");
         }
         if (texts.size() > limits.maxBatchTexts()) {
-            throw InvalidRequestException.tooLarge("too_many_texts",
+            throw InvalidRequestException.badRequest("too_many_texts",
                     texts.size() + " texts; at most " + limits.maxBatchTexts() + " per request");
         }
         EnsembleSpec ensemble = ensembleOf(request, routeEnsemble);
@@ -131,6 +132,10 @@ public class PredictRequests {
         return request;
     }
 
+    /** The votes a request may ask for, as they are written: lower case. */
+    private static final List<String> METHODS = java.util.Arrays.stream(EnsembleMethod.values())
+            .map(EnsembleMethod::wireName).toList();
+
     private EnsembleSpec ensembleOf(JsonNode request, String routeEnsemble) {
         List<String> models = null;
         JsonNode modelsNode = request.get("models");
@@ -167,6 +172,10 @@ public class PredictRequests {
             }
             JsonNode methodNode = ensemble.get("method");
             if (methodNode != null && !methodNode.isNull()) {
+                if (!methodNode.isTextual() || !METHODS.contains(methodNode.asText())) {
+                    throw InvalidRequestException.badRequest("invalid_ensemble",
+                            "\"ensemble.method\" must be one of " + METHODS);
+                }
                 method = methodNode.asText();
             }
             JsonNode quorumNode = ensemble.get("quorum");
@@ -183,9 +192,11 @@ public class PredictRequests {
                 }
                 weights = new LinkedHashMap<>();
                 for (Map.Entry<String, JsonNode> entry : weightsNode.properties()) {
-                    if (!entry.getValue().isNumber()) {
+                    // every weight, of a model in the ensemble or not: a negative one is a mistake either way
+                    if (!entry.getValue().isNumber() || !(entry.getValue().asDouble() >= 0)
+                            || Double.isInfinite(entry.getValue().asDouble())) {
                         throw InvalidRequestException.badRequest("invalid_ensemble",
-                                "the weight of " + entry.getKey() + " must be a number");
+                                "the weight of " + entry.getKey() + " must be a number of 0 or more");
                     }
                     weights.put(entry.getKey(), entry.getValue().asDouble());
                 }

@@ -51,9 +51,16 @@ public class ModelOperations {
         return model;
     }
 
-    /** Loads {@code models/<name>/<version>}; a failure is a 422 naming the file, and nothing else changes. */
+    /**
+     * Loads {@code models/<name>/<version>}; no such directory is a 404, a failure to load one is a
+     * 422 naming the file, and nothing else changes.
+     */
     public Map<String, Object> load(String name, String version) {
         requireVersion(version);
+        if (!registry.versionsOnDisk(name).contains(version) && registry.find(name, version).isEmpty()) {
+            throw new InvalidRequestException(404, "model_not_found", "there is no version " + version + " of "
+                    + name + " in the model repository (" + name + "/" + version + ")");
+        }
         try {
             registry.load(name, version);
         } catch (ModelCapacityException e) {

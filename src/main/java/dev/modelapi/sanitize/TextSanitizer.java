@@ -46,7 +46,7 @@ public class TextSanitizer {
         long bytes = text.getBytes(StandardCharsets.UTF_8).length;
         if (bytes > maxTextBytes) {
             refused.increment();
-            throw InvalidRequestException.tooLarge("text_too_large",
+            throw InvalidRequestException.badRequest("text_too_large",
                     "text " + task.index() + " is " + bytes + " bytes; the limit is " + maxTextBytes);
         }
         inspect(task, text);

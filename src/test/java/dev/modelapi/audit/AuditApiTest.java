@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.modelapi.testsupport.RealServices;
 import java.time.Duration;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -90,7 +91,7 @@ class AuditApiTest {
         assertThat(ids(get("/api/v1/audit/events?" + window + "&label=ham"))).containsExactly(3, 2);
         assertThat(ids(get("/api/v1/audit/events?" + window + "&principal=alice&channel=jms"))).containsExactly(1);
         assertThat(ids(get("/api/v1/audit/events?" + window + "&flag=invisible"))).containsExactly(2);
-        assertThat(ids(get("/api/v1/audit/events?" + window + "&flag=mixed"))).isEmpty();
+        assertThat(ids(get("/api/v1/audit/events?" + window + "&flag=repetition"))).isEmpty();
     }
 
     @Test
@@ -127,11 +128,41 @@ class AuditApiTest {
     }
 
     @Test
-    void shouldRefuseAMalformedWindowWith400() throws Exception {
-        ResponseEntity<String> response = http.getForEntity("/api/v1/audit/report?from=yesterday", String.class);
+    void shouldRefuseAMalformedWindowOrFilterWith400() throws Exception {
+        for (String query : List.of("from=yesterday", "to=0..0", "channel=fax", "flag=AAA", "principal=a%00b",
+                "label=%0A", "model=a%0Db", "size=0", "page=-1")) {
+            boolean paged = query.startsWith("size") || query.startsWith("page");
+            for (String path : paged ? List.of("/api/v1/audit/events?")
+                    : List.of("/api/v1/audit/report?", "/api/v1/audit/events?", "/api/v1/audit/events.csv?")) {
+                ResponseEntity<String> response = http.getForEntity(java.net.URI.create(http.getRootUri() + path + query),
+                        String.class);
 
-        assertThat(response.getStatusCode().value()).isEqualTo(400);
-        assertThat(json.readTree(response.getBody()).at("/error/code").asText()).isEqualTo("invalid_query");
+                assertThat(response.getStatusCode().value()).as(path + query).isEqualTo(400);
+                assertThat(json.readTree(response.getBody()).at("/error/code").asText()).isEqualTo("invalid_query");
+            }
+        }
+    }
+
+    @Test
+    void shouldReadRfc3339InstantsWithAnyOffsetAndAnEmptyWindowAsEmpty() throws Exception {
+        // the same window as the others', written with an offset and in lower case
+        String from = window.replaceAll(".*from=([^&]*).*", "$1");
+        String to = window.replaceAll(".*to=([^&]*).*", "$1");
+        java.time.Instant start = java.time.Instant.parse(java.net.URLDecoder.decode(from, StandardCharsets.UTF_8));
+        String shifted = java.time.format.DateTimeFormatter.ISO_OFFSET_DATE_TIME
+                .format(start.atOffset(java.time.ZoneOffset.ofHours(5))).toLowerCase(java.util.Locale.ROOT);
+        // a URI, not a template: the template would encode the % of %2B again
+        java.net.URI uri = java.net.URI.create(http.getRootUri() + "/api/v1/audit/events?from="
+                + java.net.URLEncoder.encode(shifted, StandardCharsets.UTF_8) + "&to=" + to);
+        JsonNode same = json.readTree(http.getForEntity(uri, String.class).getBody());
+        JsonNode empty = json.readTree(http.getForEntity("/api/v1/audit/events?from=" + to + "&to=" + from,
+                String.class).getBody());
+
+        assertThat(same.get("total")).as(same.toString()).isNotNull();
+        assertThat(same.get("total").asInt()).isEqualTo(4);
+        assertThat(empty.get("total")).as(empty.toString()).isNotNull();
+        assertThat(empty.get("total").asInt()).isZero();
+        assertThat(empty.get("events")).isEmpty();
     }
 
     @Test

@@ -164,4 +164,14 @@ class HostileInputTest {
         refused(send("GET /api/v1/models?padding=" + big + " HTTP/1.1\r\n" + KEY, new byte[0]), 400, 414);
         assertThat(send("GET /api/v1/models HTTP/1.1\r\n" + KEY, new byte[0]).status()).isEqualTo(200);
     }
+
+    @Test
+    void shouldAnswerAPathTomcatCannotDecodeInTheShapeOfItsApi() throws Exception {
+        // Tomcat refuses an encoded backslash before decoding the path; the raw path still names the API
+        JsonNode v2 = refused(send("GET /v2/models/%5Cx/ready HTTP/1.1\r\n" + KEY, new byte[0]), 400);
+        JsonNode api = refused(send("GET /api/v1/models/%5Cx HTTP/1.1\r\n" + KEY, new byte[0]), 400);
+
+        assertThat(v2.get("error").isTextual()).as(v2.toString()).isTrue();
+        assertThat(api.get("error").isObject()).as(api.toString()).isTrue();
+    }
 }

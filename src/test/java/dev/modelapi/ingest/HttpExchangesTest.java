@@ -34,23 +34,39 @@ class HttpExchangesTest {
     }
 
     @Test
-    void shouldAnswerNotReadyWith503AndTheBody() throws Exception {
+    void shouldAnswerNotReadyWith400AndTheBodyAsTheProtocolAndTritonDo() throws Exception {
         Exchange exchange = readiness(Map.of("name", "spam-roberta", "ready", false));
 
         exchanges.health(exchange);
 
-        assertThat(exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE)).isEqualTo(503);
+        assertThat(exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE)).isEqualTo(400);
         assertThat(json.readTree(exchange.getMessage().getBody(String.class)).get("ready").asBoolean()).isFalse();
         assertThat(exchange.getMessage().getHeader(HttpExchanges.REQUEST_ID)).isEqualTo("ready-1");
     }
 
     @Test
+    void shouldAnswerAModelNotLoadedWith404AndTheBody() throws Exception {
+        Exchange exchange = readiness(Map.of("name", "spam-roberta", "ready", false));
+
+        exchanges.modelHealth(exchange);
+
+        assertThat(exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE)).isEqualTo(404);
+        assertThat(json.readTree(exchange.getMessage().getBody(String.class)).get("name").asText()).isEqualTo("spam-roberta");
+    }
+
+    @Test
     void shouldAnswerReadyWith200() throws Exception {
-        Exchange exchange = readiness(Map.of("ready", true));
+        for (boolean model : new boolean[] {false, true}) {
+            Exchange exchange = readiness(Map.of("ready", true));
 
-        exchanges.health(exchange);
+            if (model) {
+                exchanges.modelHealth(exchange);
+            } else {
+                exchanges.health(exchange);
+            }
 
-        assertThat(exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE)).isEqualTo(200);
+            assertThat(exchange.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE)).isEqualTo(200);
+        }
     }
 
     private static Exchange readiness(Map<String, Object> body) {

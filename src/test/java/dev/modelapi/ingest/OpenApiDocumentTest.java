@@ -42,9 +42,9 @@ import org.yaml.snakeyaml.Yaml;
 class OpenApiDocumentTest {
 
     static final String KEY = "modelapi-dev-key";
-    /** Real path values; a model command is the harmless "default" (to the version already the default). */
+    /** Real path values; a model unloaded by its example is loaded again at once. */
     static final Map<String, String> PATH_VALUES = Map.of("name", "spam-roberta", "model", "spam-roberta",
-            "version", "1", "command", "default");
+            "version", "1");
     static final String ENSEMBLE = "spam-default";
     static final Pattern PATH_PARAMETER = Pattern.compile("\\{([^}]+)}");
 
@@ -93,9 +93,17 @@ class OpenApiDocumentTest {
                     int status = response.getStatusCode().value();
                     softly.assertThat(documented).as("%s: %s is documented (%s)", what, status, response.getBody())
                             .contains(Integer.toString(status));
-                    softly.assertThat(status).as("%s with the documented example: %s", url, response.getBody())
-                            .isBetween(200, 299);
+                    if (path.getKey().endsWith("/rollback")) {
+                        // the demo model has one version, so there is no earlier default to go back to
+                        softly.assertThat(status).as("%s: %s", url, response.getBody()).isEqualTo(409);
+                    } else {
+                        softly.assertThat(status).as("%s with the documented example: %s", url, response.getBody())
+                                .isBetween(200, 299);
+                    }
                     checkContent(softly, document, operation, url, response);
+                    if (path.getKey().endsWith("/unload") && status == 200) {
+                        call(HttpMethod.POST, url.replace("/unload", "/load"), example, true); // serve it again
+                    }
                 }
 
                 int noKey = call(method, fill(path.getKey(), PATH_VALUES.get("model")), example, false)
@@ -117,7 +125,7 @@ class OpenApiDocumentTest {
             }
         }
         softly.assertAll();
-        assertThat(operations).isEqualTo(17);
+        assertThat(operations).isEqualTo(20);
     }
 
     @Test
@@ -129,7 +137,9 @@ class OpenApiDocumentTest {
             }
         }
         Set<String> documented = new TreeSet<>();
-        map(document(), "paths").keySet().forEach(path -> documented.add(shape(path)));
+        // one route serves the four model commands, which the document lists one by one (each its own body)
+        map(document(), "paths").keySet().forEach(path -> documented.add(shape(path)
+                .replaceFirst("^/api/v1/models/\\{}/(load|unload|default|rollback)$", "/api/v1/models/{}/{}")));
 
         assertThat(routes).as("platform-http routes in routes/").isNotEmpty().contains("/v2/models/{}/infer");
         assertThat(documented).isEqualTo(routes);

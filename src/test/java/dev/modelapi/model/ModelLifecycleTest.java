@@ -81,8 +81,17 @@ class ModelLifecycleTest {
         JsonNode unloaded = command("unload", "2");
         assertThat(ModelsApi.versionOf(unloaded, "2").get("state").asText()).isEqualTo("available");
         ResponseEntity<String> gone = predict(List.of(MODEL + ":2"));
-        assertThat(gone.getStatusCode().value()).isEqualTo(400);
+        assertThat(gone.getStatusCode().value()).isEqualTo(404);
         assertThat(json.readTree(gone.getBody()).get("error").get("code").asText()).isEqualTo("unknown_model");
+    }
+
+    @Test
+    void shouldAnswer404ForAVersionThatIsNotInTheRepository() throws Exception {
+        ResponseEntity<String> response = post("/api/v1/models/" + MODEL + "/load", Map.of("version", "0.1.0-SNAPSHOT"));
+
+        assertThat(response.getStatusCode().value()).as(response.getBody()).isEqualTo(404);
+        assertThat(json.readTree(response.getBody()).at("/error/code").asText()).isEqualTo("model_not_found");
+        assertThat(servedVersion(List.of())).isEqualTo("1");
     }
 
     @Test

@@ -64,18 +64,32 @@ public final class PythonClients {
     /** Runs {@code script} with the virtualenv's Python; its output and error streams together. */
     public static Run script(Path venv, Path script, List<String> arguments, int timeoutSeconds)
             throws IOException, InterruptedException {
+        return script(venv, script, arguments, timeoutSeconds, null);
+    }
+
+    /** As {@link #script(Path, Path, List, int)}, in {@code directory} (null: this one), where it may leave files. */
+    public static Run script(Path venv, Path script, List<String> arguments, int timeoutSeconds, Path directory)
+            throws IOException, InterruptedException {
         List<String> command = new java.util.ArrayList<>();
         command.add(venv.resolve("bin/python").toString());
-        command.add(script.toString());
+        command.add(script.toAbsolutePath().toString());
         command.addAll(arguments);
-        return run(command, timeoutSeconds);
+        return run(command, timeoutSeconds, directory);
     }
 
     private static Run run(List<String> command, int timeoutSeconds) throws IOException, InterruptedException {
+        return run(command, timeoutSeconds, null);
+    }
+
+    private static Run run(List<String> command, int timeoutSeconds, Path directory)
+            throws IOException, InterruptedException {
         Path output = Files.createTempFile("python-client-", ".log");
         try {
-            Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile())
-                    .start();
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile());
+            if (directory != null) {
+                builder.directory(directory.toFile());
+            }
+            Process process = builder.start();
             if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
                 return new Run(-1, "timed out after " + timeoutSeconds + " s:\n"
