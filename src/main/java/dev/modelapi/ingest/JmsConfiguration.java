@@ -1,7 +1,12 @@
 package dev.modelapi.ingest;
 
 import org.apache.activemq.artemis.api.core.SimpleString;
+import org.apache.activemq.artemis.core.server.embedded.EmbeddedActiveMQ;
 import org.apache.activemq.artemis.core.settings.impl.AddressSettings;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.boot.autoconfigure.jms.artemis.ArtemisConfigurationCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -16,6 +21,8 @@ import org.springframework.context.annotation.Configuration;
  */
 @Configuration(proxyBeanMethods = false)
 class JmsConfiguration {
+
+    private static final Logger log = LoggerFactory.getLogger(JmsConfiguration.class);
 
     @Bean
     ArtemisConfigurationCustomizer redelivery(JmsProperties settings) {
@@ -36,13 +43,52 @@ class JmsConfiguration {
     @Bean
     ArtemisConfigurationCustomizer networkAcceptor(JmsProperties settings) {
         return configuration -> {
-            if (settings.acceptor().enabled()) {
+            JmsProperties.Acceptor acceptor = settings.acceptor();
+            if (acceptor.enabled()) {
                 try {
-                    configuration.addAcceptorConfiguration("external", settings.acceptor().url());
+                    configuration.addAcceptorConfiguration("external", acceptor.url());
                 } catch (Exception e) {
                     throw new IllegalStateException("invalid modelapi.jms.acceptor: " + e.getMessage(), e);
                 }
+                configuration.setSecurityEnabled(acceptor.hasLogin());
+                if (acceptor.hasLogin()) {
+                    // Artemis caches a login by user and password: a client with neither would get
+                    // the subject of the service's own in-VM connection, which has neither too
+                    configuration.setAuthenticationCacheSize(0);
+                    configuration.setAuthorizationCacheSize(0);
+                }
+                if (!acceptor.hasLogin() && !isLoopback(acceptor.host())) {
+                    log.warn("The broker's acceptor listens on {} and asks no login: anyone who reaches that address"
+                            + " can send requests; set BROKER_ACCEPTOR_USER and BROKER_ACCEPTOR_PASSWORD", acceptor.host());
+                }
             }
         };
+    }
+
+    /**
+     * With a login set ({@code modelapi.jms.acceptor.user}), the embedded broker checks every
+     * connection but the service's own in-VM one ({@link BrokerAcceptorSecurity}); set on the
+     * broker before Spring Boot starts it.
+     */
+    @Bean
+    static BeanPostProcessor acceptorLogin(ObjectProvider<JmsProperties> settings) {
+        return new BeanPostProcessor() {
+            @Override
+            public Object postProcessBeforeInitialization(Object bean, String name) {
+                if (bean instanceof EmbeddedActiveMQ broker) {
+                    JmsProperties.Acceptor acceptor = settings.getObject().acceptor();
+                    if (acceptor.enabled() && acceptor.hasLogin()) {
+                        broker.setSecurityManager(new BrokerAcceptorSecurity(acceptor.user(), acceptor.password()));
+                        log.info("The broker's acceptor on {}:{} asks its clients to log in as {}", acceptor.host(),
+                                acceptor.port(), acceptor.user());
+                    }
+                }
+                return bean;
+            }
+        };
+    }
+
+    private static boolean isLoopback(String host) {
+        return host.equals("localhost") || host.startsWith("127.") || host.equals("::1") || host.equals("[::1]");
     }
 }

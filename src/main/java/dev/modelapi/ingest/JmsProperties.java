@@ -47,11 +47,27 @@ public record JmsProperties(
      * @param enabled off: the broker is reachable only from inside the JVM
      * @param host the address it binds; loopback by default, so only this machine reaches it
      * @param port its port (Artemis's usual 61616)
+     * @param user with {@code password}: the one login the acceptor takes (blank: none asked for)
+     * @param password the login's password
      */
     public record Acceptor(
             @DefaultValue("true") boolean enabled,
             @NotBlank @DefaultValue("127.0.0.1") String host,
-            @Min(1) @Max(65535) @DefaultValue("61616") int port) {
+            @Min(1) @Max(65535) @DefaultValue("61616") int port,
+            @NotNull @DefaultValue("") String user,
+            @NotNull @DefaultValue("") String password) {
+
+        public Acceptor {
+            if (user.isBlank() != password.isEmpty()) {
+                throw new IllegalArgumentException("modelapi.jms.acceptor.user and .password go together: set both"
+                        + " (BROKER_ACCEPTOR_USER, BROKER_ACCEPTOR_PASSWORD) or neither");
+            }
+        }
+
+        /** Whether clients must log in. */
+        public boolean hasLogin() {
+            return !user.isBlank();
+        }
 
         /** The acceptor's URL as Artemis takes it. */
         public String url() {
