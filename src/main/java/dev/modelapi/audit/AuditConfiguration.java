@@ -1,6 +1,6 @@
 package dev.modelapi.audit;
 
-import dev.modelapi.sanitize.PiiDetector;
+import dev.modelapi.pii.PiiDetector;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.beans.factory.annotation.Value;

@@ -1,8 +1,8 @@
 package dev.modelapi.audit;
 
 import dev.modelapi.pipeline.PredictionTask;
-import dev.modelapi.sanitize.PiiDetector;
-import dev.modelapi.sanitize.PiiType;
+import dev.modelapi.pii.PiiDetector;
+import dev.modelapi.pii.PiiType;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -2,7 +2,7 @@ package dev.modelapi.audit;
 
 import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvSchema;
-import dev.modelapi.pipeline.InvalidRequestException;
+import dev.modelapi.errors.InvalidRequestException;
 import dev.modelapi.sanitize.InputFlag;
 import java.io.IOException;
 import java.io.UncheckedIOException;

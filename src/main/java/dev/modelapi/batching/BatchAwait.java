@@ -1,7 +1,7 @@
 package dev.modelapi.batching;
 
-import dev.modelapi.model.InferenceException;
-import dev.modelapi.pipeline.InferenceTimeoutException;
+import dev.modelapi.errors.InferenceException;
+import dev.modelapi.errors.InferenceTimeoutException;
 import dev.modelapi.pipeline.PredictionTask;
 import dev.modelapi.pipeline.PredictionTask.BatchOutcome;
 import java.util.ArrayList;

@@ -1,7 +1,7 @@
 package dev.modelapi.batching;
 
 import dev.modelapi.ensemble.EnsembleResult;
-import dev.modelapi.model.InferenceException;
+import dev.modelapi.errors.InferenceException;
 import dev.modelapi.observability.TraceContexts;
 import dev.modelapi.pipeline.PredictionTask.BatchOutcome;
 import io.micrometer.core.instrument.Counter;

@@ -1,7 +1,7 @@
 package dev.modelapi.batching;
 
-import dev.modelapi.model.InferenceException;
-import dev.modelapi.pipeline.CapacityExceededException;
+import dev.modelapi.errors.InferenceException;
+import dev.modelapi.errors.CapacityExceededException;
 import dev.modelapi.pipeline.PredictionTask;
 import dev.modelapi.pipeline.PredictionTask.BatchOutcome;
 import java.util.concurrent.CompletableFuture;

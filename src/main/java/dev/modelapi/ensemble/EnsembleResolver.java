@@ -1,9 +1,9 @@
 package dev.modelapi.ensemble;
 
 import dev.modelapi.model.ModelRegistry;
-import dev.modelapi.model.ModelUnavailableException;
+import dev.modelapi.errors.ModelUnavailableException;
 import dev.modelapi.model.TextClassifier;
-import dev.modelapi.pipeline.InvalidRequestException;
+import dev.modelapi.errors.InvalidRequestException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;

@@ -1,6 +1,6 @@
 package dev.modelapi.ensemble;
 
-import dev.modelapi.model.RetryLaterException;
+import dev.modelapi.errors.RetryLaterException;
 import java.time.Duration;
 
 /**

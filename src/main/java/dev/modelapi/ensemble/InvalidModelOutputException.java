@@ -1,6 +1,6 @@
 package dev.modelapi.ensemble;
 
-import dev.modelapi.model.InferenceException;
+import dev.modelapi.errors.InferenceException;
 
 /** A model answered, but not with a probability distribution (NaN, out of range, or not summing to 1). */
 public class InvalidModelOutputException extends InferenceException {

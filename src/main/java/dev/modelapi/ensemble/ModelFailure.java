@@ -1,6 +1,6 @@
 package dev.modelapi.ensemble;
 
-import dev.modelapi.model.ModelUnavailableException;
+import dev.modelapi.errors.ModelUnavailableException;
 import io.github.resilience4j.bulkhead.BulkheadFullException;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import java.util.concurrent.RejectedExecutionException;

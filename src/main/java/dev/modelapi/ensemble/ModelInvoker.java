@@ -1,7 +1,7 @@
 package dev.modelapi.ensemble;
 
 import dev.modelapi.model.ModelRegistry;
-import dev.modelapi.model.ModelUnavailableException;
+import dev.modelapi.errors.ModelUnavailableException;
 import dev.modelapi.model.Prediction;
 import dev.modelapi.model.TextClassifier;
 import io.micrometer.core.instrument.Counter;

@@ -1,7 +1,7 @@
 package dev.modelapi.ingest;
 
 import dev.modelapi.observability.RequestLogContext;
-import dev.modelapi.pipeline.InvalidRequestException;
+import dev.modelapi.errors.InvalidRequestException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -96,7 +96,7 @@ public class GrpcExchanges {
 
     /** The {@code otherwise} of the call choice: a method the routes do not answer. */
     public void unknownMethod(Exchange exchange) {
-        throw new dev.modelapi.pipeline.InvalidRequestException(501, "not_implemented", "the call "
+        throw new dev.modelapi.errors.InvalidRequestException(501, "not_implemented", "the call "
                 + exchange.getIn().getHeader(GrpcConstants.GRPC_METHOD_NAME_HEADER) + " is not served here");
     }
 

@@ -17,7 +17,7 @@ import dev.modelapi.grpc.v2.ModelReadyResponse;
 import dev.modelapi.grpc.v2.ServerLiveResponse;
 import dev.modelapi.grpc.v2.ServerMetadataResponse;
 import dev.modelapi.grpc.v2.ServerReadyResponse;
-import dev.modelapi.pipeline.InvalidRequestException;
+import dev.modelapi.errors.InvalidRequestException;
 import dev.modelapi.pipeline.PredictionTask;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;

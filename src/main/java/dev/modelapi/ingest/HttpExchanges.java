@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.modelapi.observability.RequestLogContext;
-import dev.modelapi.pipeline.InvalidRequestException;
+import dev.modelapi.errors.InvalidRequestException;
 import dev.modelapi.pipeline.PredictionTask;
 import java.util.Arrays;
 import java.util.LinkedHashMap;

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.modelapi.ensemble.EnsembleMethod;
 import dev.modelapi.ensemble.EnsembleResolver;
 import dev.modelapi.ensemble.EnsembleSpec;
-import dev.modelapi.pipeline.InvalidRequestException;
+import dev.modelapi.errors.InvalidRequestException;
 import dev.modelapi.pipeline.PredictionTask;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

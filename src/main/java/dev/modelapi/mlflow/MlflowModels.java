@@ -3,7 +3,7 @@ package dev.modelapi.mlflow;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.modelapi.model.ModelOperations;
 import dev.modelapi.model.ModelProperties;
-import dev.modelapi.pipeline.InvalidRequestException;
+import dev.modelapi.errors.InvalidRequestException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;

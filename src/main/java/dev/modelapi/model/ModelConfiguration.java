@@ -1,9 +1,10 @@
 package dev.modelapi.model;
 
-import dev.modelapi.batching.BatchingProperties;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.actuate.health.Health;
 import org.springframework.boot.actuate.health.HealthIndicator;
 import org.springframework.context.annotation.Bean;
@@ -18,8 +19,10 @@ class ModelConfiguration {
     }
 
     @Bean(destroyMethod = "close")
-    ModelRegistry modelRegistry(ModelProperties settings, BatchingProperties batching, MeterRegistry meters) {
-        ModelRegistry registry = ModelRegistry.loadFrom(settings.directory(), settings, batching.requestTimeout());
+    ModelRegistry modelRegistry(ModelProperties settings, MeterRegistry meters,
+            // the batcher's setting, read by name: the model package does not depend on the batching one
+            @Value("${modelapi.batching.request-timeout:30s}") Duration requestTimeout) {
+        ModelRegistry registry = ModelRegistry.loadFrom(settings.directory(), settings, requestTimeout);
         registry.all().forEach(classifier -> registerGauges(registry, classifier, meters));
         registry.onLoad(classifier -> registerGauges(registry, classifier, meters));
         FunctionCounter.builder("modelapi.model.evictions", registry, ModelRegistry::evictions)

@@ -1,5 +1,7 @@
 package dev.modelapi.model;
 
+import dev.modelapi.errors.ModelUnavailableException;
+import dev.modelapi.errors.InferenceException;
 import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.engine.Engine;

@@ -2,7 +2,7 @@ package dev.modelapi.observability;
 
 import ch.qos.logback.classic.pattern.MessageConverter;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import dev.modelapi.sanitize.PiiDetector;
+import dev.modelapi.pii.PiiDetector;
 
 /**
  * {@code %redactedMessage} in logback-spring.xml: the log message with e-mail addresses, phone,

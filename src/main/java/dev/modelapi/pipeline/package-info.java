@@ -1,5 +1,5 @@
 /**
- * What travels through the Camel pipeline: the per-text {@link dev.modelapi.pipeline.PredictionTask}
- * and the exceptions a request can end in, one family so that error routes can branch on type.
+ * What travels through the Camel pipeline: the per-text {@link dev.modelapi.pipeline.PredictionTask}.
+ * The exceptions a request can end in are in {@link dev.modelapi.errors}.
  */
 package dev.modelapi.pipeline;

@@ -1,7 +1,7 @@
 package dev.modelapi.security;
 
 import dev.modelapi.ensemble.ModelRef;
-import dev.modelapi.pipeline.InvalidRequestException;
+import dev.modelapi.errors.InvalidRequestException;
 import dev.modelapi.pipeline.PredictionTask;
 import java.util.Arrays;
 import java.util.List;

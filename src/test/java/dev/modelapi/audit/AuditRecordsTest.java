@@ -8,7 +8,7 @@ import dev.modelapi.ensemble.EnsembleSpec;
 import dev.modelapi.ensemble.ModelRef;
 import dev.modelapi.ensemble.ModelVote;
 import dev.modelapi.pipeline.PredictionTask;
-import dev.modelapi.sanitize.PiiDetector;
+import dev.modelapi.pii.PiiDetector;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.List;
 import java.util.Map;

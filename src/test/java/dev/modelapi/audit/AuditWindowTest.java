@@ -3,7 +3,7 @@ package dev.modelapi.audit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.modelapi.pipeline.InvalidRequestException;
+import dev.modelapi.errors.InvalidRequestException;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
 

@@ -7,7 +7,7 @@ import dev.modelapi.ensemble.EnsembleMethod;
 import dev.modelapi.ensemble.EnsembleResult;
 import dev.modelapi.ensemble.EnsembleSpec;
 import dev.modelapi.ensemble.ModelRef;
-import dev.modelapi.model.InferenceException;
+import dev.modelapi.errors.InferenceException;
 import dev.modelapi.pipeline.PredictionTask.BatchOutcome;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.List;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.modelapi.model.ModelProperties;
 import dev.modelapi.model.ModelRegistry;
-import dev.modelapi.pipeline.InvalidRequestException;
+import dev.modelapi.errors.InvalidRequestException;
 import dev.modelapi.testsupport.TestFiles;
 import java.io.IOException;
 import java.nio.file.Files;

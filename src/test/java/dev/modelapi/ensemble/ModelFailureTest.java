@@ -2,7 +2,7 @@ package dev.modelapi.ensemble;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.modelapi.model.ModelUnavailableException;
+import dev.modelapi.errors.ModelUnavailableException;
 import io.github.resilience4j.bulkhead.Bulkhead;
 import io.github.resilience4j.bulkhead.BulkheadFullException;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;

@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.modelapi.model.ModelOperations;
 import dev.modelapi.model.ModelProperties;
 import dev.modelapi.model.ModelRegistry;
-import dev.modelapi.pipeline.InvalidRequestException;
+import dev.modelapi.errors.InvalidRequestException;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;

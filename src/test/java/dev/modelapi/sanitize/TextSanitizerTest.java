@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.modelapi.ensemble.EnsembleMethod;
 import dev.modelapi.ensemble.EnsembleSpec;
-import dev.modelapi.pipeline.InvalidRequestException;
+import dev.modelapi.errors.InvalidRequestException;
 import dev.modelapi.pipeline.PredictionTask;
 import java.util.List;
 import java.util.Map;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.modelapi.ensemble.EnsembleMethod;
 import dev.modelapi.ensemble.EnsembleSpec;
-import dev.modelapi.pipeline.InvalidRequestException;
+import dev.modelapi.errors.InvalidRequestException;
 import dev.modelapi.pipeline.PredictionTask;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;

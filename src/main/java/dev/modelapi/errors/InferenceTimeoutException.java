@@ -1,6 +1,5 @@
-package dev.modelapi.pipeline;
+package dev.modelapi.errors;
 
-import dev.modelapi.model.InferenceException;
 
 /** No answer within the request timeout; the batcher skips the text if it has not run yet. */
 public class InferenceTimeoutException extends InferenceException {

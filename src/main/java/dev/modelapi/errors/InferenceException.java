@@ -1,4 +1,4 @@
-package dev.modelapi.model;
+package dev.modelapi.errors;
 
 /**
  * Root of the exceptions an inference call can end in. Each carries a stable code so that error

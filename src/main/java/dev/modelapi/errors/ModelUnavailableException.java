@@ -1,4 +1,4 @@
-package dev.modelapi.model;
+package dev.modelapi.errors;
 
 /** The model cannot take the work now: it is closed, or no predictor came free in time. */
 public class ModelUnavailableException extends InferenceException {

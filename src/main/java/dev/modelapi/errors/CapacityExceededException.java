@@ -1,6 +1,5 @@
-package dev.modelapi.pipeline;
+package dev.modelapi.errors;
 
-import dev.modelapi.model.RetryLaterException;
 import java.time.Duration;
 
 /** The batcher's queue is full: the request is refused at once rather than left to wait. */

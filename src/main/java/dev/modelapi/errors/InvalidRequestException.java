@@ -1,6 +1,5 @@
-package dev.modelapi.pipeline;
+package dev.modelapi.errors;
 
-import dev.modelapi.model.InferenceException;
 
 /**
  * Bad input: the caller can fix it, so it is answered with a 4xx, never retried and never a 5xx.

@@ -1,4 +1,4 @@
-package dev.modelapi.sanitize;
+package dev.modelapi.pii;
 
 import java.util.Locale;
 

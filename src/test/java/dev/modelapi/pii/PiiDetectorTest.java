@@ -1,4 +1,4 @@
-package dev.modelapi.sanitize;
+package dev.modelapi.pii;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package dev.modelapi.model;
+package dev.modelapi.errors;
 
 import java.time.Duration;
 

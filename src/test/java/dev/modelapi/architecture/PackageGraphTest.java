@@ -1,0 +1,30 @@
+package dev.modelapi.architecture;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
+import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.junit.AnalyzeClasses;
+import com.tngtech.archunit.junit.ArchTest;
+import com.tngtech.archunit.lang.ArchRule;
+
+/**
+ * The package graph stays a graph without cycles (a new one fails here, naming the classes that
+ * close it), and the two leaves stay leaves: the exceptions a request can end in
+ * ({@code errors}) and personal-data detection ({@code pii}) depend on no other package of the
+ * service, so every other package may use them.
+ */
+@AnalyzeClasses(packages = "dev.modelapi", importOptions = ImportOption.DoNotIncludeTests.class)
+class PackageGraphTest {
+
+    @ArchTest
+    static final ArchRule noCycles = slices().matching("dev.modelapi.(*)..").should().beFreeOfCycles();
+
+    @ArchTest
+    static final ArchRule errorsIsALeaf = noClasses().that().resideInAPackage("dev.modelapi.errors..")
+            .should().dependOnClassesThat().resideOutsideOfPackages("dev.modelapi.errors..", "java..");
+
+    @ArchTest
+    static final ArchRule piiIsALeaf = noClasses().that().resideInAPackage("dev.modelapi.pii..")
+            .should().dependOnClassesThat().resideOutsideOfPackages("dev.modelapi.pii..", "java..");
+}
