@@ -1,11 +1,8 @@
 package dev.modelapi.audit;
 
+import dev.modelapi.digest.Sha256;
 import dev.modelapi.pipeline.PredictionTask;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.stream.Collectors;
 
 /**
@@ -82,11 +79,6 @@ public record AuditRecord(String requestId, int itemIndex, Instant createdAt, St
     }
 
     static String sha256(String text) {
-        try {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            return HexFormat.of().formatHex(digest.digest(text.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JVM has SHA-256", e);
-        }
+        return Sha256.hex(text);
     }
 }

@@ -1,5 +1,6 @@
 package dev.modelapi.cache;
 
+import dev.modelapi.digest.Sha256;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.modelapi.ensemble.EnsembleResult;
 import dev.modelapi.pipeline.PredictionTask;
@@ -7,11 +8,7 @@ import dev.modelapi.pipeline.PredictionTask.BatchOutcome;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentMap;
@@ -111,14 +108,7 @@ public class PredictionCache {
     /** Hex SHA-256 of the ensemble's canonical key and the normalised text: the same question, the same key. */
     static String keyOf(PredictionTask task) {
         Objects.requireNonNull(task.ensemble(), "the ensemble is resolved before the cache lookup");
-        try {
-            MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
-            sha256.update(task.ensemble().key().getBytes(StandardCharsets.UTF_8));
-            sha256.update((byte) 0);
-            return HexFormat.of().formatHex(sha256.digest(task.text().getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JVM has SHA-256", e);
-        }
+        return Sha256.hexOf(task.ensemble().key(), task.text());
     }
 
     private EnsembleResult read(String key) {

@@ -1,5 +1,6 @@
 package dev.modelapi.ingest;
 
+import dev.modelapi.digest.Sha256;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -20,11 +21,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -252,11 +249,8 @@ public class FolderFiles implements Processor {
     }
 
     private static String sha256Prefix(Path input) throws IOException {
-        try (InputStream in = new DigestInputStream(Files.newInputStream(input), MessageDigest.getInstance("SHA-256"))) {
-            in.transferTo(java.io.OutputStream.nullOutputStream());
-            return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest()).substring(0, 16);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JVM has SHA-256", e);
+        try (InputStream in = Files.newInputStream(input)) {
+            return Sha256.hex(in).substring(0, 16);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.modelapi.mlflow;
 
+import dev.modelapi.digest.Sha256;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -15,11 +16,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -137,7 +136,7 @@ class MlflowClient {
             if (response.statusCode() != 200) {
                 throw failure(response.statusCode(), new String(body.readNBytes(4096), StandardCharsets.UTF_8), request);
             }
-            MessageDigest sha256 = sha256();
+            MessageDigest sha256 = Sha256.digest();
             long written = 0;
             byte[] buffer = new byte[64 * 1024];
             try (OutputStream out = Files.newOutputStream(target)) {
@@ -150,7 +149,7 @@ class MlflowClient {
                     out.write(buffer, 0, read);
                 }
             }
-            return HexFormat.of().formatHex(sha256.digest());
+            return Sha256.hex(sha256.digest());
         }
     }
 
@@ -205,13 +204,5 @@ class MlflowClient {
 
     private static String encode(String value) {
         return URLEncoder.encode(value, StandardCharsets.UTF_8).replace("+", "%20");
-    }
-
-    static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK has no SHA-256", e);
-        }
     }
 }

@@ -1,12 +1,9 @@
 package dev.modelapi.security;
 
+import dev.modelapi.digest.Sha256;
 import dev.modelapi.pipeline.PredictionTask;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -60,12 +57,7 @@ public class ApiKeys {
 
     /** Hex SHA-256 of a key, as stored. */
     public static String sha256(String key) {
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(digest);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JVM has SHA-256", e);
-        }
+        return Sha256.hex(key);
     }
 
     private Map<String, Caller> databaseKeys() {

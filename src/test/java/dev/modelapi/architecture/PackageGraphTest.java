@@ -10,9 +10,9 @@ import com.tngtech.archunit.lang.ArchRule;
 
 /**
  * The package graph stays a graph without cycles (a new one fails here, naming the classes that
- * close it), and the two leaves stay leaves: the exceptions a request can end in
- * ({@code errors}) and personal-data detection ({@code pii}) depend on no other package of the
- * service, so every other package may use them.
+ * close it), and the leaves stay leaves: the exceptions a request can end in ({@code errors}),
+ * personal-data detection ({@code pii}) and SHA-256 ({@code digest}) depend on no other package of
+ * the service, so every other package may use them.
  */
 @AnalyzeClasses(packages = "dev.modelapi", importOptions = ImportOption.DoNotIncludeTests.class)
 class PackageGraphTest {
@@ -27,4 +27,8 @@ class PackageGraphTest {
     @ArchTest
     static final ArchRule piiIsALeaf = noClasses().that().resideInAPackage("dev.modelapi.pii..")
             .should().dependOnClassesThat().resideOutsideOfPackages("dev.modelapi.pii..", "java..");
+
+    @ArchTest
+    static final ArchRule digestIsALeaf = noClasses().that().resideInAPackage("dev.modelapi.digest..")
+            .should().dependOnClassesThat().resideOutsideOfPackages("dev.modelapi.digest..", "java..");
 }
