@@ -16,7 +16,7 @@ import org.springframework.stereotype.Component;
 /**
  * Bounds the gRPC calls being answered at once ({@code modelapi.grpc.max-in-flight}): one more
  * is closed at once with {@code RESOURCE_EXHAUSTED}, before Camel sees it. A call's place is
- * freed when it is closed, answered or failed. camel-grpc applies every {@code ServerInterceptor}
+ * freed when it is closed (answered or failed) or cancelled by the client. camel-grpc applies every {@code ServerInterceptor}
  * bean to its server.
  */
 @Component
@@ -69,14 +69,6 @@ public class GrpcInFlight implements ServerInterceptor {
                     }
                 }
 
-                @Override
-                public void onComplete() {
-                    try {
-                        super.onComplete();
-                    } finally {
-                        free(freed);
-                    }
-                }
             };
         } catch (RuntimeException e) {
             free(freed);

@@ -21,7 +21,6 @@ import dev.modelapi.errors.InvalidRequestException;
 import dev.modelapi.pipeline.PredictionTask;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.List;
 import java.util.Map;
 import org.apache.camel.Exchange;
@@ -140,7 +139,8 @@ public class GrpcInference {
                     inputParameters.put("binary_data_size", binary.remaining());
                 }
             } else if (typed && i == 0) {
-                binary = lengthPrefixed(tensor.getContents().getBytesContentsList());
+                binary = ByteBuffer.wrap(InferenceProtocol.lengthPrefixed(
+                        tensor.getContents().getBytesContentsList().stream().map(ByteString::toByteArray).toList()));
                 inputParameters.put("binary_data_size", binary.remaining());
             }
         }
@@ -176,14 +176,6 @@ public class GrpcInference {
             response.addOutputs(tensor);
         }
         return response.addRawOutputContents(ByteString.copyFrom(answer.data())).build();
-    }
-
-    /** BYTES elements as raw contents lay them out: each a 4-byte little-endian length, then its bytes. */
-    private static ByteBuffer lengthPrefixed(List<ByteString> elements) {
-        ByteBuffer bytes = ByteBuffer.allocate(elements.stream().mapToInt(e -> Integer.BYTES + e.size()).sum())
-                .order(ByteOrder.LITTLE_ENDIAN);
-        elements.forEach(e -> bytes.putInt(e.size()).put(e.asReadOnlyByteBuffer()));
-        return bytes.flip();
     }
 
     private static ObjectNode parametersOf(Map<String, InferParameter> parameters) {

@@ -278,8 +278,7 @@ public class HttpExchanges {
      * when ready, else 400; the protocol says a 4xx, and 400 is Triton's.
      */
     public void health(Exchange exchange) throws Exception {
-        Map<?, ?> body = exchange.getIn().getBody(Map.class);
-        respond(exchange, Boolean.TRUE.equals(body.get("ready")) ? 200 : 400, body, Map.of());
+        readiness(exchange, 400);
     }
 
     /**
@@ -287,8 +286,12 @@ public class HttpExchanges {
      * the protocol's 4xx for "not ready": a version that is not loaded is not there to serve.
      */
     public void modelHealth(Exchange exchange) throws Exception {
+        readiness(exchange, 404);
+    }
+
+    private void readiness(Exchange exchange, int notReady) throws Exception {
         Map<?, ?> body = exchange.getIn().getBody(Map.class);
-        respond(exchange, Boolean.TRUE.equals(body.get("ready")) ? 200 : 404, body, Map.of());
+        respond(exchange, Boolean.TRUE.equals(body.get("ready")) ? 200 : notReady, body, Map.of());
     }
 
     /** Writes the answer; of the request's headers nothing is echoed but the request id. */

@@ -296,7 +296,8 @@ public class InferenceProtocol {
             });
             return answer;
         }
-        byte[] bytes = classes == 0 ? fp32Bytes(values) : bytesElements(values);
+        byte[] bytes = classes == 0 ? fp32Bytes(values)
+                : lengthPrefixed(values.stream().map(v -> ((String) v).getBytes(StandardCharsets.UTF_8)).toList());
         output.putObject("parameters").put(BINARY_SIZE, bytes.length);
         return new BinaryAnswer(answer, bytes);
     }
@@ -307,11 +308,11 @@ public class InferenceProtocol {
         return bytes.array();
     }
 
-    private static byte[] bytesElements(List<Object> values) {
-        List<byte[]> encoded = values.stream().map(v -> ((String) v).getBytes(StandardCharsets.UTF_8)).toList();
-        ByteBuffer bytes = ByteBuffer.allocate(encoded.stream().mapToInt(e -> Integer.BYTES + e.length).sum())
+    /** BYTES elements laid out as binary tensor data and raw contents want them: each a 4-byte little-endian length, then its bytes. */
+    static byte[] lengthPrefixed(List<byte[]> elements) {
+        ByteBuffer bytes = ByteBuffer.allocate(elements.stream().mapToInt(e -> Integer.BYTES + e.length).sum())
                 .order(ByteOrder.LITTLE_ENDIAN);
-        encoded.forEach(e -> bytes.putInt(e.length).put(e));
+        elements.forEach(e -> bytes.putInt(e.length).put(e));
         return bytes.array();
     }
 
