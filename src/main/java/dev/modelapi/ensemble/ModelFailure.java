@@ -1,5 +1,6 @@
 package dev.modelapi.ensemble;
 
+import dev.modelapi.errors.InvalidModelOutputException;
 import dev.modelapi.errors.ModelUnavailableException;
 import io.github.resilience4j.bulkhead.BulkheadFullException;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;

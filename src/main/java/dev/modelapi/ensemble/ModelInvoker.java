@@ -1,5 +1,6 @@
 package dev.modelapi.ensemble;
 
+import dev.modelapi.errors.InvalidModelOutputException;
 import dev.modelapi.model.ModelRegistry;
 import dev.modelapi.errors.ModelUnavailableException;
 import dev.modelapi.model.Prediction;

@@ -1,5 +1,6 @@
 package dev.modelapi.ensemble;
 
+import dev.modelapi.errors.QuorumNotMetException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
@@ -12,7 +13,7 @@ import org.springframework.stereotype.Component;
 /**
  * The {@code vote} step: the models' answers to a batch become one answer per text. Models that
  * failed are left out and the answer says so (degraded); fewer answering models than the
- * ensemble's quorum is an {@link EnsembleUnavailableException} for every text of the batch.
+ * ensemble's quorum is an {@link QuorumNotMetException} for every text of the batch.
  */
 @Component("voter")
 public class Voter {
@@ -32,7 +33,7 @@ public class Voter {
         List<ModelAnswer> answered = ordered.stream().filter(ModelAnswer::ok).toList();
         List<ModelAnswer> failures = ordered.stream().filter(a -> !a.ok()).toList();
         if (answered.size() < ensemble.quorum()) {
-            throw new EnsembleUnavailableException(answered.size() + " of " + ensemble.models().size()
+            throw new QuorumNotMetException(answered.size() + " of " + ensemble.models().size()
                     + " models answered, the quorum is " + ensemble.quorum() + "; failed: "
                     + failures.stream().map(f -> f.model() + " (" + f.failure().reason() + ")")
                             .collect(Collectors.joining(", ")), retryAfter);

@@ -5,29 +5,19 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.modelapi.ensemble.EnsembleResult;
 import dev.modelapi.ensemble.ModelVote;
-import dev.modelapi.errors.InferenceException;
-import dev.modelapi.errors.ModelUnavailableException;
-import dev.modelapi.errors.RetryLaterException;
-import dev.modelapi.errors.InferenceTimeoutException;
-import dev.modelapi.errors.InvalidRequestException;
 import dev.modelapi.pipeline.PredictionTask;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.time.Duration;
 import java.util.List;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
  * The answer and the error every channel gives (HTTP, JMS, Kafka, the folder): one JSON shape per
- * answered text, one error shape, and what an exception means for the caller (a status, and
- * whether trying again can help).
+ * answered text and one error shape. What an exception means for the caller is the error clauses'
+ * ({@link Failures}).
  */
 @Component("answers")
 public class Answers {
-
-    private static final Logger log = LoggerFactory.getLogger(Answers.class);
 
     private final ObjectMapper json;
 
@@ -35,19 +25,6 @@ public class Answers {
         this.json = json;
     }
 
-    /**
-     * What went wrong, for the caller.
-     *
-     * @param status the HTTP status it stands for (4xx: the request is at fault and will fail again)
-     * @param retryAfter when to try again, for a 503; null otherwise
-     */
-    public record Failure(int status, String code, String message, Duration retryAfter) {
-
-        /** Whether the same request may succeed later (overload, a timeout, models or a database down). */
-        public boolean retryable() {
-            return status >= 500;
-        }
-    }
 
     /** The result of one answered text, as {@code /predict} returns it. */
     public ObjectNode result(PredictionTask task) {
@@ -147,28 +124,6 @@ public class Answers {
         response.getWriter().write(json.writeValueAsString(errorBodyFor(path, code, message, requestId)));
     }
 
-    /** The caller's view of an exception; an unexpected one is logged with the request id, never shown. */
-    public Failure classify(Throwable thrown, String requestId) {
-        Throwable caught = ourCause(thrown);
-        if (caught instanceof InvalidRequestException e) {
-            return new Failure(e.status(), e.code(), e.getMessage(), null);
-        }
-        if (caught instanceof RetryLaterException e) {
-            return new Failure(503, e.code(), e.getMessage(), e.retryAfter());
-        }
-        if (caught instanceof ModelUnavailableException e) {
-            return new Failure(503, e.code(), e.getMessage(), Duration.ofSeconds(1));
-        }
-        if (caught instanceof InferenceTimeoutException e) {
-            return new Failure(504, e.code(), e.getMessage(), null);
-        }
-        if (caught instanceof InferenceException e) {
-            log.error("Request {} failed: {}", requestId, e.getMessage(), e);
-            return new Failure(500, e.code(), "inference failed; the request id is in the service log", null);
-        }
-        log.error("Request {} failed", requestId, caught);
-        return new Failure(500, "internal_error", "unexpected error; the request id is in the service log", null);
-    }
 
     /**
      * Why a body is not JSON, by position only: the parser's own message quotes the offending
@@ -180,16 +135,4 @@ public class Answers {
                 : "the body is not valid JSON (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";
     }
 
-    /** The pipeline's own exception under Camel's wrappers (a split reports "processing failed for number N"). */
-    static Throwable ourCause(Throwable caught) {
-        for (Throwable t = caught; t != null; t = t.getCause()) {
-            if (t instanceof InferenceException) {
-                return t;
-            }
-            if (t.getCause() == t) {
-                break;
-            }
-        }
-        return caught;
-    }
 }

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvSchema;
-import dev.modelapi.errors.InvalidRequestException;
 import dev.modelapi.pipeline.PredictionTask;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -23,41 +22,42 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.camel.Exchange;
-import org.apache.camel.Processor;
-import org.apache.camel.ProducerTemplate;
+import org.apache.camel.support.SynchronizationAdapter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
- * The {@code folder-process} step: one input file of the inbox, streamed in chunks of records
- * through the shared pipeline ({@code direct:predict}), its results appended to the outbox as
- * they come ({@link ResultFile}: a restart resumes after the last recorded chunk, without losing
- * or repeating a result). JSONL: one request per line, as the HTTP body; the results are JSONL with
- * the input's {@code line}. CSV: a header row and a text column; the results are the input's
- * columns plus {@code label}, {@code score}, {@code degraded} and {@code error}. A record the
- * pipeline refuses (bad JSON, an empty text) gets its error in the results; a file that cannot be
- * read at all, or whose chunks keep failing, fails (the route moves it to {@code error/}).
+ * The steps of the watched-folder ingress (routes/ingress-folder.camel.yaml): one input file of
+ * the inbox, streamed in chunks of records whose records go through the shared pipeline together,
+ * each chunk's results appended to the outbox and checkpointed ({@link ResultFile}: a restart
+ * resumes after the last recorded chunk, without losing or repeating a result). JSONL: one
+ * request per line, as the HTTP body; the results are JSONL with the input's {@code line}. CSV: a
+ * header row and a text column; the results are the input's columns plus {@code label},
+ * {@code score}, {@code degraded} and {@code error}. A record the pipeline refuses (bad JSON, an
+ * empty text) gets its error in the results; a file that cannot be read at all, or a record that
+ * keeps failing after its redeliveries, fails the file (the route moves it to {@code error/}).
  */
 @Component("folderFiles")
-public class FolderFiles implements Processor {
+public class FolderFiles {
 
     static final String CHANNEL = "file";
+    /** Exchange properties: the file in progress (on the file's exchange), the record (on a record's). */
+    static final String FILE_PROPERTY = "folderFile";
+    static final String RECORD_PROPERTY = "folderRecord";
     private static final List<String> CSV_RESULT_COLUMNS = List.of("label", "score", "degraded", "error");
     private static final Logger log = LoggerFactory.getLogger(FolderFiles.class);
 
     private final ObjectMapper json;
     private final CsvMapper csv = new CsvMapper();
-    private final PredictRequests requests;
     private final Answers answers;
-    private final ProducerTemplate pipeline;
+    private final Failures failures;
     private final FolderProperties settings;
     private final MeterRegistry meters;
     private final AtomicLong recordsDone = new AtomicLong();
@@ -65,12 +65,11 @@ public class FolderFiles implements Processor {
     /** Tests stop here to crash between a chunk reaching the disk and its progress being recorded. */
     volatile Runnable crashPoint = () -> { };
 
-    public FolderFiles(ObjectMapper json, PredictRequests requests, Answers answers, ProducerTemplate pipeline,
-            FolderProperties settings, MeterRegistry meters) {
+    public FolderFiles(ObjectMapper json, Answers answers, Failures failures, FolderProperties settings,
+            MeterRegistry meters) {
         this.json = json;
-        this.requests = requests;
         this.answers = answers;
-        this.pipeline = pipeline;
+        this.failures = failures;
         this.settings = settings;
         this.meters = meters;
         Gauge.builder("modelapi.folder.file.records.done", recordsDone, AtomicLong::get)
@@ -79,61 +78,192 @@ public class FolderFiles implements Processor {
                 .description("Records of the file in progress").register(meters);
     }
 
-    @Override
-    public void process(Exchange exchange) throws Exception {
-        File file = exchange.getIn().getBody(File.class);
-        Path written = process(file.toPath());
-        exchange.getIn().setHeader("ModelApiResults", written.toString());
+    /** An input file while its records are answered: where its results go and how far they are. */
+    static final class InputFile implements Closeable {
+        final String name;
+        final Format format;
+        final String fileId;
+        final long total;
+        final ResultFile results;
+        final Records records;
+        long done;
+        long lastLog = System.nanoTime();
+
+        InputFile(String name, Format format, String fileId, long total, ResultFile results, Records records) {
+            this.name = name;
+            this.format = format;
+            this.fileId = fileId;
+            this.total = total;
+            this.results = results;
+            this.records = records;
+            this.done = results.recordsDone();
+        }
+
+        @Override
+        public void close() throws IOException {
+            try (records; results) {
+                // both closed, whatever the outcome of the file
+            }
+        }
     }
 
-    /** Answers every record of the file; returns the results file. */
-    public Path process(Path input) throws IOException, InterruptedException {
+    /**
+     * The {@code folder-open} step: opens the input (body: the file) and its results in the outbox,
+     * resuming after the records an earlier run recorded as done; the body becomes the chunks of
+     * records still to answer, streamed ({@code modelapi.folder.chunk-records} each). Input and
+     * results are closed when the exchange completes, whatever its outcome.
+     */
+    public Iterator<List<Record>> open(Exchange exchange) throws IOException {
+        Path input = exchange.getIn().getBody(File.class).toPath();
         String name = input.getFileName().toString();
         Format format = Format.of(name);
         String fileId = sha256Prefix(input);
-        long total;
-        try (Records counting = format.open(this, input)) {
-            total = counting.count();
-        }
+        long total = readable(() -> {
+            try (Records counting = format.open(this, input)) {
+                return counting.count();
+            }
+        }, name);
         recordsTotal.set(total);
-        try (Records records = format.open(this, input);
-                ResultFile results = ResultFile.open(json, settings.outbox(), name, () -> crashPoint.run())) {
-            long done = results.recordsDone();
-            if (done > 0) {
-                log.info("{}: resuming after record {} of {}", name, done, total);
-            } else if (format == Format.CSV) {
-                results.append(csvHeader(records.columns()), 0);
-            }
-            records.skip(done);
-            recordsDone.set(done);
-            long lastLog = System.nanoTime();
-            while (records.hasNext()) {
-                List<Record> chunk = new ArrayList<>(settings.chunkRecords());
-                while (records.hasNext() && chunk.size() < settings.chunkRecords()) {
-                    chunk.add(records.next());
-                }
-                byte[] out = answer(format, fileId, records.columns(), chunk);
-                done += chunk.size();
-                results.append(out, done);
-                recordsDone.set(done);
-                if (System.nanoTime() - lastLog > settings.progressInterval().toNanos()) {
-                    log.info("{}: {} of {} records done", name, done, total);
-                    lastLog = System.nanoTime();
-                }
-            }
-            Path finished = results.complete();
-            log.info("{}: all {} records done, results in {}", name, done, finished);
-            return finished;
+        Records records = readable(() -> format.open(this, input), name);
+        ResultFile results;
+        try {
+            results = ResultFile.open(json, settings.outbox(), name, () -> crashPoint.run());
+        } catch (IOException | RuntimeException e) {
+            records.close();
+            throw e;
         }
+        InputFile file = new InputFile(name, format, fileId, total, results, records);
+        exchange.setProperty(FILE_PROPERTY, file);
+        exchange.getExchangeExtension().addOnCompletion(new SynchronizationAdapter() {
+            @Override
+            public void onDone(Exchange done) {
+                try {
+                    file.close();
+                } catch (IOException e) {
+                    log.warn("{}: could not close: {}", name, e.getMessage());
+                }
+            }
+        });
+        if (file.done > 0) {
+            log.info("{}: resuming after record {} of {}", name, file.done, total);
+        } else if (format == Format.CSV) {
+            results.append(csvHeader(records.columns()), 0);
+        }
+        records.skip(file.done);
+        recordsDone.set(file.done);
+        return chunks(records, settings.chunkRecords(), name);
+    }
+
+    /**
+     * The {@code folder-record} step, first of every try of a record (body: the record; a
+     * redelivery starts here again, the record kept aside): the body becomes the record's request
+     * and the request id {@code file:<file sha-256 prefix>:<record number>}, the same on every try
+     * and after a restart, so its audit row is written once.
+     */
+    public String begin(Exchange exchange) {
+        Record record;
+        if (exchange.getIn().getBody() instanceof Record first) {
+            record = first;
+            exchange.setProperty(RECORD_PROPERTY, record);
+        } else {
+            record = exchange.getProperty(RECORD_PROPERTY, Record.class); // a redelivery: the body is the failed try's tasks
+        }
+        InputFile file = exchange.getProperty(FILE_PROPERTY, InputFile.class);
+        exchange.setProperty(HttpExchanges.REQUEST_ID_PROPERTY, "file:" + file.fileId + ":" + record.number());
+        return record.request();
+    }
+
+    /** The {@code folder-result} step: the record's answered tasks (body) become its line of results. */
+    @SuppressWarnings("unchecked")
+    public byte[] result(Exchange exchange) throws IOException {
+        InputFile file = exchange.getProperty(FILE_PROPERTY, InputFile.class);
+        Record record = exchange.getProperty(RECORD_PROPERTY, Record.class);
+        List<PredictionTask> tasks = exchange.getIn().getBody(List.class);
+        String requestId = exchange.getProperty(HttpExchanges.REQUEST_ID_PROPERTY, String.class);
+        Counter.builder("modelapi.folder.records").description("Input records answered or refused")
+                .tag("outcome", "answered").register(meters).increment();
+        return file.format == Format.JSONL ? jsonLine(record, tasks, null, requestId)
+                : csvLine(file.records.columns(), record.row(), tasks.get(0), null);
+    }
+
+    /** The {@code folder-refused} step of the invalid-request clause: the record's error as its line of results. */
+    public byte[] refused(Exchange exchange) throws IOException {
+        InputFile file = exchange.getProperty(FILE_PROPERTY, InputFile.class);
+        Record record = exchange.getProperty(RECORD_PROPERTY, Record.class);
+        Failure failure = failures.recorded(exchange);
+        String requestId = exchange.getProperty(HttpExchanges.REQUEST_ID_PROPERTY, String.class);
+        Counter.builder("modelapi.folder.records").description("Input records answered or refused")
+                .tag("outcome", "refused").register(meters).increment();
+        return file.format == Format.JSONL ? jsonLine(record, null, failure, requestId)
+                : csvLine(file.records.columns(), record.row(), null, failure);
+    }
+
+    /** A record given up on, in place of its line of results: its chunk is not checkpointed and the file fails. */
+    record GaveUp(long number, Failure failure) {
+    }
+
+    /**
+     * The {@code folder-give-up} step of the record's error clauses (after its redeliveries, if
+     * any): the record's result is that it was given up.
+     */
+    public GaveUp giveUp(Exchange exchange) {
+        Record record = exchange.getProperty(RECORD_PROPERTY, Record.class);
+        if (record == null) {
+            record = exchange.getIn().getBody(Record.class); // failed before its first step
+        }
+        return new GaveUp(record == null ? 0 : record.number(), failures.recorded(exchange));
+    }
+
+    /**
+     * The {@code folder-checkpoint} step (body: the chunk's lines of results, in record order, from
+     * the split's aggregation {@link FolderChunkResults}): appended to the results and recorded as
+     * done; a record given up fails the file instead, the chunk not recorded.
+     */
+    @SuppressWarnings("unchecked")
+    public void checkpoint(Exchange exchange) throws IOException {
+        InputFile file = exchange.getProperty(FILE_PROPERTY, InputFile.class);
+        List<Object> lines = exchange.getIn().getBody(List.class);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (Object line : lines) {
+            if (line instanceof GaveUp gaveUp) {
+                String where = file.format == Format.JSONL ? "line " : "row ";
+                throw new RecordFailedException(gaveUp.failure().code() + ": " + gaveUp.failure().message() + " ("
+                        + where + gaveUp.number() + ")");
+            }
+            out.write((byte[]) line);
+        }
+        file.results.append(out.toByteArray(), file.done + lines.size());
+        file.done += lines.size();
+        recordsDone.set(file.done);
+        if (System.nanoTime() - file.lastLog > settings.progressInterval().toNanos()) {
+            log.info("{}: {} of {} records done", file.name, file.done, file.total);
+            file.lastLog = System.nanoTime();
+        }
+    }
+
+    /** The {@code folder-complete} step: every record answered, the results take the input's name in the outbox. */
+    public void complete(Exchange exchange) throws IOException {
+        InputFile file = exchange.getProperty(FILE_PROPERTY, InputFile.class);
+        Path finished = file.results.complete();
+        log.info("{}: all {} records done, results in {}", file.name, file.done, finished);
+        exchange.getIn().setHeader("ModelApiResults", finished.toString());
     }
 
     /** The route's {@code folder-failed} step: why the file failed, next to it in {@code error/}. */
     public void failed(Exchange exchange) throws IOException {
         Throwable cause = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        String name = exchange.getIn().getHeader(Exchange.FILE_NAME_ONLY, String.class);
+        InputFile file = exchange.getProperty(FILE_PROPERTY, InputFile.class);
+        String name = file != null ? file.name : exchange.getIn().getHeader(Exchange.FILE_NAME_ONLY, String.class);
         Path errors = settings.inbox().resolve("error");
         Files.createDirectories(errors);
-        String reason = cause == null ? "unknown" : cause.getClass().getSimpleName() + ": " + cause.getMessage();
+        Failure failure = exchange.getProperty(Failures.PROPERTY, Failure.class);
+        RuntimeException known = org.apache.camel.util.ObjectHelper.getException(UnreadableFileException.class, cause);
+        if (known == null) {
+            known = org.apache.camel.util.ObjectHelper.getException(RecordFailedException.class, cause);
+        }
+        String reason = known != null ? known.getMessage()
+                : failure != null && failure.status() != 500 ? failure.code() + ": " + failure.message()
+                : cause == null ? "unknown" : rootOf(cause).getClass().getSimpleName() + ": " + rootOf(cause).getMessage();
         Files.writeString(errors.resolve(name + ".reason.txt"), reason + "\n"
                 + "Results so far are in the outbox (" + name + ".part); move the file back into the inbox to resume.\n");
         log.warn("{}: failed, moved to error/: {}", name, reason);
@@ -147,77 +277,50 @@ public class FolderFiles implements Processor {
                 .tag("outcome", "done").register(meters).increment();
     }
 
-    /** One chunk through the pipeline; the bytes of its results, in record order. */
-    private byte[] answer(Format format, String fileId, List<String> columns, List<Record> chunk)
-            throws IOException, InterruptedException {
-        Map<Record, List<PredictionTask>> accepted = new LinkedHashMap<>();
-        Map<Record, Answers.Failure> refused = new LinkedHashMap<>();
-        for (Record record : chunk) {
-            String requestId = "file:" + fileId + ":" + record.number();
-            try {
-                accepted.put(record, requests.any(record.request(), requestId, CHANNEL, "anonymous", ""));
-            } catch (InvalidRequestException e) {
-                refused.put(record, answers.classify(e, requestId));
+    /** The records as chunks of at most {@code size}, streamed: one chunk in memory at a time. */
+    static Iterator<List<Record>> chunks(Records records, int size, String name) {
+        return new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return readable(records::hasNext, name);
             }
-        }
-        runWithTries(accepted, refused, fileId);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        for (Record record : chunk) {
-            Answers.Failure failure = refused.get(record);
-            List<PredictionTask> tasks = accepted.get(record);
-            if (format == Format.JSONL) {
-                out.write(jsonLine(record, tasks, failure, "file:" + fileId + ":" + record.number()));
-            } else {
-                out.write(csvLine(columns, record.row(), failure == null ? tasks.get(0) : null, failure));
+
+            @Override
+            public List<Record> next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                List<Record> chunk = new ArrayList<>(size);
+                while (chunk.size() < size && readable(records::hasNext, name)) {
+                    chunk.add(readable(records::next, name));
+                }
+                return chunk;
             }
-        }
-        Counter.builder("modelapi.folder.records").description("Input records answered or refused")
-                .tag("outcome", "answered").register(meters).increment(chunk.size() - refused.size());
-        Counter.builder("modelapi.folder.records").description("Input records answered or refused")
-                .tag("outcome", "refused").register(meters).increment(refused.size());
-        return out.toByteArray();
+        };
     }
 
-    /**
-     * The chunk's tasks in one pipeline call (they can share batches). A record the pipeline
-     * refuses (a 4xx, such as an empty text) is found by trying the records one by one; a failure
-     * that may pass is tried again, and after the last try fails the file.
-     */
-    private void runWithTries(Map<Record, List<PredictionTask>> accepted, Map<Record, Answers.Failure> refused,
-            String fileId) throws InterruptedException {
-        for (int attempt = 1; ; attempt++) {
-            try {
-                pipeline.requestBody("direct:predict", accepted.values().stream().flatMap(List::stream).toList());
-                return;
-            } catch (RuntimeException whole) {
-                Answers.Failure failure = answers.classify(whole, "file:" + fileId);
-                if (failure.retryable()) {
-                    if (attempt >= settings.tries()) {
-                        throw new IllegalStateException("a chunk failed " + attempt + " times: " + failure.code() + " "
-                                + failure.message(), whole);
-                    }
-                    Thread.sleep(settings.retryDelay().toMillis());
-                    continue;
-                }
-                // some record is at fault: answer them one at a time
-                for (Map.Entry<Record, List<PredictionTask>> each : List.copyOf(accepted.entrySet())) {
-                    try {
-                        pipeline.requestBody("direct:predict", each.getValue());
-                    } catch (RuntimeException single) {
-                        Answers.Failure one = answers.classify(single, each.getValue().get(0).requestId());
-                        if (one.retryable()) {
-                            throw new IllegalStateException("a record failed: " + one.code() + " " + one.message(), single);
-                        }
-                        refused.put(each.getKey(), one);
-                        accepted.remove(each.getKey());
-                    }
-                }
-                return;
-            }
+    /** A read of the input; what fails to read (bad UTF-8, a row that does not parse) makes the file unreadable. */
+    private static <T> T readable(java.util.concurrent.Callable<T> read, String name) {
+        try {
+            return read.call();
+        } catch (UnreadableFileException e) {
+            throw e;
+        } catch (Exception e) {
+            Throwable cause = e instanceof UncheckedIOException unchecked ? unchecked.getCause() : e;
+            throw new UnreadableFileException(name + " cannot be read: " + cause.getClass().getSimpleName() + ": "
+                    + cause.getMessage(), e);
         }
     }
 
-    private byte[] jsonLine(Record record, List<PredictionTask> tasks, Answers.Failure failure, String requestId)
+    private static Throwable rootOf(Throwable thrown) {
+        Throwable root = thrown;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root;
+    }
+
+    private byte[] jsonLine(Record record, List<PredictionTask> tasks, Failure failure, String requestId)
             throws IOException {
         ObjectNode line = json.createObjectNode();
         line.put("line", record.number());
@@ -231,7 +334,7 @@ public class FolderFiles implements Processor {
         return (json.writeValueAsString(line) + "\n").getBytes(StandardCharsets.UTF_8);
     }
 
-    private byte[] csvLine(List<String> columns, Map<String, String> row, PredictionTask task, Answers.Failure failure)
+    private byte[] csvLine(List<String> columns, Map<String, String> row, PredictionTask task, Failure failure)
             throws IOException {
         List<String> values = new ArrayList<>();
         columns.forEach(c -> values.add(row.getOrDefault(c, "")));
@@ -367,8 +470,8 @@ public class FolderFiles implements Processor {
             ((CsvSchema) rows.getParser().getSchema()).forEach(c -> names.add(c.getName()));
             this.columns = List.copyOf(names);
             if (!columns.contains(textColumn)) {
-                throw new IllegalArgumentException("the CSV has no \"" + textColumn + "\" column (its columns: "
-                        + columns + "); set modelapi.folder.csv-text-column");
+                throw new UnreadableFileException("the CSV has no \"" + textColumn + "\" column (its columns: "
+                        + columns + "); set modelapi.folder.csv-text-column", null);
             }
         }
 

@@ -20,9 +20,9 @@ import org.springframework.validation.annotation.Validated;
  * @param outbox where each file's results appear, under the same name, once the whole file is done
  * @param chunkRecords records sent through the pipeline together (they may share batches)
  * @param csvTextColumn the CSV column holding the text (the first row names the columns)
- * @param tries tries of a chunk that fails for a passing reason (models or queue busy) before
+ * @param tries tries of a record that fails for a passing reason (models or queue busy) before
  *        the file is given up; it resumes where it stopped when moved back into the inbox
- * @param retryDelay the wait before a chunk's next try
+ * @param retryDelay the wait before a record's next try (Camel redelivery, policy folderRedelivery)
  * @param progressInterval how often a file's progress is logged
  */
 @Validated

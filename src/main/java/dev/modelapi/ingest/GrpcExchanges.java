@@ -36,10 +36,12 @@ public class GrpcExchanges {
     private static final Logger log = LoggerFactory.getLogger(GrpcExchanges.class);
 
     private final Answers answers;
+    private final Failures failures;
     private final Counter abandoned;
 
-    public GrpcExchanges(Answers answers, MeterRegistry meters) {
+    public GrpcExchanges(Answers answers, Failures failures, MeterRegistry meters) {
         this.answers = answers;
+        this.failures = failures;
         this.abandoned = Counter.builder("modelapi.grpc.abandoned")
                 .description("gRPC answers not sent: the client had cancelled the call or its deadline had passed")
                 .register(meters);
@@ -76,8 +78,7 @@ public class GrpcExchanges {
         if (requestId == null) {
             requestId = HttpExchanges.newRequestId();
         }
-        Answers.Failure failure = answers.classify(exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class),
-                requestId);
+        Failure failure = failures.recorded(exchange);
         StreamObserver<Object> observer = observerOf(exchange);
         if (cancelled(observer, exchange)) {
             return;

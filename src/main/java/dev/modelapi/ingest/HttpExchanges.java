@@ -34,10 +34,12 @@ public class HttpExchanges {
 
     private final ObjectMapper json;
     private final Answers answers;
+    private final Failures failures;
 
-    public HttpExchanges(ObjectMapper json, Answers answers) {
+    public HttpExchanges(ObjectMapper json, Answers answers, Failures failures) {
         this.json = json;
         this.answers = answers;
+        this.failures = failures;
     }
 
     /**
@@ -255,14 +257,13 @@ public class HttpExchanges {
         fail(exchange, (failure, requestId) -> answers.inferenceErrorBody(failure.message()));
     }
 
-    private void fail(Exchange exchange, BiFunction<Answers.Failure, String, Object> body) throws Exception {
+    private void fail(Exchange exchange, BiFunction<Failure, String, Object> body) throws Exception {
         String requestId = exchange.getProperty(REQUEST_ID_PROPERTY, String.class);
         if (requestId == null) {
             requestId = newRequestId();
             exchange.setProperty(REQUEST_ID_PROPERTY, requestId);
         }
-        Answers.Failure failure = answers.classify(exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class),
-                requestId);
+        Failure failure = failures.recorded(exchange);
         Map<String, Object> headers = new LinkedHashMap<>();
         if (failure.retryAfter() != null) {
             headers.put("Retry-After", Math.max(1, failure.retryAfter().toSeconds()));

@@ -34,11 +34,13 @@ public class JmsExchanges {
 
     private final ObjectMapper json;
     private final Answers answers;
+    private final Failures failures;
     private final JmsProperties settings;
 
-    public JmsExchanges(ObjectMapper json, Answers answers, JmsProperties settings) {
+    public JmsExchanges(ObjectMapper json, Answers answers, Failures failures, JmsProperties settings) {
         this.json = json;
         this.answers = answers;
+        this.failures = failures;
         this.settings = settings;
     }
 
@@ -73,8 +75,7 @@ public class JmsExchanges {
      */
     public void failure(Exchange exchange) throws JsonProcessingException {
         String requestId = exchange.getProperty(HttpExchanges.REQUEST_ID_PROPERTY, String.class);
-        Answers.Failure failure = answers.classify(exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class),
-                requestId == null ? "unknown" : requestId);
+        Failure failure = failures.recorded(exchange);
         int deliveries = deliveries(exchange);
         if (failure.retryable() && deliveries < settings.maxDeliveries()) {
             log.warn("JMS request {} failed on try {} of {} ({}); rolled back for another try", requestId, deliveries,

@@ -3,10 +3,7 @@ package dev.modelapi.ingest;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.modelapi.pipeline.PredictionTask;
-import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import org.apache.camel.Exchange;
 import org.apache.camel.component.kafka.KafkaConstants;
 import org.apache.camel.component.kafka.consumer.KafkaManualCommit;
@@ -17,38 +14,32 @@ import org.springframework.stereotype.Component;
 /**
  * What is Kafka about a prediction: the request id (the record's {@code requestId} header, else
  * {@code kafka:<topic>:<partition>:<offset>}, the same on every retry), the answer with the
- * request's key, the manual offset commit once the answer is produced, and what a failure does:
- * a bad request is answered with the JSON error and committed; a failure that may pass is retried
- * (the consumer seeks back to the record) after a doubling delay, and after the last try is given
- * up: the JSON error to the result topic, the request to the dead-letter topic, and committed.
+ * request's key, the manual offset commit once the answer is produced, and a request given up
+ * (at once for a bad request; after Camel's redeliveries, policy {@code kafkaRedelivery}, for a
+ * failure that may pass): the JSON error to the result topic, the request to the dead-letter
+ * topic, and committed. routes/ingress-kafka.camel.yaml says which failure does what.
  */
 @Component("kafkaExchanges")
 public class KafkaExchanges {
 
     public static final String ERROR_CODE = "ModelApiErrorCode";
     public static final String ERROR_MESSAGE = "ModelApiErrorMessage";
+    /** Header of a dead letter: how many times the request was tried. */
+    public static final String TRIES = "ModelApiTries";
     static final String REQUEST_BODY = "kafkaRequestBody";
-    static final String GIVE_UP = "kafkaGiveUp";
+    static final String TRIES_PROPERTY = "kafkaTries";
     private static final String ERROR_ANSWER = "kafkaErrorAnswer";
-    /** Records retried at once are few (one per partition at a time); the bound guards against a leak. */
-    private static final int MAX_TRACKED = 10_000;
 
     private static final Logger log = LoggerFactory.getLogger(KafkaExchanges.class);
 
     private final ObjectMapper json;
     private final Answers answers;
-    private final KafkaProperties settings;
-    private final Map<String, Integer> tries = new LinkedHashMap<>(16, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Integer> eldest) {
-            return size() > MAX_TRACKED;
-        }
-    };
+    private final Failures failures;
 
-    public KafkaExchanges(ObjectMapper json, Answers answers, KafkaProperties settings) {
+    public KafkaExchanges(ObjectMapper json, Answers answers, Failures failures) {
         this.json = json;
         this.answers = answers;
-        this.settings = settings;
+        this.failures = failures;
     }
 
     /** The {@code kafka-accept} step: the request id, the body kept for an error answer. */
@@ -57,6 +48,15 @@ public class KafkaExchanges {
         String requestId = HttpExchanges.requestIdFor(offered != null ? offered : recordId(exchange));
         exchange.setProperty(HttpExchanges.REQUEST_ID_PROPERTY, requestId);
         exchange.setProperty(REQUEST_BODY, exchange.getIn().getBody(String.class));
+    }
+
+    /**
+     * The {@code kafka-request} step, first of every try: the request as received (a retry runs
+     * the pipeline again from the record, with new tasks), and one more try counted.
+     */
+    public void begin(Exchange exchange) {
+        exchange.setProperty(TRIES_PROPERTY, exchange.getProperty(TRIES_PROPERTY, 0, Integer.class) + 1);
+        exchange.getIn().setBody(exchange.getProperty(REQUEST_BODY, String.class));
     }
 
     /** The {@code kafka-answer} step: the JSON answer; only the key and the request id go on as headers. */
@@ -75,39 +75,26 @@ public class KafkaExchanges {
         if (manual != null) {
             manual.commit();
         }
-        synchronized (tries) {
-            tries.remove(recordId(exchange));
-        }
     }
 
     /**
-     * The {@code kafka-failure} step. A failure that may pass, with tries left: waits, then
-     * rethrows so the consumer seeks back to the record (nothing is committed). Otherwise marks the
-     * record to be given up, with the JSON error as its answer.
+     * The {@code kafka-failure} step of {@code direct:kafka-give-up}, once the error clause has
+     * recorded the failure and Camel's redeliveries, if any, are spent: the request as received
+     * becomes the dead letter, with the reason in its headers, and the JSON error its answer.
      */
-    public void failure(Exchange exchange) throws Exception {
+    public void giveUp(Exchange exchange) throws JsonProcessingException {
         String requestId = exchange.getProperty(HttpExchanges.REQUEST_ID_PROPERTY, String.class);
-        Exception caught = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Exception.class);
-        Answers.Failure failure = answers.classify(caught, requestId == null ? recordId(exchange) : requestId);
-        int attempt;
-        synchronized (tries) {
-            attempt = tries.merge(recordId(exchange), 1, Integer::sum);
-        }
-        if (failure.retryable() && attempt < settings.maxTries()) {
-            long delay = Math.min(Duration.ofMinutes(1).toMillis(), settings.retryDelay().toMillis() << (attempt - 1));
-            log.warn("Kafka request {} failed on try {} of {} ({}); retrying in {} ms", requestId, attempt,
-                    settings.maxTries(), failure.code(), delay);
-            Thread.sleep(delay);
-            throw caught;
-        }
-        log.warn("Kafka request {} given up after {} tries: {} {}", requestId, attempt, failure.code(), failure.message());
-        exchange.setProperty(GIVE_UP, true);
+        Failure failure = failures.recorded(exchange);
+        int tries = Math.max(1, exchange.getProperty(TRIES_PROPERTY, 0, Integer.class));
+        log.warn("Kafka request {} given up after {} {}: {} {}", requestId, tries, tries == 1 ? "try" : "tries",
+                failure.code(), failure.message());
         exchange.setProperty(ERROR_ANSWER, json.writeValueAsString(answers.errorBody(failure.code(), failure.message(),
                 requestId)));
         exchange.getIn().setBody(exchange.getProperty(REQUEST_BODY, String.class));
         keepOnlyKey(exchange, requestId);
         exchange.getIn().setHeader(ERROR_CODE, failure.code());
         exchange.getIn().setHeader(ERROR_MESSAGE, failure.message());
+        exchange.getIn().setHeader(TRIES, Integer.toString(tries));
     }
 
     /** The {@code kafka-error-answer} step: after the dead letter, the caller's answer is the error. */
@@ -133,7 +120,7 @@ public class KafkaExchanges {
             exchange.getIn().setHeader(KafkaConstants.KEY, key);
         }
         exchange.getIn().setHeader("requestId", requestId);
-        // kept for the commit step and the retry count, which run after the answer is produced
+        // kept for the commit step, which runs after the answer is produced
         exchange.getIn().setHeader(KafkaConstants.MANUAL_COMMIT, manual);
         exchange.getIn().setHeader(KafkaConstants.TOPIC, topic);
         exchange.getIn().setHeader(KafkaConstants.PARTITION, partition);

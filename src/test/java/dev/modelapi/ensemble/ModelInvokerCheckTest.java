@@ -1,5 +1,6 @@
 package dev.modelapi.ensemble;
 
+import dev.modelapi.errors.InvalidModelOutputException;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,5 +1,6 @@
 package dev.modelapi.ensemble;
 
+import dev.modelapi.errors.QuorumNotMetException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -45,9 +46,9 @@ class VoterTest {
 
         assertThatThrownBy(() -> voter.vote(List.of(failed(A, "circuit_open"), failed(B, "error"),
                 VotesTest.answer(C, 0.3)), spec))
-                .isInstanceOf(EnsembleUnavailableException.class)
+                .isInstanceOf(QuorumNotMetException.class)
                 .hasMessage("1 of 3 models answered, the quorum is 2; failed: a:1 (circuit_open), b:1 (error)")
-                .satisfies(e -> assertThat(((EnsembleUnavailableException) e).code()).isEqualTo("quorum_not_met"));
+                .satisfies(e -> assertThat(((QuorumNotMetException) e).code()).isEqualTo("quorum_not_met"));
     }
 
     @Test
@@ -55,7 +56,7 @@ class VoterTest {
         EnsembleSpec spec = new EnsembleSpec(List.of(A), EnsembleMethod.SOFT, Map.of());
 
         assertThatThrownBy(() -> voter.vote(List.of(failed(A, "error")), spec))
-                .isInstanceOf(EnsembleUnavailableException.class);
+                .isInstanceOf(QuorumNotMetException.class);
     }
 
     @Test

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvSchema;
 import dev.modelapi.audit.AuditQueries;
+import dev.modelapi.testsupport.FaultInjection;
 import dev.modelapi.testsupport.RealServices;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -20,9 +21,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.camel.Exchange;
+import org.apache.camel.ProducerTemplate;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.context.annotation.Import;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -32,8 +37,13 @@ import org.springframework.test.context.DynamicPropertySource;
  * whose processing crashes between a chunk reaching the disk and its progress being recorded,
  * then resumes: every line answered once, none lost, none repeated.
  */
-@SpringBootTest(properties = {"modelapi.folder.enabled=true", "modelapi.folder.chunk-records=8"})
+@SpringBootTest(properties = {
+        "spring.main.allow-bean-definition-overriding=true",
+        "modelapi.folder.enabled=true",
+        "modelapi.folder.chunk-records=8",
+        "modelapi.folder.retry-delay=300ms"})
 @RealServices
+@Import(FaultInjection.Config.class)
 class FolderIngressTest {
 
     static final Path ROOT = temp();
@@ -46,6 +56,17 @@ class FolderIngressTest {
 
     @Autowired
     FolderFiles folder;
+
+    @Autowired
+    ProducerTemplate routes;
+
+    @Autowired
+    FaultInjection models;
+
+    @AfterEach
+    void heal() {
+        models.healAll();
+    }
 
     @Autowired
     ObjectMapper json;
@@ -149,7 +170,7 @@ class FolderIngressTest {
         };
 
         try {
-            assertThatThrownBy(() -> folder.process(input)).isInstanceOf(SimulatedCrash.class);
+            assertThatThrownBy(() -> process(input)).hasRootCauseInstanceOf(SimulatedCrash.class);
         } finally {
             folder.crashPoint = () -> { };
         }
@@ -161,7 +182,7 @@ class FolderIngressTest {
         assertThat(Files.readAllLines(part)).hasSize(24);
         assertThat(Files.size(part)).isGreaterThan(progress.get("bytes").asLong());
 
-        Path results = folder.process(input); // the restart
+        Path results = process(input); // the restart
 
         List<Integer> lineNumbers = new ArrayList<>();
         List<String> requestIds = new ArrayList<>();
@@ -180,6 +201,57 @@ class FolderIngressTest {
         // lines 17-24 ran twice (before and after the crash); their audit rows did not double
         await().atMost(Duration.ofSeconds(10)).until(() -> audit.countByRequestId(requestIds.get(39)) == 1);
         assertThat(requestIds).allSatisfy(id -> assertThat(audit.countByRequestId(id)).isEqualTo(1));
+    }
+
+    @Test
+    void shouldTryARecordAgainUntilTheModelsAnswer() throws Exception {
+        int callsBefore = failEveryModel();
+        String name = "retried-" + UUID.randomUUID() + ".jsonl";
+
+        drop(name, "{\"text\": \"Subject: tried again\"}\n");
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> models.calls("spam-roberta") > callsBefore);
+        models.faults.clear();
+        Path results = ROOT.resolve("outbox").resolve(name);
+        await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(results));
+        JsonNode line = json.readTree(Files.readAllLines(results).get(0));
+        assertThat(line.get("label").asText()).isIn("ham", "spam");
+        assertThat(line.has("error")).isFalse();
+        await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(ROOT.resolve("inbox/done").resolve(name)));
+    }
+
+    @Test
+    void shouldFailTheFileWhenARecordsTriesAreSpent() throws Exception {
+        int callsBefore = failEveryModel();
+        String name = "doomed-" + UUID.randomUUID() + ".jsonl";
+
+        drop(name, "{\"text\": \"Subject: never answered\"}\n");
+
+        Path reason = ROOT.resolve("inbox/error").resolve(name + ".reason.txt");
+        await().atMost(Duration.ofSeconds(60)).until(() -> Files.exists(ROOT.resolve("inbox/error").resolve(name)));
+        assertThat(Files.readString(reason)).startsWith("quorum_not_met: 0 of 3 models answered").contains("(line 1)");
+        // modelapi.folder.tries (3) tries of the record by Camel's redelivery, and no more
+        assertThat(models.calls("spam-roberta") - callsBefore).isEqualTo(3);
+        assertThat(ROOT.resolve("outbox").resolve(name)).doesNotExist();
+    }
+
+    /** Every model of the default ensemble throws until healed; the calls of one of them so far. */
+    private int failEveryModel() {
+        List.of("spam-distilbert", "spam-roberta", "spam-deberta")
+                .forEach(m -> models.faults.put(m, FaultInjection.Fault.THROW));
+        return models.calls("spam-roberta");
+    }
+
+    /** The route's work on one file, as the file consumer hands it over; the results file. */
+    private Path process(Path input) {
+        Exchange done = routes.request("direct:folder-file", e -> {
+            e.getIn().setBody(input.toFile());
+            e.getIn().setHeader(Exchange.FILE_NAME_ONLY, input.getFileName().toString());
+        });
+        if (done.getException() != null) {
+            throw new IllegalStateException("the file failed", done.getException());
+        }
+        return Path.of(done.getMessage().getHeader("ModelApiResults", String.class));
     }
 
     static final class SimulatedCrash extends RuntimeException {

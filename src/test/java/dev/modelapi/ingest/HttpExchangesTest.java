@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 class HttpExchangesTest {
 
     final ObjectMapper json = new ObjectMapper();
-    final HttpExchanges exchanges = new HttpExchanges(json, new Answers(json));
+    final HttpExchanges exchanges = new HttpExchanges(json, new Answers(json), new Failures());
 
     @Test
     void shouldMakeRequestIdsThatAreDistinctVersion4Uuids() {

@@ -159,6 +159,9 @@ class KafkaIngressTest {
                 assertThat(record.value()).isEqualTo("not json " + run);
                 assertThat(new String(record.headers().lastHeader(KafkaExchanges.ERROR_CODE).value(),
                         StandardCharsets.UTF_8)).isEqualTo("malformed_json");
+                // a bad request is given up at once, never redelivered
+                assertThat(new String(record.headers().lastHeader(KafkaExchanges.TRIES).value(),
+                        StandardCharsets.UTF_8)).isEqualTo("1");
             }
         }
         assertThat(answers.get("bad-" + run).at("/error/code").asText()).isEqualTo("malformed_json");
@@ -211,6 +214,7 @@ class KafkaIngressTest {
         List.of("spam-distilbert", "spam-roberta", "spam-deberta")
                 .forEach(m -> models.faults.put(m, FaultInjection.Fault.THROW));
         String run = UUID.randomUUID().toString();
+        int callsBefore = models.calls("spam-roberta");
         String body = json.writeValueAsString(Map.of("text", "Subject: doomed " + run));
 
         producer.send(new ProducerRecord<>(REQUESTS, "doomed-" + run, body)).get();
@@ -222,9 +226,14 @@ class KafkaIngressTest {
         assertThat(dead.value()).isEqualTo(body);
         assertThat(new String(dead.headers().lastHeader(KafkaExchanges.ERROR_CODE).value(), StandardCharsets.UTF_8))
                 .isEqualTo("quorum_not_met");
+        // redelivered by Camel until modelapi.kafka.max-tries (3) tries were spent
+        assertThat(new String(dead.headers().lastHeader(KafkaExchanges.TRIES).value(), StandardCharsets.UTF_8))
+                .isEqualTo("3");
         ConsumerRecord<String, String> answer = out.stream().filter(r -> r.topic().equals(RESULTS)).findFirst()
                 .orElseThrow();
         assertThat(json.readTree(answer.value()).at("/error/code").asText()).isEqualTo("quorum_not_met");
+        // each try ran the pipeline from the record again, with new tasks: one model call per try
+        assertThat(models.calls("spam-roberta") - callsBefore).isEqualTo(3);
     }
 
     private long committed(TopicPartition partition) throws Exception {

@@ -1,6 +1,4 @@
-package dev.modelapi.ensemble;
-
-import dev.modelapi.errors.InferenceException;
+package dev.modelapi.errors;
 
 /** A model answered, but not with a probability distribution (NaN, out of range, or not summing to 1). */
 public class InvalidModelOutputException extends InferenceException {

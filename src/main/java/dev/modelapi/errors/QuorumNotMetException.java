@@ -1,15 +1,14 @@
-package dev.modelapi.ensemble;
+package dev.modelapi.errors;
 
-import dev.modelapi.errors.RetryLaterException;
 import java.time.Duration;
 
 /**
  * Fewer models answered than the ensemble's quorum: no answer is given. The retry hint is how
  * long an open breaker stays open.
  */
-public class EnsembleUnavailableException extends RetryLaterException {
+public class QuorumNotMetException extends RetryLaterException {
 
-    public EnsembleUnavailableException(String message, Duration retryAfter) {
+    public QuorumNotMetException(String message, Duration retryAfter) {
         super("quorum_not_met", message, retryAfter);
     }
 }
