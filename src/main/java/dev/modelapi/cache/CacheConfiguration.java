@@ -6,6 +6,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.modelapi.ensemble.EnsembleResult;
 import io.lettuce.core.ClientOptions;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import org.springframework.boot.autoconfigure.data.redis.LettuceClientOptionsBuilderCustomizer;
@@ -20,19 +21,22 @@ import org.springframework.data.redis.cache.RedisCacheConfiguration;
 import org.springframework.data.redis.cache.RedisCacheManager;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
 import org.springframework.data.redis.serializer.Jackson2JsonRedisSerializer;
+import org.springframework.data.redis.serializer.RedisSerializer;
 import org.springframework.data.redis.serializer.RedisSerializationContext.SerializationPair;
 
 /**
- * Chooses the store behind the prediction cache: Caffeine in-process, or Redis when
- * {@code spring.data.redis.url} is set so that every replica reuses every answer. The one cache is
- * created at start-up, so Boot binds its Micrometer meters before the first request.
+ * Chooses the store behind the prediction cache and the HTTP answers kept per
+ * {@code Idempotency-Key}: Caffeine in-process, or Redis when {@code spring.data.redis.url} is set
+ * so that every replica reuses every answer. Both caches are created at start-up, so Boot binds
+ * their Micrometer meters before the first request.
  */
 @Configuration(proxyBeanMethods = false)
-@EnableConfigurationProperties(CacheProperties.class)
+@EnableConfigurationProperties({CacheProperties.class, IdempotencyProperties.class})
 class CacheConfiguration {
 
-    static final String PREDICTIONS = "predictions";
+    static final String PREDICTIONS = CacheNames.PREDICTIONS;
     static final String REDIS_KEY_PREFIX = "modelapi:prediction:";
+    static final String ANSWERS_KEY_PREFIX = "modelapi:answer:";
 
     @Bean
     PredictionCache predictionCache(CacheManager cacheManager, CacheProperties settings, MeterRegistry meters) {
@@ -41,6 +45,10 @@ class CacheConfiguration {
     }
 
     static CaffeineCacheManager caffeineCacheManager(CacheProperties settings) {
+        return caffeineCacheManager(settings, new IdempotencyProperties(Duration.ofHours(24), 100_000));
+    }
+
+    static CaffeineCacheManager caffeineCacheManager(CacheProperties settings, IdempotencyProperties idempotency) {
         CaffeineCacheManager manager = new CaffeineCacheManager();
         manager.setCaffeine(Caffeine.newBuilder()
                 .maximumSize(settings.maxEntries())
@@ -48,10 +56,25 @@ class CacheConfiguration {
                 .recordStats());
         manager.setAllowNullValues(false);
         manager.setCacheNames(List.of(PREDICTIONS));
+        manager.registerCustomCache(CacheNames.IDEMPOTENT_ANSWERS, Caffeine.newBuilder()
+                .maximumSize(idempotency.maxEntries())
+                .expireAfterWrite(idempotency.ttl())
+                .recordStats()
+                .build());
         return manager;
     }
 
     static RedisCacheManager redisCacheManager(RedisConnectionFactory connections, CacheProperties settings) {
+        return redisCacheManager(connections, settings, new IdempotencyProperties(Duration.ofHours(24), 100_000));
+    }
+
+    static RedisCacheManager redisCacheManager(RedisConnectionFactory connections, CacheProperties settings,
+            IdempotencyProperties idempotency) {
+        RedisCacheConfiguration answers = RedisCacheConfiguration.defaultCacheConfig()
+                .entryTtl(idempotency.ttl())
+                .computePrefixWith(cacheName -> ANSWERS_KEY_PREFIX)
+                .disableCachingNullValues()
+                .serializeValuesWith(SerializationPair.fromSerializer(RedisSerializer.string()));
         RedisCacheConfiguration predictions = RedisCacheConfiguration.defaultCacheConfig()
                 .entryTtl(settings.ttl())
                 .computePrefixWith(cacheName -> REDIS_KEY_PREFIX)
@@ -60,6 +83,7 @@ class CacheConfiguration {
         return RedisCacheManager.builder(connections)
                 .cacheDefaults(predictions)
                 .withCacheConfiguration(PREDICTIONS, predictions)
+                .withCacheConfiguration(CacheNames.IDEMPOTENT_ANSWERS, answers)
                 .disableCreateOnMissingCache()
                 .enableStatistics()
                 .build();
@@ -79,8 +103,8 @@ class CacheConfiguration {
     static class InProcess {
 
         @Bean
-        CaffeineCacheManager cacheManager(CacheProperties settings) {
-            return caffeineCacheManager(settings);
+        CaffeineCacheManager cacheManager(CacheProperties settings, IdempotencyProperties idempotency) {
+            return caffeineCacheManager(settings, idempotency);
         }
     }
 
@@ -89,8 +113,9 @@ class CacheConfiguration {
     static class Shared {
 
         @Bean
-        RedisCacheManager cacheManager(RedisConnectionFactory redisConnectionFactory, CacheProperties settings) {
-            return redisCacheManager(redisConnectionFactory, settings);
+        RedisCacheManager cacheManager(RedisConnectionFactory redisConnectionFactory, CacheProperties settings,
+                IdempotencyProperties idempotency) {
+            return redisCacheManager(redisConnectionFactory, settings, idempotency);
         }
 
         /**

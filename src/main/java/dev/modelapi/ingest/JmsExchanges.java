@@ -6,6 +6,7 @@ import dev.modelapi.pipeline.PredictionTask;
 import java.util.List;
 import jakarta.jms.JMSException;
 import org.apache.camel.Exchange;
+import org.apache.camel.ExchangePattern;
 import org.apache.camel.component.jms.JmsMessage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,6 +25,10 @@ public class JmsExchanges {
     public static final String ERROR_CODE = "ModelApiErrorCode";
     public static final String ERROR_MESSAGE = "ModelApiErrorMessage";
     public static final String DELIVERIES = "ModelApiDeliveries";
+    /** The message property a sender sets so that a message it sends again is answered once. */
+    public static final String IDEMPOTENCY_KEY = "IdempotencyKey";
+    /** Exchange property: the key of the route's idempotentConsumer step. */
+    static final String DELIVERY_KEY = "deliveryKey";
     /** Exchange properties of the route: the request as received, whether it named a JMSReplyTo, and the give-up flag. */
     static final String REQUEST_BODY = "jmsRequestBody";
     static final String HAS_REPLY_TO = "jmsHasReplyTo";
@@ -52,10 +57,31 @@ public class JmsExchanges {
         exchange.setProperty(HttpExchanges.REQUEST_ID_PROPERTY, requestId);
         exchange.setProperty(REQUEST_BODY, exchange.getIn().getBody(String.class));
         exchange.setProperty(HAS_REPLY_TO, exchange.getIn().getHeader("JMSReplyTo") != null);
+        exchange.setProperty(DELIVERY_KEY, deliveryKey(exchange.getIn().getHeader(IDEMPOTENCY_KEY, String.class),
+                messageId));
         if (exchange.getIn().getHeader("JMSCorrelationID") == null && messageId != null) {
             // a reply-queue answer can be matched to its request by the request's message id
             exchange.getIn().setHeader("JMSCorrelationID", messageId);
         }
+    }
+
+    /**
+     * The {@code jms-skip-duplicate} step: a message whose key was answered before (by this or
+     * another instance) is acknowledged without a second answer; a JMSReplyTo is not answered again.
+     */
+    public void duplicate(Exchange exchange) {
+        log.info("JMS request {} was answered before (key {}); acknowledged without a second answer",
+                exchange.getProperty(HttpExchanges.REQUEST_ID_PROPERTY), exchange.getProperty(DELIVERY_KEY));
+        exchange.setPattern(ExchangePattern.InOnly);
+    }
+
+    /**
+     * The key a message is answered once under: the sender's {@code IdempotencyKey} property (the
+     * HTTP header's name is not a valid JMS property name), else the message id, which the broker
+     * keeps on a redelivery.
+     */
+    static String deliveryKey(String idempotencyKey, String messageId) {
+        return HttpExchanges.isSafeId(idempotencyKey) ? "key:" + idempotencyKey : "id:" + messageId;
     }
 
     /** The {@code jms-answer} step: the result, or for a {@code texts} request every result, as JSON text. */

@@ -28,6 +28,8 @@ public class KafkaExchanges {
     public static final String TRIES = "ModelApiTries";
     static final String REQUEST_BODY = "kafkaRequestBody";
     static final String TRIES_PROPERTY = "kafkaTries";
+    /** Exchange property: the key of the route's idempotentConsumer step (the Idempotency-Key header, else the record). */
+    static final String DELIVERY_KEY = "deliveryKey";
     private static final String ERROR_ANSWER = "kafkaErrorAnswer";
 
     private static final Logger log = LoggerFactory.getLogger(KafkaExchanges.class);
@@ -48,6 +50,8 @@ public class KafkaExchanges {
         String requestId = HttpExchanges.requestIdFor(offered != null ? offered : recordId(exchange));
         exchange.setProperty(HttpExchanges.REQUEST_ID_PROPERTY, requestId);
         exchange.setProperty(REQUEST_BODY, exchange.getIn().getBody(String.class));
+        String key = exchange.getIn().getHeader(IdempotentAnswers.HEADER, String.class);
+        exchange.setProperty(DELIVERY_KEY, HttpExchanges.isSafeId(key) ? "key:" + key : "record:" + recordId(exchange));
     }
 
     /**

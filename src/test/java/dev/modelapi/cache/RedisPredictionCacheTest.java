@@ -51,7 +51,8 @@ class RedisPredictionCacheTest {
     @Test
     void shouldUseRedisWhenItsUrlIsSet() {
         assertThat(cacheManager).isInstanceOf(RedisCacheManager.class);
-        assertThat(cacheManager.getCacheNames()).containsExactly(CacheConfiguration.PREDICTIONS);
+        assertThat(cacheManager.getCacheNames())
+                .containsExactlyInAnyOrder(CacheConfiguration.PREDICTIONS, CacheNames.IDEMPOTENT_ANSWERS);
         assertThat(meters.find("cache.gets").tag("cache", CacheConfiguration.PREDICTIONS).functionCounters())
                 .isNotEmpty();
     }

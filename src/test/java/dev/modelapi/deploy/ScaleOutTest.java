@@ -66,6 +66,7 @@ class ScaleOutTest {
     static ConfigurableApplicationContext second;
     static final ObjectMapper JSON = new ObjectMapper();
     static final HttpClient HTTP = HttpClient.newHttpClient();
+    static final java.nio.file.Path FOLDER = java.nio.file.Path.of(tempDir("scale-folder-"));
 
     @BeforeAll
     static void startEverything() throws Exception {
@@ -112,6 +113,10 @@ class ScaleOutTest {
         properties.put("modelapi.jms.concurrent-consumers", 2);
         properties.put("modelapi.audit.spool-directory", tempDir("spool-"));
         properties.put("management.health.redis.enabled", false);
+        // both instances watch one inbox
+        properties.put("modelapi.folder.enabled", true);
+        properties.put("modelapi.folder.inbox", FOLDER.resolve("inbox"));
+        properties.put("modelapi.folder.outbox", FOLDER.resolve("outbox"));
         // as command-line arguments: above application.yaml (builder properties would be below it)
         String[] arguments = properties.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue())
                 .toArray(String[]::new);
@@ -199,6 +204,159 @@ class ScaleOutTest {
             assertThat(exchanges(first, route)).as(route + " on the first instance").isPositive();
             assertThat(exchanges(second, route)).as(route + " on the second instance").isPositive();
         }
+    }
+
+    @Test
+    void shouldAnswerEachKeyOnceWhicheverInstanceGetsItsRetry() throws Exception {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+
+        // HTTP: the retry reaches the other instance and gets the first answer, kept in Redis
+        String body = JSON.writeValueAsString(Map.of("text", "Subject: retried across instances " + run));
+        HttpResponse<String> answer = post(first, body, "once-http-a-" + run, "http-" + run);
+        HttpResponse<String> retried = post(second, body, "once-http-b-" + run, "http-" + run);
+        assertThat(retried.headers().firstValue("Idempotent-Replayed")).hasValue("true");
+        assertThat(retried.body()).isEqualTo(answer.body());
+
+        // Kafka: eight requests, then each sent again (other record keys, so other partitions and
+        // often the other instance) with the same Idempotency-Key header
+        double kafkaDuplicatesBefore = duplicates("kafka");
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.getBrokersAsString(),
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class))) {
+            for (String pass : List.of("once", "replay")) {
+                for (int i = 0; i < 8; i++) {
+                    ProducerRecord<String, String> record = new ProducerRecord<>(REQUESTS, pass + "-" + i + "-" + run,
+                            JSON.writeValueAsString(Map.of("text", "Subject: kafka once " + i + " " + run)));
+                    record.headers().add("Idempotency-Key", ("kafka-" + i + "-" + run).getBytes());
+                    record.headers().add("requestId", ("kafka-" + pass + "-" + i + "-" + run).getBytes());
+                    producer.send(record).get();
+                }
+                if (pass.equals("once")) {
+                    assertThat(kafkaAnswers(run, 8)).hasSize(8); // answered before they are sent again
+                }
+            }
+        }
+        await().atMost(Duration.ofSeconds(60)).until(() -> duplicates("kafka") - kafkaDuplicatesBefore >= 8);
+        assertThat(duplicates("kafka") - kafkaDuplicatesBefore).as("Kafka records turned away").isEqualTo(8.0);
+
+        // JMS: the same with the IdempotencyKey property, both instances consuming the queue
+        double jmsDuplicatesBefore = duplicates("jms");
+        JmsTemplate jms = new JmsTemplate(new ActiveMQConnectionFactory(brokerUrl));
+        jms.setReceiveTimeout(30_000);
+        for (String pass : List.of("once", "replay")) {
+            for (int i = 0; i < 10; i++) {
+                String id = "jms-" + pass + "-" + i + "-" + run;
+                String idempotencyKey = "jms-" + i + "-" + run;
+                String message = JSON.writeValueAsString(Map.of("text", "Subject: jms once " + i + " " + run));
+                jms.send(REQUESTS, session -> {
+                    TextMessage text = session.createTextMessage(message);
+                    text.setStringProperty("requestId", id);
+                    text.setStringProperty("IdempotencyKey", idempotencyKey);
+                    return text;
+                });
+            }
+            if (pass.equals("once")) {
+                for (int i = 0; i < 10; i++) {
+                    assertThat(jms.receiveSelected("scale.replies", "requestId LIKE 'jms-once-%-" + run + "'"))
+                            .as("JMS answer " + i).isNotNull();
+                }
+            }
+        }
+        await().atMost(Duration.ofSeconds(60)).until(() -> duplicates("jms") - jmsDuplicatesBefore >= 10);
+        assertThat(duplicates("jms") - jmsDuplicatesBefore).as("JMS messages turned away").isEqualTo(10.0);
+        jms.setReceiveTimeout(1_000);
+        assertThat(jms.receiveSelected("scale.replies", "requestId LIKE 'jms-replay-%-" + run + "'"))
+                .as("no second answer").isNull();
+
+        // the folder: one inbox, two instances; each file taken by one of them
+        List<String> names = new ArrayList<>();
+        for (int f = 0; f < 6; f++) {
+            String name = "shared-" + f + "-" + run + ".jsonl";
+            names.add(name);
+            java.nio.file.Path staging = Files.createDirectories(FOLDER.resolve("staging")).resolve(name);
+            StringBuilder lines = new StringBuilder();
+            for (int line = 0; line < 3; line++) {
+                lines.append(JSON.writeValueAsString(Map.of("text", "Subject: file " + f + " line " + line + " " + run)))
+                        .append('\n');
+            }
+            Files.writeString(staging, lines);
+            Files.createDirectories(FOLDER.resolve("inbox"));
+            Files.move(staging, FOLDER.resolve("inbox").resolve(name));
+        }
+        await().atMost(Duration.ofSeconds(90)).until(() -> names.stream()
+                .allMatch(n -> Files.exists(FOLDER.resolve("inbox/done").resolve(n))));
+        List<String> fileIds = new ArrayList<>();
+        for (String name : names) {
+            for (String line : Files.readAllLines(FOLDER.resolve("outbox").resolve(name))) {
+                fileIds.add(JSON.readTree(line).get("requestId").asText());
+            }
+        }
+        assertThat(fileIds).hasSize(18);
+        assertThat(exchanges(first, "folder-file") + exchanges(second, "folder-file"))
+                .as("each file processed by one instance, once").isEqualTo(6.0);
+
+        // one audit row per request answered; none for a request sent again
+        JdbcTemplate jdbc = first.getBean(JdbcTemplate.class);
+        List<String> answered = new ArrayList<>(List.of("once-http-a-" + run));
+        List<String> repeated = new ArrayList<>(List.of("once-http-b-" + run));
+        for (int i = 0; i < 8; i++) {
+            answered.add("kafka-once-" + i + "-" + run);
+            repeated.add("kafka-replay-" + i + "-" + run);
+        }
+        for (int i = 0; i < 10; i++) {
+            answered.add("jms-once-" + i + "-" + run);
+            repeated.add("jms-replay-" + i + "-" + run);
+        }
+        answered.addAll(fileIds);
+        await().atMost(Duration.ofSeconds(20)).until(() -> auditRows(jdbc, answered).size() == answered.size());
+        assertThat(auditRows(jdbc, answered).values()).allSatisfy(n -> assertThat(n).isEqualTo(1L));
+        assertThat(auditRows(jdbc, repeated)).isEmpty();
+        assertThat(kafkaAnswers(run, 8)).as("no second Kafka answer").hasSize(8);
+    }
+
+    /** Turned-away duplicates on both instances, for one repository. */
+    private static double duplicates(String repository) {
+        return java.util.stream.Stream.of(first, second).mapToDouble(instance -> instance.getBean(MeterRegistry.class)
+                .find("modelapi.idempotency.duplicates").tag("repository", repository).counters().stream()
+                .mapToDouble(c -> c.count()).sum()).sum();
+    }
+
+    /** The request ids answered on the result topic for this run's idempotent records, after waiting for {@code count}. */
+    private static Set<String> kafkaAnswers(String run, int count) throws Exception {
+        Set<String> ids = new HashSet<>();
+        try (KafkaConsumer<String, String> results = resultsConsumer()) {
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            List<String> all = new ArrayList<>();
+            while (all.size() < count && System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, String> record : results.poll(Duration.ofMillis(500))) {
+                    if (record.key() != null && record.key().endsWith(run)) {
+                        String id = JSON.readTree(record.value()).get("requestId").asText();
+                        all.add(id);
+                        ids.add(id);
+                    }
+                }
+            }
+            // a little longer: a second answer would show up here
+            for (ConsumerRecord<String, String> record : results.poll(Duration.ofSeconds(2))) {
+                if (record.key() != null && record.key().endsWith(run)) {
+                    all.add(JSON.readTree(record.value()).get("requestId").asText());
+                }
+            }
+            assertThat(all).as("answers on the result topic").hasSize(count);
+        }
+        return ids;
+    }
+
+    private static HttpResponse<String> post(ConfigurableApplicationContext instance, String body, String requestId,
+            String idempotencyKey) throws Exception {
+        int port = Integer.parseInt(instance.getEnvironment().getProperty("local.server.port"));
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port
+                + "/api/v1/predict")).header("Content-Type", "application/json").header("X-Request-ID", requestId)
+                .header("X-API-Key", "modelapi-dev-key").header("Idempotency-Key", idempotencyKey)
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        return response;
     }
 
     /** Audit rows per request id, for the given ids. */

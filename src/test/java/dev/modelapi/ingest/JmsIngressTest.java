@@ -164,6 +164,35 @@ class JmsIngressTest {
     }
 
     @Test
+    void shouldAcknowledgeAMessageSentAgainWithItsIdempotencyKeyWithoutASecondAnswer() throws Exception {
+        Queue replies = new ActiveMQQueue("test.client." + UUID.randomUUID());
+        String key = "once-" + UUID.randomUUID();
+        send(replies, "first-" + key, key);
+        JsonNode answer = json.readTree(((TextMessage) jms.receive(replies)).getText());
+        assertThat(answer.get("requestId").asText()).isEqualTo("first-" + key);
+
+        // sent again once answered (a sender's retry; two sends at the same moment may both be answered)
+        send(replies, "again-" + key, key);
+
+        jms.setReceiveTimeout(2_000);
+        // neither a second answer nor the request echoed back to the JMSReplyTo
+        assertThat(jms.receive(replies)).as("one answer only").isNull();
+        assertThat(audit.findByRequestId("first-" + key)).hasSize(1);
+        assertThat(audit.findByRequestId("again-" + key)).isEmpty();
+    }
+
+
+    private void send(Queue replies, String requestId, String idempotencyKey) {
+        jms.send("modelapi.requests", session -> {
+            TextMessage request = session.createTextMessage("{\"text\": \"Subject: sent twice " + idempotencyKey + "\"}");
+            request.setJMSReplyTo(replies);
+            request.setStringProperty("requestId", requestId);
+            request.setStringProperty(JmsExchanges.IDEMPOTENCY_KEY, idempotencyKey);
+            return request;
+        });
+    }
+
+    @Test
     void shouldRedeliverARequestThatFailedAndAnswerItOnceTheModelsAreBack() throws Exception {
         MODELS.forEach(m -> models.faults.put(m, FaultInjection.Fault.THROW));
         int callsBefore = models.calls("spam-roberta");

@@ -1,0 +1,203 @@
+package dev.modelapi.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.modelapi.ensemble.EnsembleMethod;
+import dev.modelapi.ensemble.EnsembleResult;
+import dev.modelapi.ensemble.EnsembleSpec;
+import dev.modelapi.ensemble.ModelRef;
+import dev.modelapi.ensemble.ModelVote;
+import dev.modelapi.errors.InvalidRequestException;
+import dev.modelapi.errors.QuorumNotMetException;
+import dev.modelapi.pipeline.PredictionTask;
+import dev.modelapi.testsupport.RouteFiles;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.camel.Exchange;
+import org.apache.camel.MessageHistory;
+import org.apache.camel.builder.AdviceWith;
+import org.apache.camel.builder.RouteBuilder;
+import org.apache.camel.component.kafka.KafkaConstants;
+import org.apache.camel.component.mock.MockEndpoint;
+import org.apache.camel.support.processor.idempotent.MemoryIdempotentRepository;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * routes/ingress-kafka.camel.yaml on its own, in a second: the consumer replaced by
+ * {@code direct:kafka-in}, the producers by mocks, the pipeline stubbed (it fails the first N
+ * tries with quorum_not_met); the real step beans, redelivery policy and idempotent consumer.
+ */
+class KafkaRoutesTest {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final EnsembleSpec SPEC = new EnsembleSpec(List.of(new ModelRef("spam-roberta", "1")), EnsembleMethod.SOFT,
+            Map.of());
+
+    RouteFiles routes;
+    final AtomicInteger failFirst = new AtomicInteger();
+    final AtomicInteger pipelineCalls = new AtomicInteger();
+    final AtomicInteger commits = new AtomicInteger();
+    MockEndpoint results;
+    MockEndpoint deadLetters;
+
+    /** PredictRequests' {@code any}, without the models: one task, or a 400 for a body that is not JSON or has no "text". */
+    public static final class StubRequests {
+        public List<PredictionTask> any(String body, String requestId, String channel, String principal, String models)
+                throws Exception {
+            JsonNode request;
+            try {
+                request = JSON.readTree(body);
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw InvalidRequestException.badRequest("malformed_json", Answers.notJson(e));
+            }
+            if (request == null || !request.has("text")) {
+                throw InvalidRequestException.badRequest("missing_text", "the body has no \"text\"");
+            }
+            return List.of(new PredictionTask(requestId, 0, channel, principal, request.get("text").asText(), SPEC,
+                    System.nanoTime()));
+        }
+    }
+
+    @BeforeEach
+    void load() throws Exception {
+        Answers answers = new Answers(JSON);
+        Failures failures = new Failures();
+        KafkaProperties settings = new KafkaProperties(true, "localhost:9", "modelapi.requests", "modelapi.results",
+                "modelapi.requests.DLT", "test", 3, Duration.ofMillis(10));
+        routes = RouteFiles.of(Map.of(
+                        "failures", failures,
+                        "kafkaExchanges", new KafkaExchanges(JSON, answers, failures),
+                        "predictRequests", new StubRequests(),
+                        "kafkaRedelivery", new KafkaConfiguration().kafkaRedelivery(settings),
+                        "kafkaDeliveries", MemoryIdempotentRepository.memoryIdempotentRepository(100)),
+                Map.of("modelapi.kafka.enabled", "true",
+                        "modelapi.kafka.bootstrap-servers", settings.bootstrapServers(),
+                        "modelapi.kafka.request-topic", settings.requestTopic(),
+                        "modelapi.kafka.result-topic", settings.resultTopic(),
+                        "modelapi.kafka.dead-letter-topic", settings.deadLetterTopic(),
+                        "modelapi.kafka.group-id", settings.groupId()),
+                "ingress-kafka.camel.yaml")
+                .with(new RouteBuilder() {
+                    @Override
+                    public void configure() {
+                        // the pipeline, models stubbed: quorum_not_met for the first failFirst tries
+                        from("direct:predict").routeId("stub-pipeline").routeConfigurationId("pass-errors-back").process(e -> {
+                            pipelineCalls.incrementAndGet();
+                            if (failFirst.getAndDecrement() > 0) {
+                                throw new QuorumNotMetException("0 of 1 models answered", Duration.ofSeconds(1));
+                            }
+                            for (Object task : e.getIn().getBody(List.class)) {
+                                ((PredictionTask) task).answer(new EnsembleResult("spam", 0.9, EnsembleMethod.SOFT, 1, 0.8,
+                                        List.of(new ModelVote("spam-roberta", "1", "spam", Map.of("spam", 0.9, "ham", 0.1))),
+                                        List.of(), null), false, 1);
+                            }
+                        });
+                    }
+                });
+        AdviceWith.adviceWith(routes.camel(), "kafka-predict", a -> {
+            a.replaceFromWith("direct:kafka-in");
+            a.mockEndpointsAndSkip("kafka:*");
+        });
+        AdviceWith.adviceWith(routes.camel(), "kafka-give-up", a -> a.mockEndpointsAndSkip("kafka:*"));
+        routes.start();
+        results = routes.camel().getEndpoint("mock:kafka:modelapi.results", MockEndpoint.class);
+        deadLetters = routes.camel().getEndpoint("mock:kafka:modelapi.requests.DLT", MockEndpoint.class);
+    }
+
+    @AfterEach
+    void close() {
+        routes.close();
+    }
+
+    @Test
+    void shouldAnswerWithTheRequestsKeyAndThenCommit() throws Exception {
+        Exchange done = send("{\"text\": \"Subject: hello\"}", 7, null);
+
+        assertThat(results.getReceivedCounter()).isEqualTo(1);
+        Exchange answer = results.getReceivedExchanges().get(0);
+        assertThat(JSON.readTree(answer.getIn().getBody(String.class)).get("label").asText()).isEqualTo("spam");
+        assertThat(answer.getIn().getHeader(KafkaConstants.KEY)).isEqualTo("key-7");
+        assertThat(commits.get()).isEqualTo(1);
+        assertThat(steps(done)).containsSubsequence("kafka-accept", "kafka-once", "kafka-request", "kafka-read-request",
+                "kafka-answer-json", "kafka-reply", "kafka-commit");
+    }
+
+    @Test
+    void shouldRedeliverFromTheRecordUntilTheModelsAnswer() throws Exception {
+        failFirst.set(2);
+
+        send("{\"text\": \"Subject: tried again\"}", 8, null);
+
+        assertThat(pipelineCalls.get()).isEqualTo(3);
+        assertThat(results.getReceivedCounter()).isEqualTo(1);
+        assertThat(deadLetters.getReceivedCounter()).isZero();
+        assertThat(commits.get()).isEqualTo(1);
+    }
+
+    @Test
+    void shouldGiveUpAfterTheLastTryToTheDeadLetterTopic() throws Exception {
+        failFirst.set(100);
+        String body = "{\"text\": \"Subject: doomed\"}";
+
+        send(body, 9, null);
+
+        assertThat(pipelineCalls.get()).isEqualTo(3);
+        Exchange dead = deadLetters.getReceivedExchanges().get(0);
+        assertThat(dead.getIn().getBody(String.class)).isEqualTo(body);
+        assertThat(dead.getIn().getHeader(KafkaExchanges.ERROR_CODE)).isEqualTo("quorum_not_met");
+        assertThat(dead.getIn().getHeader(KafkaExchanges.TRIES)).isEqualTo("3");
+        assertThat(JSON.readTree(results.getReceivedExchanges().get(0).getIn().getBody(String.class))
+                .at("/error/code").asText()).isEqualTo("quorum_not_met");
+        assertThat(commits.get()).isEqualTo(1);
+    }
+
+    @Test
+    void shouldGiveUpABadRequestAtOnce() throws Exception {
+        Exchange done = send("{\"texts\": 3}", 10, null);
+
+        assertThat(pipelineCalls.get()).isZero();
+        assertThat(steps(done)).contains("kafka-invalid-request", "kafka-invalid-request-give-up");
+        assertThat(deadLetters.getReceivedExchanges().get(0).getIn().getHeader(KafkaExchanges.TRIES)).isEqualTo("1");
+        assertThat(commits.get()).isEqualTo(1);
+    }
+
+    @Test
+    void shouldCommitARecordSentAgainWithItsIdempotencyKeyWithoutASecondAnswer() throws Exception {
+        send("{\"text\": \"Subject: once\"}", 11, "k-1");
+        Exchange again = send("{\"text\": \"Subject: once\"}", 12, "k-1");
+
+        assertThat(results.getReceivedCounter()).isEqualTo(1);
+        assertThat(pipelineCalls.get()).isEqualTo(1);
+        assertThat(commits.get()).isEqualTo(2);
+        assertThat(again.getProperty(Exchange.DUPLICATE_MESSAGE, Boolean.class)).isTrue();
+    }
+
+    private Exchange send(String body, long offset, String idempotencyKey) {
+        Exchange done = routes.camel().createProducerTemplate().send("direct:kafka-in", e -> {
+            e.getIn().setBody(body);
+            e.getIn().setHeader(KafkaConstants.TOPIC, "modelapi.requests");
+            e.getIn().setHeader(KafkaConstants.PARTITION, 0);
+            e.getIn().setHeader(KafkaConstants.OFFSET, offset);
+            e.getIn().setHeader(KafkaConstants.KEY, "key-" + offset);
+            e.getIn().setHeader(KafkaConstants.MANUAL_COMMIT,
+                    (org.apache.camel.component.kafka.consumer.KafkaManualCommit) commits::incrementAndGet);
+            if (idempotencyKey != null) {
+                e.getIn().setHeader("Idempotency-Key", idempotencyKey);
+            }
+        });
+        assertThat(done.getException()).isNull();
+        return done;
+    }
+
+    @SuppressWarnings("unchecked")
+    static List<String> steps(Exchange exchange) {
+        List<MessageHistory> history = exchange.getProperty(Exchange.MESSAGE_HISTORY, List.class);
+        return history.stream().map(h -> h.getNode().getId()).toList();
+    }
+}

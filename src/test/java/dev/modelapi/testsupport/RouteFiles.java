@@ -1,0 +1,76 @@
+package dev.modelapi.testsupport;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.camel.CamelContext;
+import org.apache.camel.builder.RouteBuilder;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.spi.Resource;
+import org.apache.camel.spi.RoutesLoader;
+import org.apache.camel.support.PluginHelper;
+import org.apache.camel.support.ResourceHelper;
+
+/**
+ * One route file of routes/ in a plain Camel context of its own, for route tests that check an
+ * edit in a second or two: the file and the route configurations of errors.camel.yaml, the beans
+ * it names (the test's: real ones where they are light, stand-ins where they would need models or
+ * servers), the settings its placeholders read, and the test's own routes in place of what the
+ * file calls ({@code direct:predict}: the pipeline, with the models, stubbed). Steps are found by
+ * their ids (AdviceWith, message history).
+ */
+public final class RouteFiles implements AutoCloseable {
+
+    public static final Path DIRECTORY = Path.of("routes");
+
+    private final DefaultCamelContext camel = new DefaultCamelContext();
+
+    private RouteFiles() {
+    }
+
+    /**
+     * A context with {@code beans} bound by name, {@code settings} for the placeholders, and the
+     * route files (errors.camel.yaml is always loaded, for its route configurations), not started:
+     * advise it, then {@link #start}.
+     */
+    public static RouteFiles of(Map<String, Object> beans, Map<String, String> settings, String... files)
+            throws Exception {
+        RouteFiles routes = new RouteFiles();
+        DefaultCamelContext camel = routes.camel;
+        camel.setMessageHistory(true);
+        Properties properties = new Properties();
+        properties.putAll(settings);
+        camel.getPropertiesComponent().setInitialProperties(properties);
+        beans.forEach(camel.getRegistry()::bind);
+        RoutesLoader loader = PluginHelper.getRoutesLoader(camel);
+        loader.loadRoutes(resource(camel, "errors.camel.yaml"));
+        for (String file : files) {
+            loader.loadRoutes(resource(camel, file));
+        }
+        return routes;
+    }
+
+    private static Resource resource(CamelContext camel, String file) {
+        return ResourceHelper.resolveResource(camel, "file:" + DIRECTORY.resolve(file).toAbsolutePath());
+    }
+
+    /** Routes of the test's own, e.g. a stub of {@code direct:predict}. */
+    public RouteFiles with(RouteBuilder routes) throws Exception {
+        camel.addRoutes(routes);
+        return this;
+    }
+
+    public RouteFiles start() {
+        camel.start();
+        return this;
+    }
+
+    public DefaultCamelContext camel() {
+        return camel;
+    }
+
+    @Override
+    public void close() {
+        camel.stop();
+    }
+}
