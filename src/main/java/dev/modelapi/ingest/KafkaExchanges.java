@@ -28,7 +28,7 @@ public class KafkaExchanges {
     public static final String TRIES = "ModelApiTries";
     static final String REQUEST_BODY = "kafkaRequestBody";
     static final String TRIES_PROPERTY = "kafkaTries";
-    /** Exchange property: the key of the route's idempotentConsumer step (the Idempotency-Key header, else the record). */
+    /** Exchange property: the key of the route's idempotentConsumer step (the Idempotency-Key header, else the record and its timestamp). */
     static final String DELIVERY_KEY = "deliveryKey";
     private static final String ERROR_ANSWER = "kafkaErrorAnswer";
 
@@ -51,7 +51,10 @@ public class KafkaExchanges {
         exchange.setProperty(HttpExchanges.REQUEST_ID_PROPERTY, requestId);
         exchange.setProperty(REQUEST_BODY, exchange.getIn().getBody(String.class));
         String key = exchange.getIn().getHeader(IdempotentAnswers.HEADER, String.class);
-        exchange.setProperty(DELIVERY_KEY, HttpExchanges.isSafeId(key) ? "key:" + key : "record:" + recordId(exchange));
+        // a record's offset is unique only in its topic's life: the timestamp tells a replayed
+        // record (the same one) from a new record at a recreated topic's reused offset
+        exchange.setProperty(DELIVERY_KEY, HttpExchanges.isSafeId(key) ? "key:" + key
+                : "record:" + recordId(exchange) + ":" + exchange.getIn().getHeader(KafkaConstants.TIMESTAMP));
     }
 
     /**

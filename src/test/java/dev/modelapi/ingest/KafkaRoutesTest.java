@@ -178,8 +178,25 @@ class KafkaRoutesTest {
         assertThat(again.getProperty(Exchange.DUPLICATE_MESSAGE, Boolean.class)).isTrue();
     }
 
+    @Test
+    void shouldTellARecordReplayedFromANewRecordAtAReusedOffset() throws Exception {
+        send("{\"text\": \"Subject: first life\"}", 20, null, 1_000L);
+        Exchange replayed = send("{\"text\": \"Subject: first life\"}", 20, null, 1_000L);
+        // the topic recreated: offset 20 again, another record
+        send("{\"text\": \"Subject: second life\"}", 20, null, 2_000L);
+
+        assertThat(replayed.getProperty(Exchange.DUPLICATE_MESSAGE, Boolean.class)).isTrue();
+        assertThat(results.getReceivedCounter()).isEqualTo(2);
+        assertThat(commits.get()).isEqualTo(3);
+    }
+
     private Exchange send(String body, long offset, String idempotencyKey) {
+        return send(body, offset, idempotencyKey, null);
+    }
+
+    private Exchange send(String body, long offset, String idempotencyKey, Long timestamp) {
         Exchange done = routes.camel().createProducerTemplate().send("direct:kafka-in", e -> {
+            e.getIn().setHeader(KafkaConstants.TIMESTAMP, timestamp);
             e.getIn().setBody(body);
             e.getIn().setHeader(KafkaConstants.TOPIC, "modelapi.requests");
             e.getIn().setHeader(KafkaConstants.PARTITION, 0);
