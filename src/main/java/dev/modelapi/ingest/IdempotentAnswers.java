@@ -50,8 +50,8 @@ public class IdempotentAnswers {
         this.replayed = Counter.builder("modelapi.idempotency.replayed")
                 .description("HTTP requests answered with the first answer to their Idempotency-Key").register(meters);
         this.storeFailures = Counter.builder("modelapi.idempotency.store.failures")
-                .description("Reads or writes of kept HTTP answers that failed (the request was answered anew)")
-                .register(meters);
+                .description("Reads or writes of remembered keys or answers that failed (Redis down)")
+                .tag("repository", "http-answers").register(meters);
     }
 
     /** Where one request's answer is kept: the caller, the endpoint and the key; and the body it answers. */
