@@ -13,8 +13,7 @@ import org.springframework.data.redis.core.StringRedisTemplate;
 /**
  * The idempotent repositories the routes name: {@code jmsDeliveries} and {@code kafkaDeliveries}
  * for the {@code idempotentConsumer} steps of the JMS and Kafka ingress (a message answered once,
- * whichever instance gets its redelivery or replay), and {@code folderReadLocks} for the watched
- * folder's read lock (a file taken by one instance at a time). Camel's own repositories: Redis
+ * whichever instance gets its redelivery or replay). Camel's own repositories: Redis
  * (camel-spring-redis's {@link SpringRedisStringIdempotentRepository}, one key per message with the
  * TTL {@code modelapi.idempotency.ttl}) when {@code REDIS_URL} is set, so instances share them;
  * otherwise in memory ({@link MemoryIdempotentRepository}, the newest
@@ -37,11 +36,6 @@ class IdempotencyConfiguration {
         return repository("kafka", false, environment, redis, settings, meters);
     }
 
-    @Bean
-    IdempotentRepository folderReadLocks(Environment environment, ObjectProvider<StringRedisTemplate> redis,
-            IdempotencyProperties settings, MeterRegistry meters) {
-        return repository("folder", true, environment, redis, settings, meters);
-    }
 
     static IdempotentRepository repository(String name, boolean readLock, Environment environment,
             ObjectProvider<StringRedisTemplate> redis, IdempotencyProperties settings, MeterRegistry meters) {

@@ -24,7 +24,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.camel.Exchange;
 import org.apache.camel.builder.RouteBuilder;
-import org.apache.camel.support.processor.idempotent.MemoryIdempotentRepository;
 import org.apache.camel.util.ObjectHelper;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -61,7 +60,6 @@ class FolderRoutesTest {
                         "folderFiles", new FolderFiles(JSON, answers, failures, settings, new SimpleMeterRegistry()),
                         "folderChunkResults", new FolderChunkResults(),
                         "folderRedelivery", new FolderConfiguration().folderRedelivery(settings),
-                        "folderReadLocks", MemoryIdempotentRepository.memoryIdempotentRepository(100),
                         "folder-pool", pool,
                         "predictRequests", new KafkaRoutesTest.StubRequests()),
                 Map.of("modelapi.folder.enabled", "true", "modelapi.folder.inbox", settings.inbox().toString()),
