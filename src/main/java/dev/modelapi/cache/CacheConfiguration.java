@@ -6,7 +6,6 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.modelapi.ensemble.EnsembleResult;
 import io.lettuce.core.ClientOptions;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import org.springframework.boot.autoconfigure.data.redis.LettuceClientOptionsBuilderCustomizer;
@@ -44,10 +43,6 @@ class CacheConfiguration {
         return new PredictionCache(predictions, settings, meters);
     }
 
-    static CaffeineCacheManager caffeineCacheManager(CacheProperties settings) {
-        return caffeineCacheManager(settings, new IdempotencyProperties(Duration.ofHours(24), 100_000));
-    }
-
     static CaffeineCacheManager caffeineCacheManager(CacheProperties settings, IdempotencyProperties idempotency) {
         CaffeineCacheManager manager = new CaffeineCacheManager();
         manager.setCaffeine(Caffeine.newBuilder()
@@ -62,10 +57,6 @@ class CacheConfiguration {
                 .recordStats()
                 .build());
         return manager;
-    }
-
-    static RedisCacheManager redisCacheManager(RedisConnectionFactory connections, CacheProperties settings) {
-        return redisCacheManager(connections, settings, new IdempotencyProperties(Duration.ofHours(24), 100_000));
     }
 
     static RedisCacheManager redisCacheManager(RedisConnectionFactory connections, CacheProperties settings,

@@ -5,22 +5,21 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.apache.camel.spi.IdempotentRepository;
 import org.apache.camel.support.processor.idempotent.MemoryIdempotentRepository;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A Camel idempotent repository (Redis or in memory) that counts what it turns away: for an
- * idempotent consumer, a message whose key is already known ({@code contains}, its check; its
- * later {@code add} of a duplicate's key is not counted again); for a read lock, a file another
- * instance holds ({@code add} refused). In memory it also reports how many keys it holds.
+ * A Camel idempotent repository (Redis or in memory) of an idempotent consumer, counting the
+ * messages it turns away: a key already known at the consumer's check ({@code contains}; its later
+ * {@code add} of a duplicate's key is not counted again). In memory it also reports how many keys
+ * it holds.
  *
- * <p>While the store fails (Redis down), a consumer's repository fails open: a message is taken
- * as new and its key not kept, so nothing is lost or dead-lettered for it, at the price of a
- * replay in that window being answered again. A read lock fails closed: the file waits in the
- * inbox until the lock can be taken, so two instances never work on one file. Failures are
- * counted and logged at most once a minute.
+ * <p>While the store fails (Redis down), it fails open: a message is taken as new and its key not
+ * kept, so nothing is lost or dead-lettered for it, at the price of a replay in that window being
+ * answered again. Failures are counted and logged at most once a minute.
  */
 final class CountedIdempotentRepository implements IdempotentRepository {
 
@@ -29,17 +28,15 @@ final class CountedIdempotentRepository implements IdempotentRepository {
 
     private final IdempotentRepository delegate;
     private final String name;
-    private final boolean readLock;
     private final Counter duplicates;
     private final Counter failures;
     private final AtomicLong lastLog = new AtomicLong(System.nanoTime() - LOG_INTERVAL_NANOS);
 
-    CountedIdempotentRepository(IdempotentRepository delegate, String name, boolean readLock, MeterRegistry meters) {
+    CountedIdempotentRepository(IdempotentRepository delegate, String name, MeterRegistry meters) {
         this.delegate = delegate;
         this.name = name;
-        this.readLock = readLock;
         this.duplicates = Counter.builder("modelapi.idempotency.duplicates")
-                .description("Messages, records or files turned away because their key was already known")
+                .description("Messages or records turned away because their key was already known")
                 .tag("repository", name).register(meters);
         this.failures = Counter.builder("modelapi.idempotency.store.failures")
                 .description("Reads or writes of remembered keys or answers that failed (Redis down)")
@@ -53,29 +50,13 @@ final class CountedIdempotentRepository implements IdempotentRepository {
 
     @Override
     public boolean add(String key) {
-        boolean added;
-        try {
-            added = delegate.add(key);
-        } catch (RuntimeException e) {
-            failed("add", e);
-            return !readLock; // a consumer goes on without the key; a file waits for its lock
-        }
-        if (!added && readLock) {
-            duplicates.increment();
-        }
-        return added;
+        return guarded("add", () -> delegate.add(key), true); // goes on without the key
     }
 
     @Override
     public boolean contains(String key) {
-        boolean known;
-        try {
-            known = delegate.contains(key);
-        } catch (RuntimeException e) {
-            failed("contains", e);
-            return false; // taken as new: answered, perhaps a second time, never lost
-        }
-        if (known && !readLock) {
+        boolean known = guarded("contains", () -> delegate.contains(key), false); // new: answered, never lost
+        if (known) {
             duplicates.increment();
         }
         return known;
@@ -83,22 +64,12 @@ final class CountedIdempotentRepository implements IdempotentRepository {
 
     @Override
     public boolean remove(String key) {
-        try {
-            return delegate.remove(key);
-        } catch (RuntimeException e) {
-            failed("remove", e); // a read lock left behind expires with the key's TTL
-            return false;
-        }
+        return guarded("remove", () -> delegate.remove(key), false);
     }
 
     @Override
     public boolean confirm(String key) {
-        try {
-            return delegate.confirm(key);
-        } catch (RuntimeException e) {
-            failed("confirm", e);
-            return false;
-        }
+        return guarded("confirm", () -> delegate.confirm(key), false);
     }
 
     @Override
@@ -116,13 +87,18 @@ final class CountedIdempotentRepository implements IdempotentRepository {
         delegate.stop();
     }
 
-    private void failed(String operation, RuntimeException e) {
-        failures.increment();
-        long last = lastLog.get();
-        if (System.nanoTime() - last >= LOG_INTERVAL_NANOS && lastLog.compareAndSet(last, System.nanoTime())) {
-            log.warn("The {} idempotent repository failed to {} a key ({}: {}); {}", name, operation,
-                    e.getClass().getSimpleName(), e.getMessage(),
-                    readLock ? "files wait for their lock" : "messages are taken as new meanwhile");
+    /** The store's answer, or {@code whenFailed} while it fails: counted, logged at most once a minute. */
+    private boolean guarded(String operation, Supplier<Boolean> call, boolean whenFailed) {
+        try {
+            return call.get();
+        } catch (RuntimeException e) {
+            failures.increment();
+            long last = lastLog.get();
+            if (System.nanoTime() - last >= LOG_INTERVAL_NANOS && lastLog.compareAndSet(last, System.nanoTime())) {
+                log.warn("The {} idempotent repository failed to {} a key ({}: {}); messages are taken as new meanwhile",
+                        name, operation, e.getClass().getSimpleName(), e.getMessage());
+            }
+            return whenFailed;
         }
     }
 }

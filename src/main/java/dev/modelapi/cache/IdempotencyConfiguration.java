@@ -27,17 +27,17 @@ class IdempotencyConfiguration {
     @Bean
     IdempotentRepository jmsDeliveries(Environment environment, ObjectProvider<StringRedisTemplate> redis,
             IdempotencyProperties settings, MeterRegistry meters) {
-        return repository("jms", false, environment, redis, settings, meters);
+        return repository("jms", environment, redis, settings, meters);
     }
 
     @Bean
     IdempotentRepository kafkaDeliveries(Environment environment, ObjectProvider<StringRedisTemplate> redis,
             IdempotencyProperties settings, MeterRegistry meters) {
-        return repository("kafka", false, environment, redis, settings, meters);
+        return repository("kafka", environment, redis, settings, meters);
     }
 
 
-    static IdempotentRepository repository(String name, boolean readLock, Environment environment,
+    static IdempotentRepository repository(String name, Environment environment,
             ObjectProvider<StringRedisTemplate> redis, IdempotencyProperties settings, MeterRegistry meters) {
         IdempotentRepository store;
         if (RedisSelection.selected(environment)) {
@@ -48,6 +48,6 @@ class IdempotencyConfiguration {
         } else {
             store = MemoryIdempotentRepository.memoryIdempotentRepository(settings.maxEntries());
         }
-        return new CountedIdempotentRepository(store, name, readLock, meters);
+        return new CountedIdempotentRepository(store, name, meters);
     }
 }

@@ -10,9 +10,9 @@ import org.springframework.validation.annotation.Validated;
 
 /**
  * What the service remembers so that a request is answered once ({@code modelapi.idempotency.*}):
- * the keys of delivered JMS messages and Kafka records, the folder's files in progress, and the
- * first answer to each HTTP {@code Idempotency-Key}. In Redis when {@code REDIS_URL} is set, so
- * every instance shares them; in memory otherwise.
+ * the keys of delivered JMS messages and Kafka records, and the first answer to each HTTP
+ * {@code Idempotency-Key}. In Redis when {@code REDIS_URL} is set, so every instance shares them;
+ * in memory otherwise.
  *
  * @param ttl how long a delivered message's key and an HTTP answer are remembered (Redis key TTL,
  *     Caffeine expire-after-write); a replay later than that is answered again

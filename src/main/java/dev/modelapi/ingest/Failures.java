@@ -1,7 +1,9 @@
 package dev.modelapi.ingest;
 
 import dev.modelapi.errors.InferenceException;
+import dev.modelapi.errors.InferenceTimeoutException;
 import dev.modelapi.errors.InvalidRequestException;
+import dev.modelapi.errors.ModelUnavailableException;
 import dev.modelapi.errors.RetryLaterException;
 import java.time.Duration;
 import org.apache.camel.Exchange;
@@ -31,15 +33,12 @@ public class Failures {
     /** {@code invalidRequest}: the caller can fix it; the exception's own 4xx (400, 404, 405, 413, 415...). */
     public void invalidRequest(Exchange exchange) {
         InvalidRequestException e = find(exchange, InvalidRequestException.class);
-        record(exchange, e == null ? unexpected(caught(exchange), requestId(exchange))
-                : new Failure(e.status(), e.code(), e.getMessage(), null));
+        record(exchange, e == null ? unexpected(caught(exchange), requestId(exchange)) : of(e, e.status(), false));
     }
 
     /** {@code status(*, 504)}: the exception's code and message under the status the clause names. */
     public void status(Exchange exchange, int status) {
-        InferenceException e = find(exchange, InferenceException.class);
-        record(exchange, e == null ? unexpected(caught(exchange), requestId(exchange))
-                : new Failure(status, e.code(), e.getMessage(), null));
+        record(exchange, of(exchange, status, false));
     }
 
     /**
@@ -47,13 +46,7 @@ public class Failures {
      * (how long the queue takes to drain, how long a breaker stays open), else a second.
      */
     public void retryLater(Exchange exchange, int status) {
-        InferenceException e = find(exchange, InferenceException.class);
-        if (e == null) {
-            record(exchange, unexpected(caught(exchange), requestId(exchange)));
-            return;
-        }
-        Duration hint = e instanceof RetryLaterException later ? later.retryAfter() : null;
-        record(exchange, new Failure(status, e.code(), e.getMessage(), hint == null ? DEFAULT_RETRY_AFTER : hint));
+        record(exchange, of(exchange, status, true));
     }
 
     /** {@code unexpected}: a 500, logged with the request id and the stack, never shown to the caller. */
@@ -62,9 +55,9 @@ public class Failures {
     }
 
     /**
-     * The failure the error clause recorded, for a channel's answer step. A route edit that calls
-     * the answer step without a typed clause before it still gets an answer: the failure classified
-     * here as {@link #classify} would.
+     * The failure the error clause recorded, for a channel's answer step; the exchange then has a
+     * request id. A route edit that calls the answer step without a typed clause before it still
+     * gets an answer: the failure classified here as {@link #classify} would.
      */
     public Failure recorded(Exchange exchange) {
         Failure failure = exchange.getProperty(PROPERTY, Failure.class);
@@ -72,23 +65,35 @@ public class Failures {
     }
 
     /**
-     * The same mapping as the YAML clauses, for a caller in Java (the folder ingress, which answers
-     * a file's records itself): invalid request its 4xx; capacity and quorum (retry later) and a
-     * model not loaded 503; a timeout 504; anything else unexpected.
+     * The table of the YAML clauses in code, for an answer step reached without a clause: invalid
+     * request its 4xx; capacity and quorum (retry later) and a model not loaded 503; a timeout 504;
+     * anything else unexpected.
      */
     public Failure classify(Throwable thrown, String requestId) {
         InferenceException e = ObjectHelper.getException(InferenceException.class, thrown);
         if (e instanceof InvalidRequestException invalid) {
-            return new Failure(invalid.status(), invalid.code(), invalid.getMessage(), null);
+            return of(invalid, invalid.status(), false);
         }
-        if (e instanceof RetryLaterException || e instanceof dev.modelapi.errors.ModelUnavailableException) {
-            Duration hint = e instanceof RetryLaterException later ? later.retryAfter() : null;
-            return new Failure(503, e.code(), e.getMessage(), hint == null ? DEFAULT_RETRY_AFTER : hint);
+        if (e instanceof RetryLaterException || e instanceof ModelUnavailableException) {
+            return of(e, 503, true);
         }
-        if (e instanceof dev.modelapi.errors.InferenceTimeoutException) {
-            return new Failure(504, e.code(), e.getMessage(), null);
+        if (e instanceof InferenceTimeoutException) {
+            return of(e, 504, false);
         }
         return unexpected(thrown, requestId);
+    }
+
+    /** The clause's status for the pipeline's exception under the caught one; unexpected if there is none. */
+    private static Failure of(Exchange exchange, int status, boolean retryLater) {
+        InferenceException e = find(exchange, InferenceException.class);
+        return e == null ? unexpected(caught(exchange), requestId(exchange)) : of(e, status, retryLater);
+    }
+
+    /** The exception's code and message under a status; for a 503 also when to retry (its hint, else a second). */
+    private static Failure of(InferenceException e, int status, boolean retryLater) {
+        Duration hint = e instanceof RetryLaterException later ? later.retryAfter() : null;
+        return new Failure(status, e.code(), e.getMessage(),
+                retryLater ? (hint == null ? DEFAULT_RETRY_AFTER : hint) : null);
     }
 
     private static Failure unexpected(Throwable thrown, String requestId) {
@@ -101,7 +106,9 @@ public class Failures {
         return new Failure(500, "internal_error", "unexpected error; the request id is in the service log", null);
     }
 
+    /** Keeps the failure for the channel's answer step, with a request id settled for that answer. */
     private static void record(Exchange exchange, Failure failure) {
+        requestId(exchange);
         exchange.setProperty(PROPERTY, failure);
     }
 

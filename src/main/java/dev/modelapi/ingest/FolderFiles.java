@@ -59,7 +59,10 @@ public class FolderFiles {
     private final Answers answers;
     private final Failures failures;
     private final FolderProperties settings;
-    private final MeterRegistry meters;
+    private final Counter recordsAnswered;
+    private final Counter recordsRefused;
+    private final Counter filesDone;
+    private final Counter filesFailed;
     private final AtomicLong recordsDone = new AtomicLong();
     private final AtomicLong recordsTotal = new AtomicLong();
     /** Tests stop here to crash between a chunk reaching the disk and its progress being recorded. */
@@ -71,11 +74,24 @@ public class FolderFiles {
         this.answers = answers;
         this.failures = failures;
         this.settings = settings;
-        this.meters = meters;
+        this.recordsAnswered = recordCounter("answered", meters);
+        this.recordsRefused = recordCounter("refused", meters);
+        this.filesDone = fileCounter("done", meters);
+        this.filesFailed = fileCounter("failed", meters);
         Gauge.builder("modelapi.folder.file.records.done", recordsDone, AtomicLong::get)
                 .description("Records of the file in progress that are answered").register(meters);
         Gauge.builder("modelapi.folder.file.records", recordsTotal, AtomicLong::get)
                 .description("Records of the file in progress").register(meters);
+    }
+
+    private static Counter recordCounter(String outcome, MeterRegistry meters) {
+        return Counter.builder("modelapi.folder.records").description("Input records answered or refused")
+                .tag("outcome", outcome).register(meters);
+    }
+
+    private static Counter fileCounter(String outcome, MeterRegistry meters) {
+        return Counter.builder("modelapi.folder.files").description("Input files finished, by outcome")
+                .tag("outcome", outcome).register(meters);
     }
 
     /** An input file while its records are answered: where its results go and how far they are. */
@@ -176,26 +192,23 @@ public class FolderFiles {
     /** The {@code folder-result} step: the record's answered tasks (body) become its line of results. */
     @SuppressWarnings("unchecked")
     public byte[] result(Exchange exchange) throws IOException {
-        InputFile file = exchange.getProperty(FILE_PROPERTY, InputFile.class);
-        Record record = exchange.getProperty(RECORD_PROPERTY, Record.class);
-        List<PredictionTask> tasks = exchange.getIn().getBody(List.class);
-        String requestId = exchange.getProperty(HttpExchanges.REQUEST_ID_PROPERTY, String.class);
-        Counter.builder("modelapi.folder.records").description("Input records answered or refused")
-                .tag("outcome", "answered").register(meters).increment();
-        return file.format == Format.JSONL ? jsonLine(record, tasks, null, requestId)
-                : csvLine(file.records.columns(), record.row(), tasks.get(0), null);
+        recordsAnswered.increment();
+        return line(exchange, exchange.getIn().getBody(List.class), null);
     }
 
     /** The {@code folder-refused} step of the invalid-request clause: the record's error as its line of results. */
     public byte[] refused(Exchange exchange) throws IOException {
+        recordsRefused.increment();
+        return line(exchange, null, failures.recorded(exchange));
+    }
+
+    /** The record's line of results in its file's format: its answer, or its error. */
+    private byte[] line(Exchange exchange, List<PredictionTask> tasks, Failure failure) throws IOException {
         InputFile file = exchange.getProperty(FILE_PROPERTY, InputFile.class);
         Record record = exchange.getProperty(RECORD_PROPERTY, Record.class);
-        Failure failure = failures.recorded(exchange);
-        String requestId = exchange.getProperty(HttpExchanges.REQUEST_ID_PROPERTY, String.class);
-        Counter.builder("modelapi.folder.records").description("Input records answered or refused")
-                .tag("outcome", "refused").register(meters).increment();
-        return file.format == Format.JSONL ? jsonLine(record, null, failure, requestId)
-                : csvLine(file.records.columns(), record.row(), null, failure);
+        return file.format == Format.JSONL
+                ? jsonLine(record, tasks, failure, exchange.getProperty(HttpExchanges.REQUEST_ID_PROPERTY, String.class))
+                : csvLine(file.records.columns(), record.row(), tasks == null ? null : tasks.get(0), failure);
     }
 
     /** A record given up on, in place of its line of results: its chunk is not checkpointed and the file fails. */
@@ -256,25 +269,22 @@ public class FolderFiles {
         String name = file != null ? file.name : exchange.getIn().getHeader(Exchange.FILE_NAME_ONLY, String.class);
         Path errors = settings.inbox().resolve("error");
         Files.createDirectories(errors);
-        Failure failure = exchange.getProperty(Failures.PROPERTY, Failure.class);
+        // the file's own reasons say it in full; anything else is named by its root cause
         RuntimeException known = org.apache.camel.util.ObjectHelper.getException(UnreadableFileException.class, cause);
         if (known == null) {
             known = org.apache.camel.util.ObjectHelper.getException(RecordFailedException.class, cause);
         }
         String reason = known != null ? known.getMessage()
-                : failure != null && failure.status() != 500 ? failure.code() + ": " + failure.message()
                 : cause == null ? "unknown" : rootOf(cause).getClass().getSimpleName() + ": " + rootOf(cause).getMessage();
         Files.writeString(errors.resolve(name + ".reason.txt"), reason + "\n"
                 + "Results so far are in the outbox (" + name + ".part); move the file back into the inbox to resume.\n");
         log.warn("{}: failed, moved to error/: {}", name, reason);
-        Counter.builder("modelapi.folder.files").description("Input files finished, by outcome")
-                .tag("outcome", "failed").register(meters).increment();
+        filesFailed.increment();
     }
 
     /** The route's {@code folder-done} step. */
     public void done() {
-        Counter.builder("modelapi.folder.files").description("Input files finished, by outcome")
-                .tag("outcome", "done").register(meters).increment();
+        filesDone.increment();
     }
 
     /** The records as chunks of at most {@code size}, streamed: one chunk in memory at a time. */

@@ -74,11 +74,8 @@ public class GrpcExchanges {
 
     /** The error step of the gRPC routes: the call fails with the status that matches the error. */
     public void fail(Exchange exchange) {
-        String requestId = exchange.getProperty(HttpExchanges.REQUEST_ID_PROPERTY, String.class);
-        if (requestId == null) {
-            requestId = HttpExchanges.newRequestId();
-        }
         Failure failure = failures.recorded(exchange);
+        String requestId = exchange.getProperty(HttpExchanges.REQUEST_ID_PROPERTY, String.class);
         StreamObserver<Object> observer = observerOf(exchange);
         if (cancelled(observer, exchange)) {
             return;

@@ -193,17 +193,23 @@ public class HttpExchanges {
      */
     @SuppressWarnings("unchecked")
     public void idempotencyKey(Exchange exchange) {
-        String key = exchange.getIn().getHeader("Idempotency-Key", String.class);
+        String key = idempotencyKeyOf(exchange);
         if (key == null) {
             return;
-        }
-        if (!SAFE_ID.matcher(key).matches()) {
-            throw InvalidRequestException.badRequest("invalid_idempotency_key",
-                    "Idempotency-Key must be 1 to 128 letters, digits or . _ : -");
         }
         for (PredictionTask task : (List<PredictionTask>) exchange.getIn().getBody(List.class)) {
             task.idempotencyKey(key);
         }
+    }
+
+    /** The request's {@code Idempotency-Key}, or null; one outside 1-128 letters, digits, {@code . _ : -} is a 400. */
+    static String idempotencyKeyOf(Exchange exchange) {
+        String key = exchange.getIn().getHeader(IdempotentAnswers.HEADER, String.class);
+        if (key != null && !isSafeId(key)) {
+            throw InvalidRequestException.badRequest("invalid_idempotency_key",
+                    "Idempotency-Key must be 1 to 128 letters, digits or . _ : -");
+        }
+        return key;
     }
 
     /** The caller's request id when it is safe to log and echo, otherwise a new one. */
@@ -258,12 +264,8 @@ public class HttpExchanges {
     }
 
     private void fail(Exchange exchange, BiFunction<Failure, String, Object> body) throws Exception {
-        String requestId = exchange.getProperty(REQUEST_ID_PROPERTY, String.class);
-        if (requestId == null) {
-            requestId = newRequestId();
-            exchange.setProperty(REQUEST_ID_PROPERTY, requestId);
-        }
         Failure failure = failures.recorded(exchange);
+        String requestId = exchange.getProperty(REQUEST_ID_PROPERTY, String.class);
         Map<String, Object> headers = new LinkedHashMap<>();
         if (failure.retryAfter() != null) {
             headers.put("Retry-After", Math.max(1, failure.retryAfter().toSeconds()));

@@ -64,13 +64,9 @@ public class IdempotentAnswers {
      * A key outside 1-128 letters, digits, {@code . _ : -} is a 400; a key seen with another body a 409.
      */
     public void lookup(Exchange exchange) {
-        String key = exchange.getIn().getHeader(HEADER, String.class);
+        String key = HttpExchanges.idempotencyKeyOf(exchange);
         if (key == null) {
             return;
-        }
-        if (!HttpExchanges.isSafeId(key)) {
-            throw InvalidRequestException.badRequest("invalid_idempotency_key",
-                    "Idempotency-Key must be 1 to 128 letters, digits or . _ : -");
         }
         String caller = exchange.getIn().getHeader("X-ModelApi-Principal", "anonymous", String.class);
         String path = exchange.getIn().getHeader(Exchange.HTTP_PATH, "", String.class);

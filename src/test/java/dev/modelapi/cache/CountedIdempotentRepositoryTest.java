@@ -7,45 +7,37 @@ import org.apache.camel.spi.IdempotentRepository;
 import org.apache.camel.support.processor.idempotent.MemoryIdempotentRepository;
 import org.junit.jupiter.api.Test;
 
-/** What the idempotent repositories count, and what they do while their store (Redis) fails. */
+/** What the idempotent consumers' repositories count, and what they do while their store (Redis) fails. */
 class CountedIdempotentRepositoryTest {
 
     final SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
     @Test
-    void shouldCountAConsumersDuplicateOnceAndAReadLockRefusedOnce() {
-        IdempotentRepository consumer = counted(MemoryIdempotentRepository.memoryIdempotentRepository(10), "jms", false);
-        IdempotentRepository lock = counted(MemoryIdempotentRepository.memoryIdempotentRepository(10), "folder", true);
+    void shouldCountAConsumersDuplicateOnce() {
+        IdempotentRepository consumer = counted(MemoryIdempotentRepository.memoryIdempotentRepository(10), "jms");
         consumer.start();
-        lock.start();
 
         consumer.add("a");
         assertThat(consumer.contains("a")).isTrue();
         assertThat(consumer.add("a")).isFalse(); // the duplicate's own add at completion: not counted again
-        assertThat(lock.add("/inbox/f.jsonl")).isTrue();
-        assertThat(lock.add("/inbox/f.jsonl")).isFalse();
 
         assertThat(count("modelapi.idempotency.duplicates", "jms")).isEqualTo(1.0);
-        assertThat(count("modelapi.idempotency.duplicates", "folder")).isEqualTo(1.0);
         assertThat(meters.get("modelapi.idempotency.keys").tag("repository", "jms").gauge().value()).isEqualTo(1.0);
     }
 
     @Test
-    void shouldTakeMessagesAsNewButKeepFilesWaitingWhileTheStoreFails() {
-        IdempotentRepository consumer = counted(new Failing(), "kafka", false);
-        IdempotentRepository lock = counted(new Failing(), "folder", true);
+    void shouldTakeMessagesAsNewWhileTheStoreFails() {
+        IdempotentRepository consumer = counted(new Failing(), "kafka");
 
         assertThat(consumer.contains("k")).isFalse();
         assertThat(consumer.add("k")).isTrue();
-        assertThat(lock.add("/inbox/f.jsonl")).isFalse();
         assertThat(consumer.remove("k")).isFalse();
 
         assertThat(count("modelapi.idempotency.store.failures", "kafka")).isEqualTo(3.0);
-        assertThat(count("modelapi.idempotency.store.failures", "folder")).isEqualTo(1.0);
     }
 
-    private IdempotentRepository counted(IdempotentRepository store, String name, boolean readLock) {
-        return new CountedIdempotentRepository(store, name, readLock, meters);
+    private IdempotentRepository counted(IdempotentRepository store, String name) {
+        return new CountedIdempotentRepository(store, name, meters);
     }
 
     private double count(String meter, String repository) {

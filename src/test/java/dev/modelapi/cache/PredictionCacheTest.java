@@ -34,7 +34,8 @@ class PredictionCacheTest {
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
     private PredictionCache cacheWith(CacheProperties settings) {
-        Cache predictions = CacheConfiguration.caffeineCacheManager(settings).getCache(CacheConfiguration.PREDICTIONS);
+        Cache predictions = CacheConfiguration.caffeineCacheManager(settings,
+                new IdempotencyProperties(Duration.ofHours(24), 1_000)).getCache(CacheConfiguration.PREDICTIONS);
         return new PredictionCache(predictions, settings, meters);
     }
 

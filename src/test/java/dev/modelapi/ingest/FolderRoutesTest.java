@@ -59,7 +59,7 @@ class FolderRoutesTest {
                         "failures", failures,
                         "folderFiles", new FolderFiles(JSON, answers, failures, settings, new SimpleMeterRegistry()),
                         "folderChunkResults", new FolderChunkResults(),
-                        "folderRedelivery", new FolderConfiguration().folderRedelivery(settings),
+                        "folderRedelivery", new RedeliveryConfiguration().folderRedelivery(settings),
                         "folder-pool", pool,
                         "predictRequests", new KafkaRoutesTest.StubRequests()),
                 Map.of("modelapi.folder.enabled", "true", "modelapi.folder.inbox", settings.inbox().toString()),

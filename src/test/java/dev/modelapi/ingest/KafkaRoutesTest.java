@@ -74,7 +74,7 @@ class KafkaRoutesTest {
                         "failures", failures,
                         "kafkaExchanges", new KafkaExchanges(JSON, answers, failures),
                         "predictRequests", new StubRequests(),
-                        "kafkaRedelivery", new KafkaConfiguration().kafkaRedelivery(settings),
+                        "kafkaRedelivery", new RedeliveryConfiguration().kafkaRedelivery(settings),
                         "kafkaDeliveries", MemoryIdempotentRepository.memoryIdempotentRepository(100)),
                 Map.of("modelapi.kafka.enabled", "true",
                         "modelapi.kafka.bootstrap-servers", settings.bootstrapServers(),
