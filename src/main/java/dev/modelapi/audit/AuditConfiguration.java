@@ -1,28 +1,62 @@
 package dev.modelapi.audit;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.modelapi.pii.PiiDetector;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.PlatformTransactionManager;
 
-/** Wires the audit writer and queries to Boot's DataSource, which Flyway has migrated before they run. */
+/** Wires the audit routes' beans and the audit queries to Boot's DataSource, which Flyway has migrated before they run. */
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties(AuditProperties.class)
 class AuditConfiguration {
 
+    /**
+     * The breaker {@code audit-database} of routes/audit.camel.yaml, shared by the insert and the
+     * spool's drain: one failed write opens it; while open, rows go straight to the spool instead
+     * of each batch waiting out the connection time-out, and the drain does not poll; after
+     * {@code spool-drain-interval} it lets one write through, which closes it again or keeps it open.
+     */
     @Bean
-    AuditWriter auditWriter(JdbcTemplate jdbcTemplate, AuditProperties settings, MeterRegistry meters) {
-        return new AuditWriter(jdbcTemplate, settings, meters);
+    CircuitBreaker auditDatabase(AuditProperties settings, MeterRegistry meters) {
+        return databaseBreaker(settings.spoolDrainInterval(), meters);
+    }
+
+    static CircuitBreaker databaseBreaker(Duration openFor, MeterRegistry meters) {
+        // a registry of its own, not a bean: camel-resilience4j takes the single registry bean for the model calls
+        CircuitBreakerRegistry registry = CircuitBreakerRegistry.of(CircuitBreakerConfig.custom()
+                .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+                .slidingWindowSize(1)
+                .minimumNumberOfCalls(1)
+                .failureRateThreshold(100)
+                .waitDurationInOpenState(openFor)
+                .permittedNumberOfCallsInHalfOpenState(1)
+                .automaticTransitionFromOpenToHalfOpenEnabled(true)
+                // rows refused as invalid are rejected, not a sign of the database being down
+                .ignoreExceptions(DataIntegrityViolationException.class)
+                .writableStackTraceEnabled(false)
+                .build());
+        TaggedCircuitBreakerMetrics.ofCircuitBreakerRegistry(registry).bindTo(meters);
+        return registry.circuitBreaker("audit-database");
     }
 
     @Bean
-    AuditSpool auditSpool(AuditProperties settings, AuditWriter auditWriter) {
-        return new AuditSpool(settings.spoolDirectory(), auditWriter);
+    AuditSpool auditSpool(AuditProperties settings, CircuitBreaker auditDatabase, MeterRegistry meters) {
+        AuditSpool spool = new AuditSpool(settings.spoolDirectory(), auditDatabase, new ObjectMapper());
+        Gauge.builder("modelapi.audit.spool.rows", spool, AuditSpool::pendingRows)
+                .description("Audit rows waiting on disk for the database").register(meters);
+        return spool;
     }
 
     @Bean
@@ -31,10 +65,8 @@ class AuditConfiguration {
     }
 
     @Bean
-    AuditSink auditSink(AuditWriter auditWriter, AuditSpool auditSpool, AuditRecords auditRecords, MeterRegistry meters) {
-        Gauge.builder("modelapi.audit.spool.rows", auditSpool, AuditSpool::pendingRows)
-                .description("Audit rows waiting on disk for the database").register(meters);
-        return new AuditSink(auditWriter, auditSpool, auditRecords);
+    AuditMetrics auditMetrics(MeterRegistry meters) {
+        return new AuditMetrics(meters);
     }
 
     @Bean
@@ -45,8 +77,8 @@ class AuditConfiguration {
     }
 
     @Bean
-    AuditReports auditReports(JdbcTemplate jdbcTemplate, AuditProperties settings) {
-        return new AuditReports(jdbcTemplate, settings.exportMaxRows());
+    AuditReports auditReports(AuditProperties settings) {
+        return new AuditReports(settings.exportMaxRows());
     }
 
     @Bean

@@ -17,7 +17,7 @@ import org.springframework.validation.annotation.Validated;
  *     rejects instead of growing the heap
  * @param batchSize rows per JDBC insert batch, and the most rows the audit route gathers before writing
  * @param flushInterval how long the audit route waits for more rows before it writes a partial batch
- * @param enabled off: the writer writes nothing
+ * @param enabled off: no audit row is written (the {@code audit-enabled} filter of routes/audit.camel.yaml)
  * @param textStorage how much of the text a row keeps: {@code hash} (SHA-256 and length only),
  *     {@code redacted} (personal data replaced by its kind) or {@code raw}
  * @param spoolDirectory where rows wait on disk while the database is down

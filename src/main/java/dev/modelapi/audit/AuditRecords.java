@@ -7,6 +7,12 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -50,6 +56,43 @@ public class AuditRecords {
             case RAW -> task.text();
         };
         return AuditRecord.of(task, kinds, text, sha256);
+    }
+
+    /** The {@code jms-audit} step: the rows of a request's answered texts. */
+    public List<AuditRecord> answered(List<PredictionTask> tasks) {
+        return tasks.stream().filter(PredictionTask::answered).map(this::of).toList();
+    }
+
+    /**
+     * The {@code audit-columns} step: rows as the named parameters of the {@code audit-insert}
+     * statement, one map per row (camel-sql's batch mode binds {@code :#requestId} from each).
+     */
+    public static List<Map<String, Object>> columns(List<AuditRecord> rows) {
+        List<Map<String, Object>> columns = new ArrayList<>(rows.size());
+        for (AuditRecord row : rows) {
+            Map<String, Object> values = new HashMap<>(32);
+            values.put("requestId", row.requestId());
+            values.put("itemIndex", row.itemIndex());
+            values.put("createdAt", OffsetDateTime.ofInstant(row.createdAt(), ZoneOffset.UTC));
+            values.put("channel", row.channel());
+            values.put("principal", row.principal());
+            values.put("models", row.models());
+            values.put("inputSha256", row.inputSha256());
+            values.put("inputLength", row.inputLength());
+            values.put("label", row.label());
+            values.put("score", row.score());
+            values.put("cached", row.cached());
+            values.put("batchSize", row.batchSize());
+            values.put("latencyMs", row.latencyMs());
+            values.put("degraded", row.degraded());
+            values.put("failedModels", row.failedModels());
+            values.put("idempotencyKey", row.idempotencyKey());
+            values.put("flags", row.flags());
+            values.put("pii", row.pii());
+            values.put("inputText", row.inputText());
+            columns.add(values);
+        }
+        return columns;
     }
 
     private String kindsOf(String text) {

@@ -10,22 +10,26 @@ import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.apache.camel.Body;
 import org.apache.camel.Header;
-import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
- * The compliance views of the audit trail ({@code auditor} role): events page by page with
- * filters, a report of counts, cache hit rate and latency percentiles for a time window, and a
- * CSV export. Filters: {@code from} and {@code to} (ISO instants or dates; the last 24 hours by
- * default), {@code model} (a name: rows whose ensemble had it), {@code label}, {@code principal},
- * {@code channel} and {@code flag}.
+ * The compliance views of the audit trail ({@code auditor} role), around the {@code sql:} queries of
+ * routes/audit-api.camel.yaml: {@link #query} checks a request's filters and turns them into the
+ * queries' named parameters; {@link #events}, {@link #report} and {@link #csv} shape the rows the
+ * queries returned. Filters: {@code from} and {@code to} (ISO instants or dates; the last 24 hours
+ * by default), {@code model} (a name: rows whose ensemble had it), {@code label},
+ * {@code principal}, {@code channel} and {@code flag}; a filter not given is null, which the
+ * queries read as "any".
  */
 public class AuditReports {
 
@@ -36,174 +40,166 @@ public class AuditReports {
     /** The channels a request can come in on, as audit rows name them. */
     static final List<String> CHANNELS = List.of("http", "grpc", "jms", "kafka", "folder", "shadow");
     static final List<String> FLAGS = java.util.Arrays.stream(InputFlag.values()).map(InputFlag::wireName).toList();
-    private static final List<String> CSV_COLUMNS = List.of("created_at", "request_id", "item_index", "channel",
+    /** The columns of an event, in the order of the CSV export (the queries select them in this order). */
+    static final List<String> COLUMNS = List.of("created_at", "request_id", "item_index", "channel",
             "principal", "models", "label", "score", "degraded", "failed_models", "cached", "batch_size",
             "latency_ms", "flags", "pii", "input_sha256", "input_length", "idempotency_key", "input_text");
+    /** The report's counts, as the {@code audit-report-buckets} query names its dimensions. */
+    private static final Map<String, String> DIMENSIONS = Map.of("label", "byLabel", "model", "byModel", "channel",
+            "byChannel", "principal", "byPrincipal", "flag", "byFlag", "pii", "byPii");
 
-    private final JdbcTemplate jdbc;
     private final int exportMaxRows;
     private final CsvMapper csv = new CsvMapper();
 
-    AuditReports(JdbcTemplate jdbc, int exportMaxRows) {
-        this.jdbc = jdbc;
+    AuditReports(int exportMaxRows) {
         this.exportMaxRows = exportMaxRows;
     }
 
-    /** A window and filters, as SQL. */
-    record Filter(Instant from, Instant to, String where, List<Object> arguments) {
-    }
-
-    static Filter filter(String from, String to, String model, String label, String principal, String channel,
-            String flag) {
+    /**
+     * The {@code audit-*-query} steps: the request's filters, checked (a 400 for one that cannot
+     * match anything meaningful), as the named parameters of the audit queries: {@code from},
+     * {@code to}, {@code model} and {@code flag} (LIKE patterns), {@code label}, {@code principal},
+     * {@code channel}, and {@code limit} / {@code offset} (a page, or the export's row limit).
+     */
+    public Map<String, Object> query(@Header("from") String from, @Header("to") String to, @Header("model") String model,
+            @Header("label") String label, @Header("principal") String principal, @Header("channel") String channel,
+            @Header("flag") String flag, @Header("page") String page, @Header("size") String size,
+            @Header("CamelHttpPath") String path) {
         Instant end = to == null || to.isBlank() ? Instant.now() : instant(to, "to");
         Instant start = from == null || from.isBlank() ? end.minus(Duration.ofDays(1)) : instant(from, "from");
         // a window whose start is not before its end holds nothing: an empty answer, not an error
         requireText(model, "model");
         requireText(label, "label");
         requireText(principal, "principal");
-        if (channel != null && !channel.isBlank() && !CHANNELS.contains(channel.strip())) {
+        if (given(channel) && !CHANNELS.contains(channel.strip())) {
             throw InvalidRequestException.badRequest("invalid_query", "channel must be one of " + CHANNELS);
         }
-        if (flag != null && !flag.isBlank() && !FLAGS.contains(flag.strip())) {
+        if (given(flag) && !FLAGS.contains(flag.strip())) {
             throw InvalidRequestException.badRequest("invalid_query", "flag must be one of " + FLAGS);
         }
-        StringBuilder where = new StringBuilder("created_at >= ? AND created_at < ?");
-        List<Object> arguments = new ArrayList<>(List.of(Timestamp.from(start), Timestamp.from(end)));
-        if (model != null && !model.isBlank()) {
-            // models is "name:version,name:version": match a whole name
-            where.append(" AND (',' || models) LIKE ?");
-            arguments.add("%," + model.strip() + ":%");
-        }
-        equal(where, arguments, "label", label);
-        equal(where, arguments, "principal", principal);
-        equal(where, arguments, "channel", channel);
-        if (flag != null && !flag.isBlank()) {
-            where.append(" AND (',' || flags || ',') LIKE ?");
-            arguments.add("%," + flag.strip() + ",%");
-        }
-        return new Filter(start, end, where.toString(), arguments);
-    }
-
-    /** {@code GET /api/v1/audit/events}: newest first. */
-    public Map<String, Object> events(@Header("from") String from, @Header("to") String to, @Header("model") String model,
-            @Header("label") String label, @Header("principal") String principal, @Header("channel") String channel,
-            @Header("flag") String flag, @Header("page") String page, @Header("size") String size) {
-        Filter filter = filter(from, to, model, label, principal, channel, flag);
+        Map<String, Object> query = new HashMap<>();
+        query.put("from", OffsetDateTime.ofInstant(start, ZoneOffset.UTC));
+        query.put("to", OffsetDateTime.ofInstant(end, ZoneOffset.UTC));
+        // models is "name:version,name:version": match a whole name; flags "a,b": a whole flag
+        query.put("model", given(model) ? "%," + model.strip() + ":%" : null);
+        query.put("label", given(label) ? label.strip() : null);
+        query.put("principal", given(principal) ? principal.strip() : null);
+        query.put("channel", given(channel) ? channel.strip() : null);
+        query.put("flag", given(flag) ? "%," + flag.strip() + ",%" : null);
         int pageNumber = number(page, "page", 0, 0, Integer.MAX_VALUE);
         int pageSize = number(size, "size", 50, 1, MAX_PAGE_SIZE);
-        Long total = jdbc.queryForObject("SELECT COUNT(*) FROM prediction_audit WHERE " + filter.where(), Long.class,
-                filter.arguments().toArray());
-        List<Object> arguments = new ArrayList<>(filter.arguments());
-        arguments.add(pageSize);
-        arguments.add((long) pageNumber * pageSize);
-        List<Map<String, Object>> events = jdbc.query("SELECT " + String.join(", ", CSV_COLUMNS)
-                + " FROM prediction_audit WHERE " + filter.where() + " ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
-                (rs, n) -> {
-                    Map<String, Object> event = new LinkedHashMap<>();
-                    for (String column : CSV_COLUMNS) {
-                        Object value = rs.getObject(column);
-                        event.put(camel(column), value instanceof java.time.OffsetDateTime t ? t.toInstant().toString()
-                                : value instanceof Timestamp t ? t.toInstant().toString() : value);
-                    }
-                    return event;
-                }, arguments.toArray());
+        boolean export = path != null && path.endsWith(".csv");
+        query.put("limit", export ? exportMaxRows : pageSize);
+        query.put("offset", export ? 0L : (long) pageNumber * pageSize);
+        query.put("page", pageNumber);
+        return query;
+    }
+
+    /** The {@code audit-events-answer} step ({@code GET /api/v1/audit/events}): a page of rows, newest first. */
+    public Map<String, Object> events(@Body Map<String, Object> query, @Header("auditTotal") Number total,
+            @Header("auditRows") List<Map<String, Object>> rows) {
+        List<Map<String, Object>> events = new ArrayList<>(rows.size());
+        for (Map<String, Object> row : rows) {
+            Map<String, Object> event = new LinkedHashMap<>();
+            for (String column : COLUMNS) {
+                event.put(camel(column), value(row.get(column)));
+            }
+            events.add(event);
+        }
         Map<String, Object> answer = new LinkedHashMap<>();
-        answer.put("from", filter.from().toString());
-        answer.put("to", filter.to().toString());
-        answer.put("page", pageNumber);
-        answer.put("size", pageSize);
-        answer.put("total", total == null ? 0 : total);
+        answer.put("from", instantOf(query.get("from")).toString());
+        answer.put("to", instantOf(query.get("to")).toString());
+        answer.put("page", query.get("page"));
+        answer.put("size", query.get("limit"));
+        answer.put("total", total == null ? 0L : total.longValue());
         answer.put("events", events);
         return answer;
     }
 
-    /** {@code GET /api/v1/audit/report}: counts by label, model, channel, principal and flag; cache hits; latency. */
-    public Map<String, Object> report(@Header("from") String from, @Header("to") String to, @Header("model") String model,
-            @Header("label") String label, @Header("principal") String principal, @Header("channel") String channel,
-            @Header("flag") String flag) {
-        Filter filter = filter(from, to, model, label, principal, channel, flag);
-        Object[] arguments = filter.arguments().toArray();
-        Map<String, Object> totals = jdbc.queryForMap("""
-                SELECT COUNT(*) AS texts,
-                    SUM(CASE WHEN cached THEN 1 ELSE 0 END) AS cached,
-                    SUM(CASE WHEN degraded THEN 1 ELSE 0 END) AS degraded,
-                    PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY latency_ms) AS p50,
-                    PERCENTILE_CONT(0.95) WITHIN GROUP (ORDER BY latency_ms) AS p95
-                FROM prediction_audit WHERE\s""" + filter.where(), arguments);
-        long texts = ((Number) totals.get("texts")).longValue();
-        long cached = totals.get("cached") == null ? 0 : ((Number) totals.get("cached")).longValue();
+    /**
+     * The {@code audit-report-answer} step ({@code GET /api/v1/audit/report}): counts by label, model,
+     * channel, principal, flag and PII kind; cache hit rate; degraded answers; latency percentiles.
+     * A list column ({@code "a,b"}) counts each element, a model its name without the version.
+     */
+    public Map<String, Object> report(@Body Map<String, Object> query, @Header("auditTotals") Map<String, Object> totals,
+            @Header("auditBuckets") List<Map<String, Object>> buckets) {
+        long texts = number(totals.get("texts"));
+        long cached = number(totals.get("cached"));
         Map<String, Object> report = new LinkedHashMap<>();
-        report.put("from", filter.from().toString());
-        report.put("to", filter.to().toString());
+        report.put("from", instantOf(query.get("from")).toString());
+        report.put("to", instantOf(query.get("to")).toString());
         report.put("texts", texts);
         report.put("cacheHitRate", texts == 0 ? 0.0 : (double) cached / texts);
-        report.put("degraded", totals.get("degraded") == null ? 0 : ((Number) totals.get("degraded")).longValue());
+        report.put("degraded", number(totals.get("degraded")));
         Map<String, Object> latency = new LinkedHashMap<>();
         latency.put("p50", totals.get("p50") == null ? null : ((Number) totals.get("p50")).doubleValue());
         latency.put("p95", totals.get("p95") == null ? null : ((Number) totals.get("p95")).doubleValue());
         report.put("latencyMs", latency);
-        report.put("byLabel", countBy("label", filter, false, false));
-        report.put("byModel", countBy("models", filter, true, true));
-        report.put("byChannel", countBy("channel", filter, false, false));
-        report.put("byPrincipal", countBy("principal", filter, false, false));
-        report.put("byFlag", countBy("flags", filter, true, false));
-        report.put("byPii", countBy("pii", filter, true, false));
+        Map<String, Map<String, Long>> counts = new LinkedHashMap<>();
+        for (String key : List.of("byLabel", "byModel", "byChannel", "byPrincipal", "byFlag", "byPii")) {
+            counts.put(key, new TreeMap<>());
+        }
+        for (Map<String, Object> bucket : buckets) {
+            String dimension = (String) bucket.get("dimension");
+            boolean list = List.of("model", "flag", "pii").contains(dimension);
+            String value = (String) bucket.get("bucket");
+            long n = number(bucket.get("n"));
+            Map<String, Long> byValue = counts.get(DIMENSIONS.get(dimension.strip()));
+            if (value == null) {
+                if (!list) {
+                    byValue.merge("(none)", n, Long::sum);
+                }
+                continue;
+            }
+            for (String part : list ? value.split(",") : new String[] {value}) {
+                String key = "model".equals(dimension) && part.contains(":") ? part.substring(0, part.indexOf(':')) : part;
+                byValue.merge(key.strip(), n, Long::sum);
+            }
+        }
+        report.putAll(counts);
         return report;
     }
 
-    /** {@code GET /api/v1/audit/events.csv}: every row of the window and filters, up to the export limit. */
-    public String csv(@Header("from") String from, @Header("to") String to, @Header("model") String model,
-            @Header("label") String label, @Header("principal") String principal, @Header("channel") String channel,
-            @Header("flag") String flag) {
-        Filter filter = filter(from, to, model, label, principal, channel, flag);
-        List<Object> arguments = new ArrayList<>(filter.arguments());
-        arguments.add(exportMaxRows);
-        List<List<String>> rows = new ArrayList<>();
-        rows.add(CSV_COLUMNS);
-        jdbc.query("SELECT " + String.join(", ", CSV_COLUMNS) + " FROM prediction_audit WHERE " + filter.where()
-                + " ORDER BY created_at, id LIMIT ?", rs -> {
-                    List<String> row = new ArrayList<>(CSV_COLUMNS.size());
-                    for (String column : CSV_COLUMNS) {
-                        Object value = rs.getObject(column);
-                        row.add(value == null ? "" : value instanceof java.time.OffsetDateTime t ? t.toInstant().toString()
-                                : value instanceof Timestamp t ? t.toInstant().toString() : value.toString());
-                    }
-                    rows.add(row);
-                }, arguments.toArray());
+    /** The {@code audit-export-answer} step ({@code GET /api/v1/audit/events.csv}): the rows as CSV, oldest first. */
+    public String csv(@Header("auditRows") List<Map<String, Object>> rows) {
+        List<List<String>> lines = new ArrayList<>(rows.size() + 1);
+        lines.add(COLUMNS);
+        for (Map<String, Object> row : rows) {
+            List<String> line = new ArrayList<>(COLUMNS.size());
+            for (String column : COLUMNS) {
+                Object value = value(row.get(column));
+                line.add(value == null ? "" : value.toString());
+            }
+            lines.add(line);
+        }
         try {
-            return csv.writer(CsvSchema.emptySchema()).writeValueAsString(rows);
+            return csv.writer(CsvSchema.emptySchema()).writeValueAsString(lines);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    /** Counts per value of a column; a list column ("a,b") counts each element, a model its name without version. */
-    private Map<String, Long> countBy(String column, Filter filter, boolean list, boolean stripVersion) {
-        Map<String, Long> counts = new TreeMap<>();
-        // "bucket", not "value": VALUE is a keyword of H2 2, the default database
-        jdbc.query("SELECT " + column + " AS bucket, COUNT(*) AS n FROM prediction_audit WHERE " + filter.where()
-                + " GROUP BY " + column, rs -> {
-                    String value = rs.getString("bucket");
-                    long n = rs.getLong("n");
-                    if (value == null) {
-                        if (!list) {
-                            counts.merge("(none)", n, Long::sum);
-                        }
-                        return;
-                    }
-                    for (String part : list ? value.split(",") : new String[] {value}) {
-                        String key = stripVersion && part.contains(":") ? part.substring(0, part.indexOf(':')) : part;
-                        counts.merge(key.strip(), n, Long::sum);
-                    }
-                }, filter.arguments().toArray());
-        return counts;
+    /** A column's value as the API shows it: times as ISO instants. */
+    private static Object value(Object value) {
+        if (value instanceof OffsetDateTime time) {
+            return time.toInstant().toString();
+        }
+        if (value instanceof Timestamp time) {
+            return time.toInstant().toString();
+        }
+        return value;
     }
 
-    private static void equal(StringBuilder where, List<Object> arguments, String column, String value) {
-        if (value != null && !value.isBlank()) {
-            where.append(" AND ").append(column).append(" = ?");
-            arguments.add(value.strip());
-        }
+    private static Instant instantOf(Object time) {
+        return ((OffsetDateTime) time).toInstant();
+    }
+
+    private static long number(Object value) {
+        return value == null ? 0 : ((Number) value).longValue();
+    }
+
+    private static boolean given(String value) {
+        return value != null && !value.isBlank();
     }
 
     /** A filter on free text: printable, as the audit stores it; a control character cannot match and is refused. */

@@ -1,51 +1,52 @@
 package dev.modelapi.audit;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
+import org.apache.camel.Consumer;
+import org.apache.camel.Endpoint;
+import org.apache.camel.spi.PollingConsumerPollStrategy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Audit rows the database could not take, kept on disk until it can: each failed batch becomes
- * one JSON-lines file in the spool directory, written to a temporary name, forced to disk and
- * renamed, so a crash leaves whole files only. {@link #drain()} writes the files back in order
- * and deletes each once the database has it; the insert ignores rows already there, so a file
- * written twice (a crash between insert and delete) adds nothing.
+ * The bookkeeping of the on-disk spool that routes/audit.camel.yaml writes ({@code audit-spool}: one
+ * JSON file per batch the database could not take, written under a temporary name and renamed)
+ * and drains ({@code audit-spool-drain}: a file consumer, oldest file first, deleting a file once
+ * its rows are in). It counts the rows waiting, for the {@code modelapi_audit_spool_rows} gauge,
+ * and it is the drain's poll strategy: while the breaker {@code audit-database} is open (the last
+ * write failed) the drain does not poll at all, so an outage costs one failed try per
+ * {@code spool-drain-interval}, not one per spooled file.
  */
-public class AuditSpool {
+public class AuditSpool implements PollingConsumerPollStrategy {
 
     private static final Logger log = LoggerFactory.getLogger(AuditSpool.class);
 
-    private final Path directory;
-    private final AuditWriter writer;
-    private final ObjectMapper json = new ObjectMapper().registerModule(new JavaTimeModule())
-            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+    private final CircuitBreaker database;
     private final AtomicLong pendingRows = new AtomicLong();
-    private final AtomicLong sequence = new AtomicLong();
 
-    AuditSpool(Path directory, AuditWriter writer) {
-        this.directory = directory;
-        this.writer = writer;
+    AuditSpool(Path directory, CircuitBreaker database, ObjectMapper json) {
+        this.database = database;
         try {
             Files.createDirectories(directory);
-            for (Path file : files()) {
-                pendingRows.addAndGet(Files.readAllLines(file).stream().filter(l -> !l.isBlank()).count());
+            upgradeJsonLines(directory, json);
+            for (Path file : files(directory, ".json")) {
+                pendingRows.addAndGet(json.readTree(file.toFile()).size());
             }
         } catch (IOException e) {
             throw new UncheckedIOException("audit spool " + directory + " is not usable", e);
+        }
+        if (pendingRows.get() > 0) {
+            log.info("{} audit rows are spooled in {}; they go to the database once it takes them", pendingRows.get(),
+                    directory);
         }
     }
 
@@ -54,79 +55,61 @@ public class AuditSpool {
         return pendingRows.get();
     }
 
-    /** Keeps rows on disk; they reach the database with the next successful {@link #drain()}. */
-    public synchronized void spool(List<AuditRecord> rows) {
-        if (rows.isEmpty()) {
-            return;
+    /** The {@code audit-spooled} step: a file of {@code rows} rows is on disk. */
+    public void spooled(int rows) {
+        pendingRows.addAndGet(rows);
+    }
+
+    /** The {@code audit-drained} step: a spooled file's {@code rows} rows are in the database. */
+    public void drained(int rows) {
+        long left = pendingRows.addAndGet(-rows);
+        if (left <= 0) {
+            log.info("Audit spool drained: every spooled row is in the database");
         }
-        String name = String.format("%020d-%06d", System.currentTimeMillis(), sequence.incrementAndGet() % 1_000_000);
-        Path temporary = directory.resolve(name + ".tmp");
-        Path file = directory.resolve(name + ".jsonl");
-        try {
-            StringBuilder lines = new StringBuilder();
-            for (AuditRecord row : rows) {
-                lines.append(json.writeValueAsString(row)).append('\n');
-            }
-            try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                channel.write(java.nio.ByteBuffer.wrap(lines.toString().getBytes(StandardCharsets.UTF_8)));
-                channel.force(true);
-            }
-            Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE);
-            pendingRows.addAndGet(rows.size());
-        } catch (IOException e) {
-            throw new UncheckedIOException("could not spool " + rows.size() + " audit rows to " + directory, e);
-        }
+    }
+
+    /** Polls only while the database may take rows: the breaker is closed or lets a try through. */
+    @Override
+    public boolean begin(Consumer consumer, Endpoint endpoint) {
+        return database.getState() != CircuitBreaker.State.OPEN;
+    }
+
+    @Override
+    public void commit(Consumer consumer, Endpoint endpoint, int polledMessages) {
+        // nothing to do: each file is committed (deleted) by the file consumer itself
+    }
+
+    @Override
+    public boolean rollback(Consumer consumer, Endpoint endpoint, int retryCounter, Exception cause) {
+        log.warn("Audit spool could not be listed ({}); trying again at the next poll", cause.getMessage());
+        return false;
     }
 
     /**
-     * The {@code audit-spool-drain} step: spooled rows to the database, oldest file first; stops at
-     * the first file the database refuses (it is still down) and leaves it for the next run.
-     *
-     * @return rows written
+     * Spool files of earlier versions held one JSON row per line ({@code .jsonl}); each becomes a
+     * file of the JSON array the drain reads, under the same name, so rows spooled before an
+     * upgrade are not left behind.
      */
-    public synchronized long drain() {
-        long written = 0;
-        for (Path file : files()) {
-            List<AuditRecord> rows = read(file);
-            try {
-                writer.write(rows);
-            } catch (RuntimeException | AssertionError e) {
-                log.info("Audit database still unavailable; {} rows stay spooled", pendingRows.get());
-                break;
-            }
-            try {
-                Files.delete(file);
-            } catch (IOException e) {
-                throw new UncheckedIOException("could not delete spooled audit file " + file, e);
-            }
-            pendingRows.addAndGet(-rows.size());
-            written += rows.size();
-        }
-        if (written > 0) {
-            log.info("Wrote {} spooled audit rows; {} still spooled", written, pendingRows.get());
-        }
-        return written;
-    }
-
-    private List<AuditRecord> read(Path file) {
-        try {
-            List<AuditRecord> rows = new ArrayList<>();
-            for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+    private static void upgradeJsonLines(Path directory, ObjectMapper json) throws IOException {
+        for (Path old : files(directory, ".jsonl")) {
+            String name = old.getFileName().toString();
+            Path temporary = directory.resolve(".upgrading-" + name);
+            var rows = json.createArrayNode();
+            for (String line : Files.readAllLines(old, StandardCharsets.UTF_8)) {
                 if (!line.isBlank()) {
-                    rows.add(json.readValue(line, AuditRecord.class));
+                    rows.add(json.readTree(line));
                 }
             }
-            return rows;
-        } catch (IOException e) {
-            throw new UncheckedIOException("could not read spooled audit file " + file, e);
+            json.writeValue(temporary.toFile(), rows);
+            Files.move(temporary, directory.resolve(name.substring(0, name.length() - ".jsonl".length()) + ".json"),
+                    StandardCopyOption.ATOMIC_MOVE);
+            Files.delete(old);
         }
     }
 
-    private List<Path> files() {
+    private static List<Path> files(Path directory, String suffix) throws IOException {
         try (Stream<Path> listing = Files.list(directory)) {
-            return listing.filter(p -> p.getFileName().toString().endsWith(".jsonl")).sorted().toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            return listing.filter(p -> p.getFileName().toString().endsWith(suffix)).sorted().toList();
         }
     }
 }

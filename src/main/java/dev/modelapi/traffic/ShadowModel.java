@@ -1,7 +1,6 @@
 package dev.modelapi.traffic;
 
 import dev.modelapi.audit.AuditRecord;
-import dev.modelapi.audit.AuditWriter;
 import dev.modelapi.ensemble.ModelRef;
 import dev.modelapi.model.ModelRegistry;
 import dev.modelapi.model.Prediction;
@@ -27,26 +26,27 @@ public class ShadowModel {
     static final String CHANNEL = "shadow";
 
     private final ModelRegistry registry;
-    private final AuditWriter audit;
     private final MeterRegistry meters;
 
-    public ShadowModel(ModelRegistry registry, AuditWriter audit, MeterRegistry meters) {
+    public ShadowModel(ModelRegistry registry, MeterRegistry meters) {
         this.registry = registry;
-        this.audit = audit;
         this.meters = meters;
     }
 
-    /** @param model {@code name} or {@code name:version}; blank switches the step off */
-    public void compare(List<PredictionTask> tasks, String model) {
+    /**
+     * @param model {@code name} or {@code name:version}; blank switches the step off
+     * @return the shadow's answers as audit rows, for the {@code shadow-audit} step; none when off
+     */
+    public List<AuditRecord> compare(List<PredictionTask> tasks, String model) {
         if (model == null || model.isBlank()) {
-            return;
+            return List.of();
         }
         ModelRef ref = ModelRef.parse(model);
         Optional<TextClassifier> candidate = ref.version() == null ? registry.find(ref.name())
                 : registry.find(ref.name(), ref.version());
         List<PredictionTask> answered = tasks.stream().filter(PredictionTask::answered).toList();
         if (candidate.isEmpty() || answered.isEmpty()) {
-            return;
+            return List.of();
         }
         TextClassifier shadow = candidate.get();
         long started = System.nanoTime();
@@ -68,6 +68,6 @@ public class ShadowModel {
                     Instant.now(), CHANNEL, task.principal(), shadow.directory().id(), served.inputSha256(),
                     task.inputLength(), prediction.label(), prediction.score(), false, answered.size(), latencyMs));
         }
-        audit.write(rows);
+        return rows;
     }
 }

@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import org.apache.camel.ProducerTemplate;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -41,7 +42,7 @@ class AuditApiTest {
     ObjectMapper json;
 
     @Autowired
-    AuditWriter writer;
+    ProducerTemplate audit;
 
     @Autowired
     JdbcTemplate jdbc;
@@ -61,7 +62,7 @@ class AuditApiTest {
         rows.add(row(1, "spam", "spam-roberta:1", "jms", "alice", true, 20, null));
         rows.add(row(2, "ham", "spam-distilbert:1", "http", "bob", false, 30, "invisible,mixed_script"));
         rows.add(row(3, "ham", "spam-roberta:2,spam-deberta:1", "kafka", "bob", false, 40, null));
-        writer.write(rows);
+        audit.requestBody("direct:audit-store", rows);
     }
 
     private AuditRecord row(int i, String label, String models, String channel, String principal, boolean cached,
@@ -168,7 +169,7 @@ class AuditApiTest {
     @Test
     void shouldArchiveRowsOlderThanTheRetentionPeriod() {
         String old = "old-" + run;
-        writer.write(List.of(new AuditRecord(old, 0, Instant.parse("2001-02-03T04:05:06Z"), "http", "carol",
+        audit.requestBody("direct:audit-store", List.of(new AuditRecord(old, 0, Instant.parse("2001-02-03T04:05:06Z"), "http", "carol",
                 "spam-roberta:1", "b".repeat(64), 10, "ham", 0.8, false, 1, 5L)));
 
         // the retention route (every 300 ms in this test, 10 years) moves it to the archive

@@ -19,9 +19,6 @@ import org.springframework.transaction.PlatformTransactionManager;
 class AuditInMemoryLimitTest {
 
     @Autowired
-    AuditWriter writer;
-
-    @Autowired
     AuditRetention retention;
 
     @Autowired
@@ -38,12 +35,12 @@ class AuditInMemoryLimitTest {
 
     @Test
     void shouldKeepOnlyTheNewestRowsOfTheInMemoryDatabase() {
-        String requestId = AuditWriterContract.newRequestId();
+        String requestId = AuditRoutesContract.newRequestId();
         List<AuditRecord> rows = new ArrayList<>();
         for (int i = 0; i < 12; i++) {
-            rows.add(AuditWriterContract.row(requestId, i));
+            rows.add(AuditRoutesContract.row(requestId, i));
         }
-        writer.write(rows);
+        AuditRoutesContract.insert(jdbc, rows);
         long total = count();
         assertThat(total).isGreaterThanOrEqualTo(12);
 
@@ -57,9 +54,9 @@ class AuditInMemoryLimitTest {
 
     @Test
     void shouldLeaveADatabaseThatIsNotInMemoryToRetention() {
-        String requestId = AuditWriterContract.newRequestId();
+        String requestId = AuditRoutesContract.newRequestId();
         for (int i = 0; i < 8; i++) {
-            writer.writeOne(AuditWriterContract.row(requestId, i));
+            AuditRoutesContract.insert(jdbc, List.of(AuditRoutesContract.row(requestId, i)));
         }
         long before = count();
         AuditRetention onDisk = new AuditRetention(jdbc, transactions, settings, false,

@@ -45,7 +45,7 @@ class PipelineRoutesTest {
         if (!advised) {
             AdviceWith.adviceWith(camel, "predict-text", a -> a.weaveById("batch-submit").before().to("mock:batcher"));
             AdviceWith.adviceWith(camel, "ensemble", a -> a.weaveById("ensemble-multicast").before().to("mock:ensemble"));
-            AdviceWith.adviceWith(camel, "audit-write", a -> a.weaveById("audit-insert").replace()
+            AdviceWith.adviceWith(camel, "audit-store", a -> a.weaveById("audit-enabled").replace()
                     .to("mock:audit").throwException(new IllegalStateException("audit database down")));
             camel.start();
             advised = true;

@@ -8,9 +8,9 @@ import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 
-/** The audit writer on the embedded default: H2 in PostgreSQL mode, as configured in application.yaml. */
+/** The audit routes on the embedded default: H2 in PostgreSQL mode, as configured in application.yaml. */
 @SpringBootTest(classes = AuditTestApplication.class, webEnvironment = SpringBootTest.WebEnvironment.NONE)
-class AuditWriterH2Test extends AuditWriterContract {
+class AuditRoutesH2Test extends AuditRoutesContract {
 
     @Autowired
     DataSource dataSource;

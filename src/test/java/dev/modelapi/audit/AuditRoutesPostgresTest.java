@@ -5,18 +5,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.modelapi.testsupport.EmbeddedPostgresServer;
 import dev.modelapi.testsupport.RealServices;
 import java.sql.Connection;
+import java.util.List;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.boot.test.context.SpringBootTest;
 
-/** The audit writer on a real PostgreSQL, where production keeps the audit trail. */
+/** The audit routes on a real PostgreSQL, where production keeps the audit trail. */
 @SpringBootTest(classes = AuditTestApplication.class, webEnvironment = SpringBootTest.WebEnvironment.NONE)
 @RealServices
-class AuditWriterPostgresTest extends AuditWriterContract {
+class AuditRoutesPostgresTest extends AuditRoutesContract {
 
     @Autowired
     DataSource dataSource;
@@ -35,7 +37,7 @@ class AuditWriterPostgresTest extends AuditWriterContract {
                 .web(WebApplicationType.NONE)
                 .properties("POSTGRES_URL=" + EmbeddedPostgresServer.shared().libpqUrl())
                 .run()) {
-            application.getBean(AuditWriter.class).writeOne(row(requestId, 0));
+            insert(new JdbcTemplate(application.getBean(DataSource.class)), List.of(row(requestId, 0)));
         }
 
         assertThat(queries.countByRequestId(requestId)).isEqualTo(1);

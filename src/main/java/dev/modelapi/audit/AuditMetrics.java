@@ -1,0 +1,42 @@
+package dev.modelapi.audit;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.camel.Header;
+
+/** The audit routes' counters: rows the database took, writes it refused, rows it refused as invalid. */
+public class AuditMetrics {
+
+    private final Counter rowsWritten;
+    private final Counter writeFailures;
+    private final Counter rowsRejected;
+
+    AuditMetrics(MeterRegistry meters) {
+        this.rowsWritten = Counter.builder("modelapi.audit.rows.written")
+                .description("Audit rows inserted; a redelivered duplicate is not counted")
+                .register(meters);
+        this.writeFailures = Counter.builder("modelapi.audit.write.failures")
+                .description("Audit writes the database refused; their rows were spooled or stay spooled")
+                .register(meters);
+        this.rowsRejected = Counter.builder("modelapi.audit.rows.rejected")
+                .description("Audit rows the database refused as invalid, kept in the spool's rejected folder")
+                .register(meters);
+    }
+
+    /** The {@code audit-written} step, after the batch insert: the rows it inserted (a duplicate counts 0). */
+    public void written(@Header("CamelSqlUpdateCount") Integer inserted) {
+        if (inserted != null && inserted > 0) {
+            rowsWritten.increment(inserted);
+        }
+    }
+
+    /** The {@code audit-count-rejected} step. */
+    public void rejected(int rows) {
+        rowsRejected.increment(rows);
+    }
+
+    /** A write the database refused (not one the open breaker kept from it). */
+    public void failed() {
+        writeFailures.increment();
+    }
+}

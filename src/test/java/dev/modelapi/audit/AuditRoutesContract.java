@@ -1,0 +1,478 @@
+package dev.modelapi.audit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.modelapi.testsupport.RouteFiles;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.SQLFeatureNotSupportedException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Logger;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+import javax.sql.DataSource;
+import org.apache.camel.ProducerTemplate;
+import org.apache.camel.component.direct.DirectComponent;
+import org.apache.camel.processor.aggregate.GroupedBodyAggregationStrategy;
+import org.flywaydb.core.Flyway;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+/**
+ * What routes/audit.camel.yaml promises on any database the service supports (each subclass runs
+ * it on one): the file itself in a Camel context of its own, its camel-sql insert on the real
+ * database, its spool on a folder of the test's, and a switch in front of the database that makes
+ * it refuse connections. Databases are shared across tests, so every test writes under request ids
+ * of its own.
+ */
+@SuppressWarnings("unchecked")
+abstract class AuditRoutesContract {
+
+    @Autowired
+    DataSource database;
+
+    @Autowired
+    AuditQueries queries;
+
+    @Autowired
+    Flyway flyway;
+
+    @Autowired
+    MeterRegistry meters;
+
+    @Autowired
+    AuditRecords records;
+
+    @Autowired
+    AuditRetention retention;
+
+    @TempDir
+    Path spoolDirectory;
+
+    final Switch down = new Switch();
+    CircuitBreaker breaker;
+    AuditSpool spool;
+    RouteFiles routes;
+    ProducerTemplate producer;
+
+    @BeforeEach
+    void start() throws Exception {
+        startRoutes();
+    }
+
+    void startRoutes() throws Exception {
+        breaker = AuditConfiguration.databaseBreaker(Duration.ofMillis(300), new SimpleMeterRegistry());
+        spool = new AuditSpool(spoolDirectory, breaker, new ObjectMapper());
+        routes = RouteFiles.of(Map.of(
+                        "dataSource", new SwitchedDataSource(database, down),
+                        "auditRecords", records,
+                        "auditSpool", spool,
+                        "auditMetrics", new AuditMetrics(meters),
+                        "auditDatabase", breaker,
+                        "auditRetention", retention,
+                        "bodiesAsList", new GroupedBodyAggregationStrategy(),
+                        "auditReports", new AuditReports(3),
+                        "httpExchanges", new HttpStandIn(),
+                        "failures", new dev.modelapi.ingest.Failures()),
+                Map.of("modelapi.audit.queue-capacity", "100",
+                        "modelapi.audit.batch-size", "100",
+                        "modelapi.audit.flush-interval", "50ms",
+                        "modelapi.audit.timeout-checker-interval", "10ms",
+                        "modelapi.audit.enabled", "true",
+                        "modelapi.audit.spool-directory", spoolDirectory.toString(),
+                        "modelapi.audit.spool-drain-interval", "100ms",
+                        "modelapi.audit.retention-interval", "1h",
+                        "modelapi.audit.in-memory-limit-interval", "1h"),
+                "audit.camel.yaml", "audit-api.camel.yaml");
+        // the HTTP routes of audit-api.camel.yaml as direct: endpoints; the tests call the query routes
+        routes.camel().addComponent("platform-http", new DirectComponent());
+        routes.start();
+        producer = routes.camel().createProducerTemplate();
+    }
+
+    @AfterEach
+    void stop() {
+        if (routes != null) {
+            routes.close();
+        }
+    }
+
+    static AuditRecord row(String requestId, int itemIndex) {
+        return new AuditRecord(requestId, itemIndex, Instant.now().truncatedTo(ChronoUnit.MICROS), "http", "alice",
+                "spam-distilbert:1,spam-roberta:1", "a".repeat(64), 1234, "spam", 0.973, false, 8, 42L);
+    }
+
+    static String newRequestId() {
+        return "test-" + UUID.randomUUID();
+    }
+
+    /** Rows straight into the table, for tests of what reads or prunes it. */
+    static void insert(JdbcTemplate jdbc, List<AuditRecord> rows) {
+        for (Map<String, Object> row : AuditRecords.columns(rows)) {
+            jdbc.update("""
+                    INSERT INTO prediction_audit (request_id, item_index, created_at, channel, principal, models,
+                        input_sha256, input_length, label, score, cached, batch_size, latency_ms)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", row.get("requestId"), row.get("itemIndex"),
+                    row.get("createdAt"), row.get("channel"), row.get("principal"), row.get("models"),
+                    row.get("inputSha256"), row.get("inputLength"), row.get("label"), row.get("score"),
+                    row.get("cached"), row.get("batchSize"), row.get("latencyMs"));
+        }
+    }
+
+    void store(List<AuditRecord> rows) {
+        producer.requestBody("direct:audit-store", rows);
+    }
+
+    @SuppressWarnings("unchecked")
+    Map<String, Object> report(Map<String, Object> filters) {
+        return producer.requestBodyAndHeaders("direct:audit-report", null, filters, Map.class);
+    }
+
+    @SuppressWarnings("unchecked")
+    Map<String, Object> events(Map<String, Object> filters) {
+        return producer.requestBodyAndHeaders("direct:audit-events", null, filters, Map.class);
+    }
+
+    String export(Map<String, Object> filters) {
+        Map<String, Object> headers = new java.util.HashMap<>(filters);
+        headers.put("CamelHttpPath", "/api/v1/audit/events.csv");
+        return producer.requestBodyAndHeaders("direct:audit-export", null, headers, String.class);
+    }
+
+    /** httpExchanges of the HTTP routes, which these tests do not call. */
+    public static final class HttpStandIn {
+        public void acceptRead() {
+        }
+
+        public void ok() {
+        }
+
+        public void okCsv() {
+        }
+
+        public void error() {
+        }
+    }
+
+    private double counter(String name) {
+        return meters.get(name).counter().count();
+    }
+
+    @Test
+    void shouldCreateTheTableWithFlyway() {
+        assertThat(flyway.info().current().getVersion().getVersion()).isEqualTo("4");
+        assertThat(queries.countByRequestId(newRequestId())).isZero();
+    }
+
+    @Test
+    void shouldReadBackEveryField() {
+        String requestId = newRequestId();
+        AuditRecord modelAnswer = row(requestId, 0);
+        AuditRecord cachedAnswer = new AuditRecord(requestId, 1, Instant.parse("2025-06-01T12:34:56.789012Z"), "jms",
+                "anonymous", "spam-distilbert:1", "0123456789abcdef".repeat(4), 7, "ham", 0.25, true, 0, 3L);
+        AuditRecord degradedAnswer = new AuditRecord(requestId, 2, Instant.parse("2025-06-01T12:34:57Z"), "http",
+                "alice", "spam-distilbert:1", "f".repeat(64), 9, "spam", 0.91, false, 4, 1_020L, true,
+                "spam-roberta:1=timeout,spam-deberta:1=circuit_open");
+        AuditRecord compliance = new AuditRecord(requestId, 3, Instant.parse("2025-06-01T12:34:58Z"), "kafka", "bob",
+                "spam-distilbert:1", "e".repeat(64), 11, "ham", 0.6, false, 2, 5L, false, null, "key-" + requestId,
+                "invisible,bidi_control", "email", "mail [EMAIL] now");
+
+        store(List.of(modelAnswer, cachedAnswer, degradedAnswer, compliance));
+
+        assertThat(queries.findByRequestId(requestId)).containsExactly(modelAnswer, cachedAnswer, degradedAnswer,
+                compliance);
+    }
+
+    @Test
+    void shouldSendAnsweredRowsThroughTheQueueInBatches() {
+        String requestId = newRequestId();
+        for (int i = 0; i < 30; i++) {
+            producer.sendBody("seda:audit", row(requestId, i));
+        }
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> queries.countByRequestId(requestId) == 30);
+        assertThat(routes.camel().getRoute("audit-write")).isNotNull();
+    }
+
+    @Test
+    void shouldKeepOneRowWhenTheSameItemIsWrittenTwice() {
+        String requestId = newRequestId();
+        double writtenBefore = counter("modelapi.audit.rows.written");
+
+        store(List.of(row(requestId, 0)));
+        store(List.of(row(requestId, 0)));
+        store(List.of(row(requestId, 0), row(requestId, 0)));
+
+        assertThat(queries.countByRequestId(requestId)).isEqualTo(1);
+        assertThat(counter("modelapi.audit.rows.written") - writtenBefore).isEqualTo(1);
+    }
+
+    @Test
+    void shouldWriteABatchOf250Rows() {
+        String requestId = newRequestId();
+        List<AuditRecord> rows = IntStream.range(0, 250).mapToObj(i -> row(requestId, i)).toList();
+        double writtenBefore = counter("modelapi.audit.rows.written");
+
+        store(rows);
+
+        assertThat(queries.countByRequestId(requestId)).isEqualTo(250);
+        assertThat(queries.findByRequestId(requestId)).extracting(AuditRecord::itemIndex)
+                .containsExactlyElementsOf(IntStream.range(0, 250).boxed().toList());
+        assertThat(counter("modelapi.audit.rows.written") - writtenBefore).isEqualTo(250);
+    }
+
+    @Test
+    void shouldReportCountsByLabelAndModel() {
+        String requestId = newRequestId();
+        String principal = "reporter-" + UUID.randomUUID();
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        store(List.of(
+                new AuditRecord(requestId, 0, now, "http", principal, "spam-distilbert:1,spam-roberta:1", "a".repeat(64),
+                        10, "spam", 0.9, false, 2, 40L),
+                new AuditRecord(requestId, 1, now, "http", principal, "spam-roberta:1", "b".repeat(64), 12, "ham", 0.8,
+                        true, 0, 2L)));
+
+        Map<String, Object> report = report(Map.of("principal", principal));
+
+        assertThat(report.get("texts")).isEqualTo(2L);
+        assertThat(report.get("cacheHitRate")).isEqualTo(0.5);
+        assertThat(report.get("byLabel")).isEqualTo(Map.of("ham", 1L, "spam", 1L));
+        assertThat(report.get("byModel")).isEqualTo(Map.of("spam-distilbert", 1L, "spam-roberta", 2L));
+        assertThat(report.get("byPrincipal")).isEqualTo(Map.of(principal, 2L));
+    }
+
+    @Test
+    void shouldFilterPageAndExportEventsWithTheSqlQueries() {
+        String requestId = newRequestId();
+        String principal = "pager-" + UUID.randomUUID();
+        Instant start = Instant.parse("2030-03-01T10:00:00Z");
+        List<AuditRecord> rows = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            rows.add(new AuditRecord(requestId, i, start.plusSeconds(i), i % 2 == 0 ? "http" : "kafka", principal,
+                    i < 3 ? "spam-distilbert:1,spam-roberta:2" : "spam-roberta-large:1", "c".repeat(64), 20 + i,
+                    i == 4 ? "ham" : "spam", 0.7, false, 1, 10L * i, false, null, null, i == 1 ? "invisible,bidi_control"
+                            : null, null, null));
+        }
+        store(rows);
+        Map<String, Object> window = Map.of("from", "2030-03-01", "to", "2030-03-02", "principal", principal);
+
+        Map<String, Object> all = events(with(window, "size", "2"));
+        assertThat(all.get("total")).isEqualTo(5L);
+        assertThat(all.get("size")).isEqualTo(2);
+        assertThat((List<Map<String, Object>>) all.get("events")).extracting(e -> e.get("itemIndex"))
+                .containsExactly(4, 3);
+        assertThat(((List<Map<String, Object>>) all.get("events")).get(0).get("createdAt"))
+                .isEqualTo("2030-03-01T10:00:04Z");
+        Map<String, Object> secondPage = events(with(with(window, "size", "2"), "page", "1"));
+        assertThat((List<Map<String, Object>>) secondPage.get("events")).extracting(e -> e.get("itemIndex"))
+                .containsExactly(2, 1);
+        // a whole model name: spam-roberta is not spam-roberta-large
+        assertThat(events(with(window, "model", "spam-roberta")).get("total")).isEqualTo(3L);
+        assertThat(events(with(window, "flag", "bidi_control")).get("total")).isEqualTo(1L);
+        assertThat(events(with(window, "channel", "kafka")).get("total")).isEqualTo(2L);
+        assertThat(events(with(window, "label", "ham")).get("total")).isEqualTo(1L);
+        assertThat(events(Map.of("from", "2030-03-02", "to", "2030-03-03", "principal", principal)).get("total"))
+                .isEqualTo(0L);
+
+        String csv = export(window);
+        assertThat(csv.lines()).hasSize(4); // the header and at most export-max-rows (3 here), oldest first
+        assertThat(csv.lines().findFirst().orElseThrow()).startsWith("created_at,request_id,item_index");
+        assertThat(csv.lines().skip(1).findFirst().orElseThrow()).startsWith("2030-03-01T10:00:00Z,")
+                .contains(requestId + "\",0,http,");
+
+        Map<String, Object> report = report(window);
+        assertThat(report.get("byFlag")).isEqualTo(Map.of("bidi_control", 1L, "invisible", 1L));
+        assertThat(report.get("byChannel")).isEqualTo(Map.of("http", 3L, "kafka", 2L));
+        assertThat(report.get("latencyMs")).isEqualTo(Map.of("p50", 20.0, "p95", 38.0));
+    }
+
+    @Test
+    void shouldRefuseAFilterThatCannotMatch() {
+        assertThatThrownBy(() -> events(Map.of("channel", "carrier-pigeon")))
+                .hasRootCauseInstanceOf(dev.modelapi.errors.InvalidRequestException.class);
+        assertThatThrownBy(() -> report(Map.of("from", "yesterday")))
+                .hasRootCauseInstanceOf(dev.modelapi.errors.InvalidRequestException.class);
+    }
+
+    private static Map<String, Object> with(Map<String, Object> map, String key, Object value) {
+        Map<String, Object> copy = new java.util.HashMap<>(map);
+        copy.put(key, value);
+        return copy;
+    }
+
+    @Test
+    void shouldRejectRowsTheDatabaseRefusesAsInvalidWithoutBlockingTheOthers() throws Exception {
+        String requestId = newRequestId();
+        List<AuditRecord> rows = new ArrayList<>(List.of(row(requestId, 0)));
+        rows.add(row(null, 1)); // request_id is NOT NULL
+        double rejectedBefore = counter("modelapi.audit.rows.rejected");
+
+        store(rows);
+
+        assertThat(queries.countByRequestId(requestId)).isZero();
+        assertThat(counter("modelapi.audit.rows.rejected") - rejectedBefore).isEqualTo(2);
+        assertThat(jsonFiles(spoolDirectory.resolve("rejected"))).hasSize(1);
+        assertThat(spool.pendingRows()).isZero();
+        assertThat(breaker.getState()).isEqualTo(CircuitBreaker.State.CLOSED);
+        String next = newRequestId();
+        store(List.of(row(next, 0)));
+        assertThat(queries.countByRequestId(next)).isEqualTo(1);
+    }
+
+    @Test
+    void shouldSpoolWhileTheDatabaseIsDownAndDrainOnceItIsBack() throws Exception {
+        String requestId = newRequestId();
+        double failuresBefore = counter("modelapi.audit.write.failures");
+        down.set(true);
+
+        store(List.of(row(requestId, 0), row(requestId, 1)));
+        int triesWhileDown = down.refused.get();
+        store(List.of(row(requestId, 2)));
+        store(List.of(row(requestId, 3), row(requestId, 4)));
+
+        assertThat(triesWhileDown).as("the first batch tried the database").isPositive();
+        assertThat(breaker.getState()).isIn(CircuitBreaker.State.OPEN, CircuitBreaker.State.HALF_OPEN);
+        assertThat(spool.pendingRows()).isEqualTo(5);
+        assertThat(jsonFiles(spoolDirectory)).hasSize(3);
+        assertThat(counter("modelapi.audit.write.failures") - failuresBefore).isGreaterThanOrEqualTo(1);
+        Thread.sleep(1_000); // the breaker lets a try through every 300 ms: a drain try or two, each refused
+        assertThat(down.refused.get()).as("tries of the database while it was down").isLessThan(10);
+        assertThat(spool.pendingRows()).isEqualTo(5);
+
+        down.set(false);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> spool.pendingRows() == 0);
+        assertThat(queries.findByRequestId(requestId)).extracting(AuditRecord::itemIndex).containsExactly(0, 1, 2, 3, 4);
+        assertThat(jsonFiles(spoolDirectory)).isEmpty();
+        await().atMost(Duration.ofSeconds(5)).until(() -> breaker.getState() == CircuitBreaker.State.CLOSED);
+        String after = newRequestId();
+        store(List.of(row(after, 0)));
+        assertThat(queries.countByRequestId(after)).isEqualTo(1);
+    }
+
+    @Test
+    void shouldDrainWhatWasSpooledBeforeARestartIncludingTheEarlierJsonLinesFormat() throws Exception {
+        routes.close();
+        String requestId = newRequestId();
+        ObjectMapper json = new ObjectMapper().registerModule(new com.fasterxml.jackson.datatype.jsr310.JavaTimeModule());
+        try (PrintWriter lines = new PrintWriter(Files.newBufferedWriter(
+                spoolDirectory.resolve("00000001764000000000-000001.jsonl"), StandardCharsets.UTF_8))) {
+            lines.println(json.writeValueAsString(row(requestId, 0)));
+            lines.println(json.writeValueAsString(row(requestId, 1)));
+        }
+        Files.writeString(spoolDirectory.resolve("20261201-000000-000-x.json"),
+                json.writeValueAsString(List.of(row(requestId, 2))));
+
+        startRoutes();
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> queries.countByRequestId(requestId) == 3);
+        await().atMost(Duration.ofSeconds(5)).until(() -> spool.pendingRows() == 0);
+        try (Stream<Path> left = Files.list(spoolDirectory)) {
+            assertThat(left.filter(Files::isRegularFile)).isEmpty();
+        }
+    }
+
+    static List<Path> jsonFiles(Path directory) throws Exception {
+        if (!Files.isDirectory(directory)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(directory)) {
+            return files.filter(f -> f.getFileName().toString().endsWith(".json")).toList();
+        }
+    }
+
+    /** Down: the database refuses connections, as one stopped or out of reach does. */
+    static final class Switch {
+        final AtomicBoolean down = new AtomicBoolean();
+        final AtomicInteger refused = new AtomicInteger();
+
+        void set(boolean value) {
+            down.set(value);
+        }
+    }
+
+    /** The real database behind the switch. */
+    record SwitchedDataSource(DataSource real, Switch power) implements DataSource {
+
+        private Connection check(java.util.concurrent.Callable<Connection> open) throws SQLException {
+            if (power.down.get()) {
+                power.refused.incrementAndGet();
+                throw new java.sql.SQLTransientConnectionException("Connection refused (the test's switch)");
+            }
+            try {
+                return open.call();
+            } catch (SQLException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new SQLException(e);
+            }
+        }
+
+        @Override
+        public Connection getConnection() throws SQLException {
+            return check(real::getConnection);
+        }
+
+        @Override
+        public Connection getConnection(String username, String password) throws SQLException {
+            return check(() -> real.getConnection(username, password));
+        }
+
+        @Override
+        public PrintWriter getLogWriter() throws SQLException {
+            return real.getLogWriter();
+        }
+
+        @Override
+        public void setLogWriter(PrintWriter out) throws SQLException {
+            real.setLogWriter(out);
+        }
+
+        @Override
+        public void setLoginTimeout(int seconds) throws SQLException {
+            real.setLoginTimeout(seconds);
+        }
+
+        @Override
+        public int getLoginTimeout() throws SQLException {
+            return real.getLoginTimeout();
+        }
+
+        @Override
+        public Logger getParentLogger() throws SQLFeatureNotSupportedException {
+            return real.getParentLogger();
+        }
+
+        @Override
+        public <T> T unwrap(Class<T> iface) throws SQLException {
+            return real.unwrap(iface);
+        }
+
+        @Override
+        public boolean isWrapperFor(Class<?> iface) throws SQLException {
+            return real.isWrapperFor(iface);
+        }
+    }
+}
