@@ -1,49 +1,47 @@
 package dev.modelapi.batching;
 
-import dev.modelapi.errors.InferenceException;
 import dev.modelapi.errors.CapacityExceededException;
+import dev.modelapi.observability.TraceContexts;
 import dev.modelapi.pipeline.PredictionTask;
 import dev.modelapi.pipeline.PredictionTask.BatchOutcome;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import dev.modelapi.observability.TraceContexts;
+import org.apache.camel.Body;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
-import org.apache.camel.Endpoint;
-import org.apache.camel.ExchangePattern;
-import org.apache.camel.ProducerTemplate;
-import org.apache.camel.component.seda.SedaEndpoint;
+import org.apache.camel.component.seda.SedaComponent;
 import org.springframework.stereotype.Component;
 
 /**
- * The {@code batch-submit} step: puts a text on the batcher's bounded queue without blocking. A
- * full queue refuses the text at once ({@link CapacityExceededException}, a 503 with Retry-After)
- * so that overload shows as refusals, not as a growing wait. The aggregating side is YAML
- * ({@code routes/batching.camel.yaml}).
+ * The batcher's side of the hand-off in routes/pipeline.camel.yaml ({@code predict-text}): the
+ * {@code batch-job} step makes a text's batch job (the pending answer the batch completes, with the
+ * request timeout on it), the route puts it on the bounded {@code seda:batch-queue} without
+ * blocking ({@code batch-submit}), and a full queue refuses the text at once
+ * ({@link #queueFull}: {@link CapacityExceededException}, a 503 with Retry-After) so that overload
+ * shows as refusals, not as a growing wait. The aggregating side is routes/batching.camel.yaml.
  */
 @Component("batcher")
 public class Batcher {
 
-    /** The queue both sides name; the consuming route gives it its capacity. */
-    public static final String QUEUE = "seda:batch-queue";
+    /** The seda queue's name in both route files (the consuming route gives it its capacity). */
+    static final String QUEUE_NAME = "batch-queue";
 
     private final BatchingProperties properties;
     private final CamelContext camel;
-    private final ProducerTemplate producer;
     private final BatchShape shape;
 
     public Batcher(BatchingProperties properties, CamelContext camel) {
         this.properties = properties;
         this.shape = BatchShape.of(properties);
         this.camel = camel;
-        this.producer = camel.createProducerTemplate();
     }
 
-    /** Queues the task's own inference; a task sharing an identical text's inference has nothing to queue. */
-    public void submit(PredictionTask task, Exchange exchange) {
-        if (task.answered() || task.sharesInference()) {
-            return;
-        }
+    /**
+     * The {@code batch-job} step: the text's job for the batch queue. Its future is the task's
+     * pending answer (made by the cache's single flight, or here), which {@code batch-await} waits
+     * for; it fails by itself once {@code request-timeout} passes.
+     */
+    public BatchJob job(@Body PredictionTask task, Exchange exchange) {
         CompletableFuture<BatchOutcome> future = task.pending();
         if (future == null) {
             future = new CompletableFuture<>();
@@ -51,23 +49,26 @@ public class Batcher {
         }
         future.orTimeout(properties.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
         int bucket = shape.bucket(task.text().length());
-        BatchJob job = new BatchJob(task.text(), task.ensemble(), future, System.nanoTime(),
+        return new BatchJob(task.text(), task.ensemble(), future, System.nanoTime(),
                 TraceContexts.spanContextOf(exchange), bucket, shape.limit(bucket));
-        Exception failure = TraceContexts.inSpanOf(exchange,
-                () -> producer.send(QUEUE, ExchangePattern.InOnly, e -> e.getIn().setBody(job)).getException());
-        if (failure != null) {
-            InferenceException refused = failure instanceof IllegalStateException
-                    ? new CapacityExceededException("the batch queue is full (" + properties.queueCapacity()
-                            + " texts); try again shortly", properties.retryAfter())
-                    : new InferenceException("inference_failed", "the batcher refused the text: " + failure.getMessage(), failure);
-            future.completeExceptionally(refused);
-            throw refused;
-        }
+    }
+
+    /** The {@code batch-queue-full} step: the queue refused the job; so does the request, at once. */
+    public void queueFull(@Body BatchJob job) {
+        CapacityExceededException refused = new CapacityExceededException("the batch queue is full ("
+                + properties.queueCapacity() + " texts); try again shortly", properties.retryAfter());
+        job.future().completeExceptionally(refused);
+        throw refused;
     }
 
     /** Texts waiting for a batch now: the gauge of the queue whose bound is {@code queue-capacity}. */
     public int queued() {
-        Endpoint endpoint = camel.hasEndpoint(QUEUE);
-        return endpoint instanceof SedaEndpoint seda ? seda.getCurrentQueueSize() : 0;
+        // queues are kept by their endpoint's URI without options (seda://batch-queue)
+        for (var queue : camel.getComponent("seda", SedaComponent.class).getQueues().entrySet()) {
+            if (queue.getKey().endsWith("//" + QUEUE_NAME) || queue.getKey().equals(QUEUE_NAME)) {
+                return queue.getValue().getQueue().size();
+            }
+        }
+        return 0;
     }
 }
