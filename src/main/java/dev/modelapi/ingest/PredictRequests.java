@@ -1,6 +1,10 @@
 package dev.modelapi.ingest;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
+import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.modelapi.ensemble.EnsembleMethod;
@@ -8,28 +12,57 @@ import dev.modelapi.ensemble.EnsembleResolver;
 import dev.modelapi.ensemble.EnsembleSpec;
 import dev.modelapi.errors.InvalidRequestException;
 import dev.modelapi.pipeline.PredictionTask;
+import jakarta.validation.ConstraintViolation;
+import jakarta.validation.Path;
+import jakarta.validation.Validator;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
+import java.util.Set;
 import org.springframework.stereotype.Component;
 
 /**
  * Reads a prediction request body (the same JSON on every channel) into one
- * {@link PredictionTask} per text. Everything the caller can get wrong is refused here, before
- * anything is queued, with a 4xx {@link InvalidRequestException}.
+ * {@link PredictionTask} per text: bound by Jackson to the records of {@link PredictRequest}
+ * without type coercion, checked by Bean Validation, then the ensemble resolved. Everything the
+ * caller can get wrong is refused here, before anything is queued, with a 4xx
+ * {@link InvalidRequestException} whose code names the field ({@code invalid_text},
+ * {@code missing_texts}, {@code invalid_models}, {@code invalid_ensemble}, ...).
  */
 @Component("predictRequests")
 public class PredictRequests {
 
     private final ObjectMapper json;
+    private final ObjectMapper strict;
+    private final Validator validator;
     private final EnsembleResolver ensembles;
     private final ApiProperties limits;
 
-    public PredictRequests(ObjectMapper json, EnsembleResolver ensembles, ApiProperties limits) {
+    public PredictRequests(ObjectMapper json, Validator validator, EnsembleResolver ensembles, ApiProperties limits) {
         this.json = json;
+        this.strict = strict(json);
+        this.validator = validator;
         this.ensembles = ensembles;
         this.limits = limits;
+    }
+
+    /** The service's mapper with no coercion between JSON types: a number is not a text, 1.5 not a whole number. */
+    static ObjectMapper strict(ObjectMapper json) {
+        ObjectMapper strict = json.copy();
+        strict.coercionConfigFor(LogicalType.Textual)
+                .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+                .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+                .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail);
+        strict.coercionConfigFor(LogicalType.Integer)
+                .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+                .setCoercion(CoercionInputShape.String, CoercionAction.Fail)
+                .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail);
+        strict.coercionConfigFor(LogicalType.Float)
+                .setCoercion(CoercionInputShape.String, CoercionAction.Fail)
+                .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail);
+        strict.coercionConfigFor(LogicalType.Collection)
+                .setCoercion(CoercionInputShape.EmptyString, CoercionAction.Fail);
+        return strict;
     }
 
     /** {@code {"text": "...", "models": [...]?, "ensemble": {...}?}}: one task. */
@@ -57,18 +90,12 @@ public class PredictRequests {
                 : singleOf(request, requestId, channel, principal, routeEnsemble);
     }
 
-    private List<PredictionTask> singleOf(JsonNode request, String requestId, String channel, String principal,
+    private List<PredictionTask> singleOf(JsonNode body, String requestId, String channel, String principal,
             String routeEnsemble) {
         long received = System.nanoTime();
-        JsonNode text = request.get("text");
-        if (text == null || text.isNull()) {
-            throw InvalidRequestException.badRequest("missing_text", "the request has no \"text\"");
-        }
-        if (!text.isTextual()) {
-            throw InvalidRequestException.badRequest("invalid_text", "\"text\" must be a string");
-        }
-        EnsembleSpec ensemble = ensembleOf(request, routeEnsemble);
-        return List.of(new PredictionTask(requestId, 0, channel, principal, text.asText(), ensemble, received));
+        PredictRequest.Single request = bind(body, PredictRequest.Single.class);
+        EnsembleSpec ensemble = ensembleOf(request.models(), request.ensemble(), routeEnsemble);
+        return List.of(new PredictionTask(requestId, 0, channel, principal, request.text(), ensemble, received));
     }
 
     /** {@code {"texts": [...], "models": [...]?, "ensemble": {...}?}}: one task per text, in order. */
@@ -82,27 +109,20 @@ public class PredictRequests {
         return batchOf(parse(body), requestId, channel, principal, routeEnsemble);
     }
 
-    private List<PredictionTask> batchOf(JsonNode request, String requestId, String channel, String principal,
+    private List<PredictionTask> batchOf(JsonNode body, String requestId, String channel, String principal,
             String routeEnsemble) {
         long received = System.nanoTime();
-        JsonNode texts = request.get("texts");
-        if (texts == null || texts.isNull()) {
-            throw InvalidRequestException.badRequest("missing_texts", "the request has no \"texts\"");
-        }
-        if (!texts.isArray() || texts.isEmpty()) {
-            throw InvalidRequestException.badRequest("invalid_texts", "\"texts\" must be a non-empty array of strings");
-        }
-        if (texts.size() > limits.maxBatchTexts()) {
+        JsonNode texts = body.get("texts");
+        // counted before binding: a request far over the limit is refused without building its list
+        if (texts != null && texts.isArray() && texts.size() > limits.maxBatchTexts()) {
             throw InvalidRequestException.badRequest("too_many_texts",
                     texts.size() + " texts; at most " + limits.maxBatchTexts() + " per request");
         }
-        EnsembleSpec ensemble = ensembleOf(request, routeEnsemble);
-        List<PredictionTask> tasks = new ArrayList<>(texts.size());
-        for (int i = 0; i < texts.size(); i++) {
-            if (!texts.get(i).isTextual()) {
-                throw InvalidRequestException.badRequest("invalid_texts", "texts[" + i + "] is not a string");
-            }
-            tasks.add(new PredictionTask(requestId, i, channel, principal, texts.get(i).asText(), ensemble, received));
+        PredictRequest.Batch request = bind(body, PredictRequest.Batch.class);
+        EnsembleSpec ensemble = ensembleOf(request.models(), request.ensemble(), routeEnsemble);
+        List<PredictionTask> tasks = new ArrayList<>(request.texts().size());
+        for (int i = 0; i < request.texts().size(); i++) {
+            tasks.add(new PredictionTask(requestId, i, channel, principal, request.texts().get(i), ensemble, received));
         }
         return tasks;
     }
@@ -132,79 +152,98 @@ public class PredictRequests {
         return request;
     }
 
+    /** The body as the record, valid, or the 400 of its first wrong field. */
+    private <T> T bind(JsonNode body, Class<T> type) {
+        T request;
+        try {
+            request = strict.treeToValue(body, type);
+        } catch (JsonMappingException e) {
+            throw wrongType(e.getPath());
+        } catch (JsonProcessingException e) {
+            throw InvalidRequestException.badRequest("malformed_json", Answers.notJson(e));
+        }
+        Set<ConstraintViolation<T>> violations = validator.validate(request);
+        if (!violations.isEmpty()) {
+            // the first in field order: text(s), models, ensemble
+            throw violations.stream().map(PredictRequests::invalid)
+                    .min(java.util.Comparator.comparingInt(refusal -> FIELDS.indexOf(refusal.field())))
+                    .orElseThrow().exception();
+        }
+        return request;
+    }
+
+    /** The request's fields in the order their errors are reported. */
+    private static final List<String> FIELDS = List.of("text", "texts", "models", "ensemble");
+
+    private record Refusal(String field, InvalidRequestException exception) {
+    }
+
+    /** A field of the wrong JSON type (a number for a text, a text for a list, ...). */
+    private static InvalidRequestException wrongType(List<JsonMappingException.Reference> path) {
+        String field = path.isEmpty() ? "" : String.valueOf(path.get(0).getFieldName());
+        JsonMappingException.Reference inner = path.size() > 1 ? path.get(1) : null;
+        return switch (field) {
+            case "text" -> InvalidRequestException.badRequest("invalid_text", "\"text\" must be a string");
+            case "texts" -> InvalidRequestException.badRequest("invalid_texts", inner == null
+                    ? "\"texts\" must be a non-empty array of strings" : "texts[" + inner.getIndex() + "] is not a string");
+            case "models" -> modelsRefused(inner != null);
+            case "ensemble" -> ensembleRefused(inner == null ? null : inner.getFieldName(),
+                    path.size() > 2 ? path.get(2).getFieldName() : null);
+            default -> InvalidRequestException.badRequest("malformed_json", "the body must be a JSON object");
+        };
+    }
+
+    /** A field Bean Validation refused. */
+    private static Refusal invalid(ConstraintViolation<?> violation) {
+        List<Path.Node> path = new ArrayList<>();
+        violation.getPropertyPath().forEach(path::add);
+        String field = path.get(0).getName();
+        Path.Node inner = path.size() > 1 ? path.get(1) : null;
+        boolean missing = violation.getInvalidValue() == null && path.size() == 1;
+        InvalidRequestException refused = switch (field) {
+            case "text" -> InvalidRequestException.badRequest("missing_text", violation.getMessage());
+            // null breaks both of its constraints: named as missing whichever is reported
+            case "texts" -> missing ? InvalidRequestException.badRequest("missing_texts", "the request has no \"texts\"")
+                    : InvalidRequestException.badRequest("invalid_texts", inner == null ? violation.getMessage()
+                            : "texts[" + inner.getIndex() + "] is not a string");
+            case "models" -> modelsRefused(true);
+            case "ensemble" -> inner != null && "weights".equals(inner.getName())
+                    ? ensembleRefused("weights", String.valueOf(path.get(path.size() - 1).getKey()))
+                    : InvalidRequestException.badRequest("invalid_ensemble", violation.getMessage());
+            default -> InvalidRequestException.badRequest("invalid_request", field + ": " + violation.getMessage());
+        };
+        return new Refusal(field, refused);
+    }
+
+    private static InvalidRequestException modelsRefused(boolean element) {
+        return InvalidRequestException.badRequest("invalid_models", element ? "\"models\" must hold model names"
+                : "\"models\" must be an array of model names");
+    }
+
+    /** {@code field}: the ensemble's field at fault, null for the ensemble itself; {@code key}: a weight's model. */
+    private static InvalidRequestException ensembleRefused(String field, String key) {
+        String message = field == null ? "\"ensemble\" must be an ensemble's name or an object" : switch (field) {
+            case "name" -> "\"ensemble.name\" must be a name";
+            case "method" -> "\"ensemble.method\" must be one of " + METHODS;
+            case "quorum" -> "\"ensemble.quorum\" must be a whole number";
+            case "weights" -> key == null ? "\"ensemble.weights\" must map model names to numbers"
+                    : "the weight of " + key + " must be a number of 0 or more";
+            default -> "\"ensemble\" must be an ensemble's name or an object";
+        };
+        return InvalidRequestException.badRequest("invalid_ensemble", message);
+    }
+
     /** The votes a request may ask for, as they are written: lower case. */
-    private static final List<String> METHODS = java.util.Arrays.stream(EnsembleMethod.values())
+    static final List<String> METHODS = java.util.Arrays.stream(EnsembleMethod.values())
             .map(EnsembleMethod::wireName).toList();
 
-    private EnsembleSpec ensembleOf(JsonNode request, String routeEnsemble) {
-        List<String> models = null;
-        JsonNode modelsNode = request.get("models");
-        if (modelsNode != null && !modelsNode.isNull()) {
-            if (!modelsNode.isArray()) {
-                throw InvalidRequestException.badRequest("invalid_models", "\"models\" must be an array of model names");
-            }
-            models = new ArrayList<>();
-            for (JsonNode model : modelsNode) {
-                if (!model.isTextual() || model.asText().isBlank()) {
-                    throw InvalidRequestException.badRequest("invalid_models", "\"models\" must hold model names");
-                }
-                models.add(model.asText());
-            }
-        }
-        String name = null;
-        String method = null;
-        Map<String, Double> weights = null;
-        Integer quorum = null;
-        JsonNode ensemble = request.get("ensemble");
-        if (ensemble != null && ensemble.isTextual()) {
-            name = ensemble.asText();
-        } else if (ensemble != null && !ensemble.isNull()) {
-            if (!ensemble.isObject()) {
-                throw InvalidRequestException.badRequest("invalid_ensemble",
-                        "\"ensemble\" must be an ensemble's name or an object");
-            }
-            JsonNode nameNode = ensemble.get("name");
-            if (nameNode != null && !nameNode.isNull()) {
-                if (!nameNode.isTextual() || nameNode.asText().isBlank()) {
-                    throw InvalidRequestException.badRequest("invalid_ensemble", "\"ensemble.name\" must be a name");
-                }
-                name = nameNode.asText();
-            }
-            JsonNode methodNode = ensemble.get("method");
-            if (methodNode != null && !methodNode.isNull()) {
-                if (!methodNode.isTextual() || !METHODS.contains(methodNode.asText())) {
-                    throw InvalidRequestException.badRequest("invalid_ensemble",
-                            "\"ensemble.method\" must be one of " + METHODS);
-                }
-                method = methodNode.asText();
-            }
-            JsonNode quorumNode = ensemble.get("quorum");
-            if (quorumNode != null && !quorumNode.isNull()) {
-                if (!quorumNode.canConvertToInt() || !quorumNode.isIntegralNumber()) {
-                    throw InvalidRequestException.badRequest("invalid_ensemble", "\"ensemble.quorum\" must be a whole number");
-                }
-                quorum = quorumNode.asInt();
-            }
-            JsonNode weightsNode = ensemble.get("weights");
-            if (weightsNode != null && !weightsNode.isNull()) {
-                if (!weightsNode.isObject()) {
-                    throw InvalidRequestException.badRequest("invalid_ensemble", "\"ensemble.weights\" must map model names to numbers");
-                }
-                weights = new LinkedHashMap<>();
-                for (Map.Entry<String, JsonNode> entry : weightsNode.properties()) {
-                    // every weight, of a model in the ensemble or not: a negative one is a mistake either way
-                    if (!entry.getValue().isNumber() || !(entry.getValue().asDouble() >= 0)
-                            || Double.isInfinite(entry.getValue().asDouble())) {
-                        throw InvalidRequestException.badRequest("invalid_ensemble",
-                                "the weight of " + entry.getKey() + " must be a number of 0 or more");
-                    }
-                    weights.put(entry.getKey(), entry.getValue().asDouble());
-                }
-            }
-        }
+    private EnsembleSpec ensembleOf(List<String> models, PredictRequest.Ensemble ensemble, String routeEnsemble) {
+        String name = ensemble == null ? null : ensemble.name();
         if (name == null && models == null && routeEnsemble != null && !routeEnsemble.isBlank()) {
             name = routeEnsemble;
         }
-        return ensembles.resolve(name, models, method, weights, quorum);
+        return ensemble == null ? ensembles.resolve(name, models, null, null, null)
+                : ensembles.resolve(name, models, ensemble.method(),
+                        ensemble.weights() == null ? null : new LinkedHashMap<>(ensemble.weights()), ensemble.quorum());
     }
 }

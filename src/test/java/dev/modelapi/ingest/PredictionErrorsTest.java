@@ -82,6 +82,67 @@ class PredictionErrorsTest {
         assertError(response, status, code);
     }
 
+    /** The request records' binding and validation: each wrong field named in words a caller can act on. */
+    static List<Arguments> wrongFields() {
+        return List.of(
+                Arguments.of("/api/v1/predict", "{\"text\": null}", "missing_text", "the request has no \"text\""),
+                Arguments.of("/api/v1/predict", "{\"text\": true}", "invalid_text", "\"text\" must be a string"),
+                Arguments.of("/api/v1/predict", "{\"text\": [\"hi\"]}", "invalid_text", "\"text\" must be a string"),
+                Arguments.of("/api/v1/predict", "{\"text\": \"hi\", \"models\": [5]}", "invalid_models",
+                        "\"models\" must hold model names"),
+                Arguments.of("/api/v1/predict", "{\"text\": \"hi\", \"models\": [\" \"]}", "invalid_models",
+                        "\"models\" must hold model names"),
+                Arguments.of("/api/v1/predict", "{\"text\": \"hi\", \"models\": \"spam-roberta\"}", "invalid_models",
+                        "\"models\" must be an array of model names"),
+                Arguments.of("/api/v1/predict", "{\"text\": \"hi\", \"ensemble\": 5}", "invalid_ensemble",
+                        "\"ensemble\" must be an ensemble's name or an object"),
+                Arguments.of("/api/v1/predict", "{\"text\": \"hi\", \"ensemble\": {\"name\": \" \"}}", "invalid_ensemble",
+                        "\"ensemble.name\" must be a name"),
+                Arguments.of("/api/v1/predict", "{\"text\": \"hi\", \"ensemble\": {\"method\": \"median\"}}",
+                        "invalid_ensemble", "\"ensemble.method\" must be one of [soft, hard, weighted]"),
+                Arguments.of("/api/v1/predict", "{\"text\": \"hi\", \"ensemble\": {\"quorum\": \"2\"}}", "invalid_ensemble",
+                        "\"ensemble.quorum\" must be a whole number"),
+                Arguments.of("/api/v1/predict", "{\"text\": \"hi\", \"ensemble\": {\"quorum\": 99999999999}}",
+                        "invalid_ensemble", "\"ensemble.quorum\" must be a whole number"),
+                Arguments.of("/api/v1/predict", "{\"text\": \"hi\", \"ensemble\": {\"weights\": [1]}}", "invalid_ensemble",
+                        "\"ensemble.weights\" must map model names to numbers"),
+                Arguments.of("/api/v1/predict", "{\"text\": \"hi\", \"ensemble\": {\"weights\": {\"spam-roberta\": \"1\"}}}",
+                        "invalid_ensemble", "the weight of spam-roberta must be a number of 0 or more"),
+                Arguments.of("/api/v1/predict", "{\"text\": \"hi\", \"ensemble\": {\"weights\": {\"spam-roberta\": 1e999}}}",
+                        "invalid_ensemble", "the weight of spam-roberta must be a number of 0 or more"),
+                Arguments.of("/api/v1/predict", "{\"text\": \"hi\", \"ensemble\": {\"weights\": {\"spam-roberta\": -0.5}}}",
+                        "invalid_ensemble", "the weight of spam-roberta must be a number of 0 or more"),
+                Arguments.of("/api/v1/predict/batch", "{\"texts\": [\"a\", 7]}", "invalid_texts", "texts[1] is not a string"),
+                Arguments.of("/api/v1/predict/batch", "{\"texts\": [\"a\", null]}", "invalid_texts", "texts[1] is not a string"),
+                Arguments.of("/api/v1/predict/batch", "{\"texts\": \"a\"}", "invalid_texts",
+                        "\"texts\" must be a non-empty array of strings"),
+                Arguments.of("/api/v1/predict/batch", "{\"texts\": []}", "invalid_texts",
+                        "\"texts\" must be a non-empty array of strings"),
+                Arguments.of("/api/v1/predict/batch", "{\"texts\": null}", "missing_texts", "the request has no \"texts\""));
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("wrongFields")
+    void shouldNameTheWrongFieldInTheError(String path, String body, String code, String message) throws Exception {
+        HttpHeaders headers = new HttpHeaders();
+        headers.set(HttpHeaders.CONTENT_TYPE, "application/json");
+
+        ResponseEntity<String> response = http.exchange(path, HttpMethod.POST, new HttpEntity<>(body, headers), String.class);
+
+        assertThat(assertError(response, 400, code).get("message").asText()).isEqualTo(message);
+    }
+
+    @Test
+    void shouldAcceptEveryVoteTheEnsemblesHave() {
+        jakarta.validation.Validator validator = jakarta.validation.Validation.buildDefaultValidatorFactory().getValidator();
+        for (dev.modelapi.ensemble.EnsembleMethod method : dev.modelapi.ensemble.EnsembleMethod.values()) {
+            assertThat(validator.validate(new PredictRequest.Ensemble(null, method.wireName(), null, null))).as(method.name())
+                    .isEmpty();
+        }
+        assertThat(PredictRequests.METHODS).as("the method's message lists them all")
+                .containsExactly("soft", "hard", "weighted");
+    }
+
     @Test
     void shouldRefuseARequestIdThatCannotBeEchoedSafely() throws Exception {
         HttpHeaders headers = new HttpHeaders();
