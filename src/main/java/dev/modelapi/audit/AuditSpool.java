@@ -62,7 +62,8 @@ public class AuditSpool implements PollingConsumerPollStrategy {
 
     /** The {@code audit-drained} step: a spooled file's {@code rows} rows are in the database. */
     public void drained(int rows) {
-        long left = pendingRows.addAndGet(-rows);
+        // never below 0: a file inserted whose delete failed is inserted again (adding nothing) and counted again
+        long left = pendingRows.updateAndGet(pending -> Math.max(0, pending - rows));
         if (left <= 0) {
             log.info("Audit spool drained: every spooled row is in the database");
         }
