@@ -230,7 +230,7 @@ public class HttpExchanges {
     }
 
     /** Whether an id may be logged and echoed: 1-128 letters, digits, {@code . _ : -}. */
-    static boolean isSafeId(String id) {
+    public static boolean isSafeId(String id) {
         return id != null && SAFE_ID.matcher(id).matches();
     }
 

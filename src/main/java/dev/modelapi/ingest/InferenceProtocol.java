@@ -52,7 +52,7 @@ public class InferenceProtocol {
     /** The output parameter of the classification extension: how many classes, best first. */
     static final String CLASSIFICATION = "classification";
     /** The binary tensor data extension: its name, and the header giving the length of the body's JSON part. */
-    static final String BINARY_EXTENSION = "binary_tensor_data";
+    public static final String BINARY_EXTENSION = "binary_tensor_data";
     public static final String HEADER_LENGTH = "Inference-Header-Content-Length";
     /** The bytes after a request's JSON header (a {@link ByteBuffer}), when it has them. */
     public static final String BINARY_PROPERTY = "inferenceBinary";
@@ -211,7 +211,7 @@ public class InferenceProtocol {
      * An inference request, as JSON and the bytes after it ({@code binary}, or null), into one
      * task per text on {@code channel}; the checks of {@link #read(Exchange, String, String, String, String)}.
      */
-    List<PredictionTask> read(Exchange exchange, JsonNode request, ByteBuffer binary, String model, String version,
+    public List<PredictionTask> read(Exchange exchange, JsonNode request, ByteBuffer binary, String model, String version,
             String principal, String channel) {
         long received = System.nanoTime();
         JsonNode idNode = request.get("id");
@@ -309,7 +309,7 @@ public class InferenceProtocol {
     }
 
     /** BYTES elements laid out as binary tensor data and raw contents want them: each a 4-byte little-endian length, then its bytes. */
-    static byte[] lengthPrefixed(List<byte[]> elements) {
+    public static byte[] lengthPrefixed(List<byte[]> elements) {
         ByteBuffer bytes = ByteBuffer.allocate(elements.stream().mapToInt(e -> Integer.BYTES + e.length).sum())
                 .order(ByteOrder.LITTLE_ENDIAN);
         elements.forEach(e -> bytes.putInt(e.length).put(e));

@@ -1,6 +1,6 @@
 package dev.modelapi.security;
 
-import dev.modelapi.ingest.GrpcExchanges;
+import dev.modelapi.ingest.grpc.GrpcExchanges;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.Metadata;

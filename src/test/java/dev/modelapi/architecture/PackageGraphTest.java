@@ -12,13 +12,24 @@ import com.tngtech.archunit.lang.ArchRule;
  * The package graph stays a graph without cycles (a new one fails here, naming the classes that
  * close it), and the leaves stay leaves: the exceptions a request can end in ({@code errors}),
  * personal-data detection ({@code pii}) and SHA-256 ({@code digest}) depend on no other package of
- * the service, so every other package may use them.
+ * the service, so every other package may use them. Within {@code ingest}, the channels with a
+ * package of their own depend on what ingest shares and not on each other.
  */
 @AnalyzeClasses(packages = "dev.modelapi", importOptions = ImportOption.DoNotIncludeTests.class)
 class PackageGraphTest {
 
     @ArchTest
     static final ArchRule noCycles = slices().matching("dev.modelapi.(*)..").should().beFreeOfCycles();
+
+    /** Each channel (jms, kafka, folder, grpc) uses what ingest shares, never another channel. */
+    @ArchTest
+    static final ArchRule channelsStandAlone = slices().matching("dev.modelapi.ingest.(*)..").should()
+            .notDependOnEachOther();
+
+    @ArchTest
+    static final ArchRule sharedIngestKnowsNoChannel = noClasses().that().resideInAPackage("dev.modelapi.ingest")
+            .should().dependOnClassesThat().resideInAnyPackage("dev.modelapi.ingest.jms..", "dev.modelapi.ingest.kafka..",
+                    "dev.modelapi.ingest.folder..", "dev.modelapi.ingest.grpc..");
 
     @ArchTest
     static final ArchRule errorsIsALeaf = noClasses().that().resideInAPackage("dev.modelapi.errors..")

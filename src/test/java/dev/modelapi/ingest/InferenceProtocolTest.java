@@ -49,9 +49,9 @@ import org.springframework.http.ResponseEntity;
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = "modelapi.api.max-batch-texts=4")
-class InferenceProtocolTest {
+public class InferenceProtocolTest {
 
-    static final String SPAM = "Subject: You have WON a FREE cruise\n\nClaim your prize now, click here";
+    public static final String SPAM = "Subject: You have WON a FREE cruise\n\nClaim your prize now, click here";
     /**
      * The specification's inference request example, its inputs replaced by the one text input
      * (two texts) and its output by "probabilities", with room for that output's parameters.
@@ -73,7 +73,7 @@ class InferenceProtocolTest {
                 }
               ]
             }""";
-    static final String HAM = "Subject: minutes of Tuesday's meeting\n\nAttached are the notes; comments by Friday please.";
+    public static final String HAM = "Subject: minutes of Tuesday's meeting\n\nAttached are the notes; comments by Friday please.";
 
     @Autowired
     TestRestTemplate http;
@@ -419,7 +419,7 @@ class InferenceProtocolTest {
     }
 
     /** BYTES elements as the binary tensor data extension lays them out: a 4-byte little-endian length, then UTF-8. */
-    static byte[] bytesElements(List<String> texts) {
+    public static byte[] bytesElements(List<String> texts) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         for (String text : texts) {
             byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);

@@ -1,5 +1,6 @@
 package dev.modelapi.ingest;
 
+import dev.modelapi.ingest.grpc.GrpcInferenceTest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 

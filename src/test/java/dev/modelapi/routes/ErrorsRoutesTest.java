@@ -11,7 +11,7 @@ import dev.modelapi.errors.ModelUnavailableException;
 import dev.modelapi.errors.QuorumNotMetException;
 import dev.modelapi.ingest.Answers;
 import dev.modelapi.ingest.Failures;
-import dev.modelapi.ingest.GrpcExchanges;
+import dev.modelapi.ingest.grpc.GrpcExchanges;
 import dev.modelapi.ingest.HttpExchanges;
 import dev.modelapi.testsupport.RouteFiles;
 import io.grpc.Status;

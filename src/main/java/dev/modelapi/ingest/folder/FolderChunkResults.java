@@ -1,4 +1,4 @@
-package dev.modelapi.ingest;
+package dev.modelapi.ingest.folder;
 
 import java.util.ArrayList;
 import java.util.List;

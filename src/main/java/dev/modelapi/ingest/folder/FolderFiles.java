@@ -1,5 +1,9 @@
-package dev.modelapi.ingest;
+package dev.modelapi.ingest.folder;
 
+import dev.modelapi.ingest.Answers;
+import dev.modelapi.ingest.Failure;
+import dev.modelapi.ingest.Failures;
+import dev.modelapi.ingest.HttpExchanges;
 import dev.modelapi.digest.Sha256;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;

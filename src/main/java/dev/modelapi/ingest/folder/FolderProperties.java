@@ -1,4 +1,4 @@
-package dev.modelapi.ingest;
+package dev.modelapi.ingest.folder;
 
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;

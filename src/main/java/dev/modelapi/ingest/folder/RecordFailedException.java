@@ -1,4 +1,4 @@
-package dev.modelapi.ingest;
+package dev.modelapi.ingest.folder;
 
 /**
  * A record of a watched-folder file that could not be answered: its tries were spent on a failure

@@ -1,4 +1,4 @@
-package dev.modelapi.ingest;
+package dev.modelapi.ingest.folder;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,4 +1,4 @@
-package dev.modelapi.ingest;
+package dev.modelapi.ingest.folder;
 
 /**
  * An input file of the watched folder that cannot be read as records: not UTF-8, a CSV without

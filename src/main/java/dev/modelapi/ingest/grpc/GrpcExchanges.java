@@ -1,5 +1,9 @@
-package dev.modelapi.ingest;
+package dev.modelapi.ingest.grpc;
 
+import dev.modelapi.ingest.Answers;
+import dev.modelapi.ingest.Failure;
+import dev.modelapi.ingest.Failures;
+import dev.modelapi.ingest.HttpExchanges;
 import io.grpc.Context;
 import io.grpc.Metadata;
 import io.grpc.Status;

@@ -1,4 +1,4 @@
-package dev.modelapi.ingest;
+package dev.modelapi.ingest.grpc;
 
 import io.grpc.ForwardingServerCall;
 import io.grpc.Metadata;

@@ -1,5 +1,6 @@
-package dev.modelapi.ingest;
+package dev.modelapi.ingest.grpc;
 
+import dev.modelapi.ingest.InferenceProtocol;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;

@@ -1,4 +1,4 @@
-package dev.modelapi.ingest;
+package dev.modelapi.ingest.jms;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

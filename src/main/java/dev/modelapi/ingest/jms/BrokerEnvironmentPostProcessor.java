@@ -1,4 +1,4 @@
-package dev.modelapi.ingest;
+package dev.modelapi.ingest.jms;
 
 import java.util.HashMap;
 import java.util.Map;

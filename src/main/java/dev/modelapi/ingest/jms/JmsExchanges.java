@@ -1,5 +1,9 @@
-package dev.modelapi.ingest;
+package dev.modelapi.ingest.jms;
 
+import dev.modelapi.ingest.Answers;
+import dev.modelapi.ingest.Failure;
+import dev.modelapi.ingest.Failures;
+import dev.modelapi.ingest.HttpExchanges;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.modelapi.pipeline.PredictionTask;

@@ -1,4 +1,4 @@
-package dev.modelapi.ingest;
+package dev.modelapi.ingest.jms;
 
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;

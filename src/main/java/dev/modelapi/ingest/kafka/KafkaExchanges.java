@@ -1,5 +1,10 @@
-package dev.modelapi.ingest;
+package dev.modelapi.ingest.kafka;
 
+import dev.modelapi.ingest.Answers;
+import dev.modelapi.ingest.Failure;
+import dev.modelapi.ingest.Failures;
+import dev.modelapi.ingest.HttpExchanges;
+import dev.modelapi.ingest.IdempotentAnswers;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.modelapi.pipeline.PredictionTask;

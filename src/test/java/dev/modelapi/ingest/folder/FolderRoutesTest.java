@@ -1,5 +1,8 @@
-package dev.modelapi.ingest;
+package dev.modelapi.ingest.folder;
 
+import dev.modelapi.ingest.Answers;
+import dev.modelapi.ingest.Failures;
+import dev.modelapi.ingest.kafka.KafkaRoutesTest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -59,7 +62,7 @@ class FolderRoutesTest {
                         "failures", failures,
                         "folderFiles", new FolderFiles(JSON, answers, failures, settings, new SimpleMeterRegistry()),
                         "folderChunkResults", new FolderChunkResults(),
-                        "folderRedelivery", new RedeliveryConfiguration().folderRedelivery(settings),
+                        "folderRedelivery", new FolderConfiguration().folderRedelivery(settings),
                         "folder-pool", pool,
                         "predictRequests", new KafkaRoutesTest.StubRequests()),
                 Map.of("modelapi.folder.enabled", "true", "modelapi.folder.inbox", settings.inbox().toString()),

@@ -1,4 +1,4 @@
-package dev.modelapi.ingest;
+package dev.modelapi.ingest.grpc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.mockito.ArgumentMatchers.any;

@@ -1,5 +1,6 @@
-package dev.modelapi.ingest;
+package dev.modelapi.ingest.grpc;
 
+import dev.modelapi.ingest.InferenceProtocolTest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.assertj.core.api.Assertions.within;
@@ -57,7 +58,7 @@ import org.springframework.test.context.DynamicPropertySource;
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = {"modelapi.security.enabled=true", "modelapi.grpc.enabled=true", "modelapi.api.max-batch-texts=4"})
-class GrpcInferenceTest {
+public class GrpcInferenceTest {
 
     static final int PORT = LocalPorts.free();
     static final String KEY = "modelapi-dev-key";
@@ -78,7 +79,7 @@ class GrpcInferenceTest {
     }
 
     /** The gRPC server of the test's context on a port of its own, on loopback. */
-    static void serveGrpcOn(DynamicPropertyRegistry registry, int port) {
+    public static void serveGrpcOn(DynamicPropertyRegistry registry, int port) {
         registry.add("modelapi.grpc.port", () -> port);
         registry.add("modelapi.grpc.host", () -> "127.0.0.1");
     }
@@ -245,7 +246,7 @@ class GrpcInferenceTest {
     }
 
     /** The same texts through {@code /api/v1/predict/batch}, with the development key: what every protocol must answer. */
-    static JsonNode predictBatch(TestRestTemplate http, ObjectMapper json, Map<String, Object> request)
+    public static JsonNode predictBatch(TestRestTemplate http, ObjectMapper json, Map<String, Object> request)
             throws Exception {
         HttpHeaders headers = new HttpHeaders();
         headers.set(HttpHeaders.CONTENT_TYPE, "application/json");

@@ -1,4 +1,4 @@
-package dev.modelapi.ingest;
+package dev.modelapi.ingest.jms;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

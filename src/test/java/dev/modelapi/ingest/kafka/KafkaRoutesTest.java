@@ -1,5 +1,7 @@
-package dev.modelapi.ingest;
+package dev.modelapi.ingest.kafka;
 
+import dev.modelapi.ingest.Answers;
+import dev.modelapi.ingest.Failures;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -33,7 +35,7 @@ import org.junit.jupiter.api.Test;
  * {@code direct:kafka-in}, the producers by mocks, the pipeline stubbed (it fails the first N
  * tries with quorum_not_met); the real step beans, redelivery policy and idempotent consumer.
  */
-class KafkaRoutesTest {
+public class KafkaRoutesTest {
 
     static final ObjectMapper JSON = new ObjectMapper();
     static final EnsembleSpec SPEC = new EnsembleSpec(List.of(new ModelRef("spam-roberta", "1")), EnsembleMethod.SOFT,
@@ -74,7 +76,7 @@ class KafkaRoutesTest {
                         "failures", failures,
                         "kafkaExchanges", new KafkaExchanges(JSON, answers, failures),
                         "predictRequests", new StubRequests(),
-                        "kafkaRedelivery", new RedeliveryConfiguration().kafkaRedelivery(settings),
+                        "kafkaRedelivery", new KafkaConfiguration().kafkaRedelivery(settings),
                         "kafkaDeliveries", MemoryIdempotentRepository.memoryIdempotentRepository(100)),
                 Map.of("modelapi.kafka.enabled", "true",
                         "modelapi.kafka.bootstrap-servers", settings.bootstrapServers(),
@@ -213,7 +215,7 @@ class KafkaRoutesTest {
     }
 
     @SuppressWarnings("unchecked")
-    static List<String> steps(Exchange exchange) {
+    public static List<String> steps(Exchange exchange) {
         List<MessageHistory> history = exchange.getProperty(Exchange.MESSAGE_HISTORY, List.class);
         return history.stream().map(h -> h.getNode().getId()).toList();
     }
