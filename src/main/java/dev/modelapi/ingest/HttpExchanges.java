@@ -1,6 +1,7 @@
 package dev.modelapi.ingest;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.modelapi.observability.RequestLogContext;
@@ -33,11 +34,13 @@ public class HttpExchanges {
     private static final Pattern SAFE_ID = Pattern.compile("[A-Za-z0-9._:\\-]{1,128}");
 
     private final ObjectMapper json;
+    private final ObjectMapper strict;
     private final Answers answers;
     private final Failures failures;
 
     public HttpExchanges(ObjectMapper json, Answers answers, Failures failures) {
         this.json = json;
+        this.strict = PredictRequests.strict(json);
         this.answers = answers;
         this.failures = failures;
     }
@@ -102,24 +105,36 @@ public class HttpExchanges {
             return;
         }
         requireJson(exchange);
-        JsonNode command;
+        JsonNode tree;
         try {
-            command = json.readTree(body);
+            tree = json.readTree(body);
         } catch (JsonProcessingException e) {
             throw InvalidRequestException.badRequest("malformed_json", Answers.notJson(e));
         }
-        if (command == null || !command.isObject()) {
+        if (tree == null || !tree.isObject()) {
             throw InvalidRequestException.badRequest("malformed_json", "the body must be a JSON object");
         }
-        for (String field : List.of("version", "source")) {
-            JsonNode value = command.get(field);
-            if (value != null && !value.isNull() && !value.isTextual()) {
-                throw InvalidRequestException.badRequest("invalid_command", "\"" + field + "\" must be a string");
-            }
-            if (value != null && !value.isNull()) {
-                exchange.getIn().setHeader(field, value.asText());
-            }
+        ModelCommand command;
+        try {
+            command = strict.treeToValue(tree, ModelCommand.class);
+        } catch (JsonMappingException e) {
+            String field = e.getPath().isEmpty() ? "body" : e.getPath().get(0).getFieldName();
+            throw InvalidRequestException.badRequest("invalid_command", "\"" + field + "\" must be a string");
         }
+        if (command.version() != null) {
+            exchange.getIn().setHeader("version", command.version());
+        }
+        if (command.source() != null) {
+            exchange.getIn().setHeader("source", command.source());
+        }
+    }
+
+    /**
+     * The body of {@code POST /api/v1/models/{name}/{command}}, bound without type coercion: a
+     * repository {@code version}, or for load an MLflow {@code source}; either may be absent here,
+     * the command says which it needs.
+     */
+    record ModelCommand(String version, String source) {
     }
 
     /** A CSV body with status 200, as a download. */

@@ -2,6 +2,7 @@ package dev.modelapi.mlflow;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.modelapi.model.ModelOperations;
+import dev.modelapi.model.ModelView;
 import dev.modelapi.model.ModelProperties;
 import dev.modelapi.errors.InvalidRequestException;
 import java.io.IOException;
@@ -58,7 +59,7 @@ public class MlflowModels {
      * Fetches the version {@code source} names and loads it as {@code <name>:<mlflow version>}; one
      * fetch at a time, so two loads never write the same directory.
      */
-    public synchronized Map<String, Object> load(String name, String source) {
+    public synchronized ModelView load(String name, String source) {
         if (client == null) {
             throw new InvalidRequestException(409, "mlflow_not_configured",
                     "loading from MLflow is off; set modelapi.mlflow.tracking-uri (MLFLOW_TRACKING_URI)");

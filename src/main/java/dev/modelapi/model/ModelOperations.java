@@ -2,15 +2,13 @@ package dev.modelapi.model;
 
 import dev.modelapi.errors.InvalidRequestException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import org.springframework.stereotype.Component;
 
 /**
  * The model manager's operations as Camel beans: list, describe, load, unload, set the default,
  * roll back. The REST routes ({@code routes/models.camel.yaml}) and any ops route in YAML call the
- * same methods; answers are plain maps, rendered as JSON by the caller.
+ * same methods; answers are {@link ModelView} records, rendered as JSON by the caller.
  */
 @Component("modelOperations")
 public class ModelOperations {
@@ -22,40 +20,36 @@ public class ModelOperations {
     }
 
     /** Every model name with its versions on disk and in memory. */
-    public Map<String, Object> list() {
-        List<Map<String, Object>> models = new ArrayList<>();
+    public ModelView.All list() {
+        List<ModelView> models = new ArrayList<>();
         for (String name : registry.names()) {
             models.add(describe(name));
         }
-        return Map.of("models", models);
+        return new ModelView.All(models);
     }
 
-    public Map<String, Object> describe(String name) {
+    public ModelView describe(String name) {
         List<String> onDisk = registry.versionsOnDisk(name);
         List<TextClassifier> loaded = registry.all().stream().filter(c -> c.name().equals(name)).toList();
         if (onDisk.isEmpty() && loaded.isEmpty()) {
             throw new InvalidRequestException(404, "model_not_found", "no model " + name + " in the repository");
         }
-        List<Map<String, Object>> versions = new ArrayList<>();
+        List<ModelView.Version> versions = new ArrayList<>();
         List<String> all = new ArrayList<>(onDisk);
         loaded.stream().map(TextClassifier::version).filter(v -> !all.contains(v)).forEach(all::add);
         all.sort(ModelRegistry.VERSION_ORDER);
         for (String version : all) {
-            versions.add(registry.find(name, version).map(this::loaded)
-                    .orElseGet(() -> notLoaded(name, version)));
+            versions.add(registry.find(name, version).<ModelView.Version>map(ModelView.Loaded::of)
+                    .orElseGet(() -> ModelView.OnDisk.of(version, registry.failures().get(name + ":" + version))));
         }
-        Map<String, Object> model = new LinkedHashMap<>();
-        model.put("name", name);
-        model.put("defaultVersion", registry.defaultVersion(name).orElse(null));
-        model.put("versions", versions);
-        return model;
+        return new ModelView(name, registry.defaultVersion(name).orElse(null), versions);
     }
 
     /**
      * Loads {@code models/<name>/<version>}; no such directory is a 404, a failure to load one is a
      * 422 naming the file, and nothing else changes.
      */
-    public Map<String, Object> load(String name, String version) {
+    public ModelView load(String name, String version) {
         requireVersion(version);
         if (!registry.versionsOnDisk(name).contains(version) && registry.find(name, version).isEmpty()) {
             throw new InvalidRequestException(404, "model_not_found", "there is no version " + version + " of "
@@ -73,7 +67,7 @@ public class ModelOperations {
         return describe(name);
     }
 
-    public Map<String, Object> unload(String name, String version) {
+    public ModelView unload(String name, String version) {
         requireVersion(version);
         if (!registry.unload(name, version)) {
             throw new InvalidRequestException(404, "model_not_loaded", name + ":" + version + " is not loaded");
@@ -81,7 +75,7 @@ public class ModelOperations {
         return describe(name);
     }
 
-    public Map<String, Object> setDefault(String name, String version) {
+    public ModelView setDefault(String name, String version) {
         requireVersion(version);
         try {
             registry.setDefault(name, version);
@@ -91,7 +85,7 @@ public class ModelOperations {
         return describe(name);
     }
 
-    public Map<String, Object> rollback(String name) {
+    public ModelView rollback(String name) {
         describe(name);
         try {
             registry.rollback(name);
@@ -102,36 +96,9 @@ public class ModelOperations {
     }
 
     /** What a command path that names no operation gets. */
-    public Map<String, Object> unknownCommand(String command) {
+    public ModelView unknownCommand(String command) {
         throw new InvalidRequestException(404, "unknown_command",
                 "\"" + command + "\" is not a model command; use load, unload, default or rollback");
-    }
-
-    private Map<String, Object> loaded(TextClassifier classifier) {
-        Map<String, Object> version = new LinkedHashMap<>();
-        version.put("version", classifier.version());
-        version.put("state", "loaded");
-        version.put("source", classifier.directory().path().toString());
-        version.put("labels", classifier.labels());
-        version.put("inputs", classifier.inputs());
-        version.put("modelBytes", classifier.modelBytes());
-        version.put("memoryBytes", classifier.memoryBytes());
-        version.put("workers", classifier.workers());
-        version.put("loadTimeMs", classifier.loadTime().toMillis());
-        version.put("loadedAt", classifier.loadedAt().toString());
-        version.put("lastUsed", classifier.lastUsed() == null ? null : classifier.lastUsed().toString());
-        return version;
-    }
-
-    private Map<String, Object> notLoaded(String name, String version) {
-        Map<String, Object> entry = new LinkedHashMap<>();
-        entry.put("version", version);
-        String failure = registry.failures().get(name + ":" + version);
-        entry.put("state", failure == null ? "available" : "failed");
-        if (failure != null) {
-            entry.put("error", failure);
-        }
-        return entry;
     }
 
     private static void requireVersion(String version) {

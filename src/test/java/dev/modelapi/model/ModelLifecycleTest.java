@@ -60,6 +60,10 @@ class ModelLifecycleTest {
         // measured at load (resident memory gained), not the file size; 0 where freed memory was reused
         assertThat(one.get("memoryBytes").asLong()).isNotNegative().isNotEqualTo(one.get("modelBytes").asLong());
         assertThat(one.get("source").asText()).endsWith(MODEL + "/1");
+        // the fields of a loaded version, lastUsed included while it is null
+        assertThat(one.fieldNames()).toIterable().containsExactly("version", "state", "source", "labels", "inputs",
+                "modelBytes", "memoryBytes", "workers", "loadTimeMs", "loadedAt", "lastUsed");
+        assertThat(model.fieldNames()).toIterable().containsExactly("name", "defaultVersion", "versions");
     }
 
     @Test
@@ -80,6 +84,8 @@ class ModelLifecycleTest {
 
         JsonNode unloaded = command("unload", "2");
         assertThat(ModelsApi.versionOf(unloaded, "2").get("state").asText()).isEqualTo("available");
+        // on disk and not loaded: no error, no load's figures
+        assertThat(ModelsApi.versionOf(unloaded, "2").fieldNames()).toIterable().containsExactly("version", "state");
         ResponseEntity<String> gone = predict(List.of(MODEL + ":2"));
         assertThat(gone.getStatusCode().value()).isEqualTo(404);
         assertThat(json.readTree(gone.getBody()).get("error").get("code").asText()).isEqualTo("unknown_model");
@@ -109,6 +115,7 @@ class ModelLifecycleTest {
         assertThat(servedVersion(List.of())).isEqualTo("1");
         JsonNode model = json.readTree(http.getForObject("/api/v1/models/" + MODEL, String.class));
         assertThat(ModelsApi.versionOf(model, "3").get("state").asText()).isEqualTo("failed");
+        assertThat(ModelsApi.versionOf(model, "3").get("error").asText()).contains(MODEL + ".pt");
     }
 
     @Test
@@ -141,6 +148,16 @@ class ModelLifecycleTest {
         assertThat(json.readTree(model.getBody()).get("error").get("code").asText()).isEqualTo("model_not_found");
         assertThat(command.getStatusCode().value()).isEqualTo(404);
         assertThat(json.readTree(command.getBody()).get("error").get("code").asText()).isEqualTo("unknown_command");
+    }
+
+    @Test
+    void shouldRefuseACommandWhoseVersionIsNotAString() throws Exception {
+        ResponseEntity<String> response = post("/api/v1/models/" + MODEL + "/load", Map.of("version", 2));
+
+        assertThat(response.getStatusCode().value()).as(response.getBody()).isEqualTo(400);
+        JsonNode error = json.readTree(response.getBody()).get("error");
+        assertThat(error.get("code").asText()).isEqualTo("invalid_command");
+        assertThat(error.get("message").asText()).isEqualTo("\"version\" must be a string");
     }
 
     private JsonNode command(String command, String version) throws Exception {

@@ -1,0 +1,162 @@
+package dev.modelapi.routes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.modelapi.ingest.Answers;
+import dev.modelapi.ingest.Failures;
+import dev.modelapi.ingest.HttpExchanges;
+import dev.modelapi.model.ModelOperations;
+import dev.modelapi.model.ModelProperties;
+import dev.modelapi.model.ModelRegistry;
+import dev.modelapi.testsupport.RouteFiles;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.camel.Exchange;
+import org.apache.camel.MessageHistory;
+import org.apache.camel.component.direct.DirectComponent;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * routes/models.camel.yaml on its own, in a second: the HTTP routes as direct: endpoints (the test
+ * sends what platform-http would: method, path parameters, content type, body), the real
+ * httpExchanges, failures and model operations over an empty model repository, MLflow stood in
+ * for. Each command is followed by its step ids and its answer.
+ */
+class ModelsRoutesTest {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    static Path repository;
+
+    static RouteFiles routes;
+    static ModelRegistry registry;
+    static final List<String> mlflowLoads = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    @BeforeAll
+    static void load() throws Exception {
+        registry = ModelRegistry.loadFrom(repository, new ModelProperties(repository, 1, Duration.ofSeconds(1), "cpu", false));
+        Answers answers = new Answers(JSON);
+        Failures failures = new Failures();
+        routes = RouteFiles.of(Map.of(
+                        "failures", failures,
+                        "httpExchanges", new HttpExchanges(JSON, answers, failures),
+                        "modelOperations", new ModelOperations(registry),
+                        "mlflowModels", new MlflowStandIn()),
+                Map.of(), "models.camel.yaml");
+        routes.camel().addComponent("platform-http", new DirectComponent());
+        routes.start();
+    }
+
+    @AfterAll
+    static void close() {
+        routes.close();
+        registry.close();
+    }
+
+    /** Records a load from MLflow instead of downloading one. */
+    public static final class MlflowStandIn {
+        public Map<String, Object> load(String name, String source) {
+            mlflowLoads.add(name + " " + source);
+            return Map.of("name", name, "source", source);
+        }
+    }
+
+    @Test
+    void shouldRunEachCommandThroughItsOwnRoute() throws Exception {
+        Exchange load = command("spam", "load", "{\"version\": \"2\"}");
+        assertThat(steps(load)).contains("http-model-command-accept", "model-command", "model-load-from",
+                "model-load-version");
+        assertError(load, 404, "model_not_found");
+
+        assertThat(steps(command("spam", "unload", "{\"version\": \"2\"}"))).contains("model-unload-version");
+        assertThat(steps(command("spam", "default", "{\"version\": \"2\"}"))).contains("model-set-default");
+        assertThat(steps(command("spam", "rollback", ""))).contains("model-rollback-default");
+    }
+
+    @Test
+    void shouldLoadFromMlflowOnlyWhenTheBodyNamesASource() throws Exception {
+        Exchange fromBody = command("spam", "load", "{\"source\": \"models:/spam@champion\"}");
+        assertThat(steps(fromBody)).contains("model-load-mlflow").doesNotContain("model-load-version");
+        assertThat(fromBody.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE)).isEqualTo(200);
+        assertThat(mlflowLoads).contains("spam models:/spam@champion");
+
+        // a header of that name is not the body: the repository's version is loaded (or not found)
+        Exchange fromHeader = routes.camel().createProducerTemplate().send(from("http-model-command"), e -> {
+            request(e, "spam", "load", "{\"version\": \"1\"}");
+            e.getIn().setHeader("source", "models:/evil@champion");
+        });
+        assertThat(steps(fromHeader)).contains("model-load-version").doesNotContain("model-load-mlflow");
+    }
+
+    @Test
+    void shouldRefuseWhatACommandCannotUse() throws Exception {
+        assertError(command("spam", "explode", "{}"), 404, "unknown_command");
+        assertError(command("spam", "load", ""), 400, "missing_version");
+        assertError(command("spam", "load", "{\"version\": 2}"), 400, "invalid_command");
+        assertError(command("spam", "load", "[\"2\"]"), 400, "malformed_json");
+        Exchange get = routes.camel().createProducerTemplate().send(from("http-model-command"), e -> {
+            request(e, "spam", "load", "{}");
+            e.getIn().setHeader(Exchange.HTTP_METHOD, "GET");
+        });
+        assertError(get, 405, "method_not_allowed");
+        assertThat(steps(get)).contains("http-invalid-request").doesNotContain("model-command");
+    }
+
+    @Test
+    void shouldListAndDescribeTheRepository() throws Exception {
+        Exchange list = routes.camel().createProducerTemplate().send(from("http-models"), e -> {
+            e.getIn().setHeader(Exchange.HTTP_METHOD, "GET");
+        });
+        assertThat(steps(list)).contains("http-models-accept", "models-list", "http-models-respond");
+        assertThat(JSON.readTree(list.getMessage().getBody(String.class)).get("models")).isEmpty();
+
+        Exchange missing = routes.camel().createProducerTemplate().send(from("http-model"), e -> {
+            e.getIn().setHeader(Exchange.HTTP_METHOD, "GET");
+            e.getIn().setHeader("name", "spam");
+        });
+        assertError(missing, 404, "model_not_found");
+    }
+
+    /** The endpoint an HTTP route consumes from (its path, as a direct: endpoint here). */
+    private static org.apache.camel.Endpoint from(String routeId) {
+        return routes.camel().getRoute(routeId).getEndpoint();
+    }
+
+    private static Exchange command(String name, String command, String body) {
+        return routes.camel().createProducerTemplate().send(from("http-model-command"),
+                e -> request(e, name, command, body));
+    }
+
+    private static void request(Exchange exchange, String name, String command, String body) {
+        Map<String, Object> headers = new HashMap<>();
+        headers.put(Exchange.HTTP_METHOD, "POST");
+        headers.put(Exchange.CONTENT_TYPE, "application/json");
+        headers.put("name", name);
+        headers.put("command", command);
+        exchange.getIn().setHeaders(headers);
+        exchange.getIn().setBody(body);
+    }
+
+    private static void assertError(Exchange done, int status, String code) throws Exception {
+        assertThat(done.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE)).isEqualTo(status);
+        JsonNode error = JSON.readTree(done.getMessage().getBody(String.class)).get("error");
+        assertThat(error.get("code").asText()).isEqualTo(code);
+        assertThat(error.get("requestId").asText()).isNotBlank();
+        assertThat(done.getException()).isNull();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<String> steps(Exchange exchange) {
+        List<MessageHistory> history = exchange.getProperty(Exchange.MESSAGE_HISTORY, List.class);
+        return history == null ? List.of() : history.stream().map(h -> h.getNode().getId()).toList();
+    }
+}
