@@ -44,9 +44,6 @@ public class AuditReports {
     static final List<String> COLUMNS = List.of("created_at", "request_id", "item_index", "channel",
             "principal", "models", "label", "score", "degraded", "failed_models", "cached", "batch_size",
             "latency_ms", "flags", "pii", "input_sha256", "input_length", "idempotency_key", "input_text");
-    /** The report's counts, as the {@code audit-report-buckets} query names its dimensions. */
-    private static final Map<String, String> DIMENSIONS = Map.of("label", "byLabel", "model", "byModel", "channel",
-            "byChannel", "principal", "byPrincipal", "flag", "byFlag", "pii", "byPii");
 
     private final int exportMaxRows;
     private final CsvMapper csv = new CsvMapper();
@@ -96,24 +93,21 @@ public class AuditReports {
     }
 
     /** The {@code audit-events-answer} step ({@code GET /api/v1/audit/events}): a page of rows, newest first. */
-    public Map<String, Object> events(@Body Map<String, Object> query, @Header("auditTotal") Number total,
+    public AuditAnswers.Events events(@Body Map<String, Object> query, @Header("auditTotal") Number total,
             @Header("auditRows") List<Map<String, Object>> rows) {
-        List<Map<String, Object>> events = new ArrayList<>(rows.size());
+        List<AuditAnswers.Event> events = new ArrayList<>(rows.size());
         for (Map<String, Object> row : rows) {
-            Map<String, Object> event = new LinkedHashMap<>();
-            for (String column : COLUMNS) {
-                event.put(camel(column), value(row.get(column)));
-            }
-            events.add(event);
+            events.add(new AuditAnswers.Event((String) value(row.get("created_at")), (String) row.get("request_id"),
+                    integer(row.get("item_index")), (String) row.get("channel"), (String) row.get("principal"),
+                    (String) row.get("models"), (String) row.get("label"), ((Number) row.get("score")).doubleValue(),
+                    Boolean.TRUE.equals(row.get("degraded")), (String) row.get("failed_models"),
+                    Boolean.TRUE.equals(row.get("cached")), integer(row.get("batch_size")), number(row.get("latency_ms")),
+                    (String) row.get("flags"), (String) row.get("pii"), (String) row.get("input_sha256"),
+                    integer(row.get("input_length")), (String) row.get("idempotency_key"),
+                    (String) row.get("input_text")));
         }
-        Map<String, Object> answer = new LinkedHashMap<>();
-        answer.put("from", instantOf(query.get("from")).toString());
-        answer.put("to", instantOf(query.get("to")).toString());
-        answer.put("page", query.get("page"));
-        answer.put("size", query.get("limit"));
-        answer.put("total", total == null ? 0L : total.longValue());
-        answer.put("events", events);
-        return answer;
+        return new AuditAnswers.Events(instantOf(query.get("from")).toString(), instantOf(query.get("to")).toString(),
+                (Integer) query.get("page"), (Integer) query.get("limit"), total == null ? 0L : total.longValue(), events);
     }
 
     /**
@@ -121,30 +115,20 @@ public class AuditReports {
      * channel, principal, flag and PII kind; cache hit rate; degraded answers; latency percentiles.
      * A list column ({@code "a,b"}) counts each element, a model its name without the version.
      */
-    public Map<String, Object> report(@Body Map<String, Object> query, @Header("auditTotals") Map<String, Object> totals,
+    public AuditAnswers.Report report(@Body Map<String, Object> query, @Header("auditTotals") Map<String, Object> totals,
             @Header("auditBuckets") List<Map<String, Object>> buckets) {
         long texts = number(totals.get("texts"));
         long cached = number(totals.get("cached"));
-        Map<String, Object> report = new LinkedHashMap<>();
-        report.put("from", instantOf(query.get("from")).toString());
-        report.put("to", instantOf(query.get("to")).toString());
-        report.put("texts", texts);
-        report.put("cacheHitRate", texts == 0 ? 0.0 : (double) cached / texts);
-        report.put("degraded", number(totals.get("degraded")));
-        Map<String, Object> latency = new LinkedHashMap<>();
-        latency.put("p50", totals.get("p50") == null ? null : ((Number) totals.get("p50")).doubleValue());
-        latency.put("p95", totals.get("p95") == null ? null : ((Number) totals.get("p95")).doubleValue());
-        report.put("latencyMs", latency);
         Map<String, Map<String, Long>> counts = new LinkedHashMap<>();
-        for (String key : List.of("byLabel", "byModel", "byChannel", "byPrincipal", "byFlag", "byPii")) {
-            counts.put(key, new TreeMap<>());
+        for (String dimension : List.of("label", "model", "channel", "principal", "flag", "pii")) {
+            counts.put(dimension, new TreeMap<>());
         }
         for (Map<String, Object> bucket : buckets) {
-            String dimension = (String) bucket.get("dimension");
+            String dimension = ((String) bucket.get("dimension")).strip();
             boolean list = List.of("model", "flag", "pii").contains(dimension);
             String value = (String) bucket.get("bucket");
             long n = number(bucket.get("n"));
-            Map<String, Long> byValue = counts.get(DIMENSIONS.get(dimension.strip()));
+            Map<String, Long> byValue = counts.get(dimension);
             if (value == null) {
                 if (!list) {
                     byValue.merge("(none)", n, Long::sum);
@@ -156,8 +140,11 @@ public class AuditReports {
                 byValue.merge(key.strip(), n, Long::sum);
             }
         }
-        report.putAll(counts);
-        return report;
+        return new AuditAnswers.Report(instantOf(query.get("from")).toString(), instantOf(query.get("to")).toString(),
+                texts, texts == 0 ? 0.0 : (double) cached / texts, number(totals.get("degraded")),
+                new AuditAnswers.Latency(decimal(totals.get("p50")), decimal(totals.get("p95"))),
+                counts.get("label"), counts.get("model"), counts.get("channel"), counts.get("principal"),
+                counts.get("flag"), counts.get("pii"));
     }
 
     /** The {@code audit-export-answer} step ({@code GET /api/v1/audit/events.csv}): the rows as CSV, oldest first. */
@@ -192,6 +179,14 @@ public class AuditReports {
 
     private static Instant instantOf(Object time) {
         return ((OffsetDateTime) time).toInstant();
+    }
+
+    private static int integer(Object value) {
+        return value == null ? 0 : ((Number) value).intValue();
+    }
+
+    private static Double decimal(Object value) {
+        return value == null ? null : ((Number) value).doubleValue();
     }
 
     private static long number(Object value) {
@@ -247,19 +242,5 @@ public class AuditReports {
             throw InvalidRequestException.badRequest("invalid_query", name + " must be a whole number from " + min
                     + " to " + max);
         }
-    }
-
-    private static String camel(String column) {
-        StringBuilder out = new StringBuilder();
-        boolean upper = false;
-        for (char c : column.toCharArray()) {
-            if (c == '_') {
-                upper = true;
-            } else {
-                out.append(upper ? Character.toUpperCase(c) : c);
-                upper = false;
-            }
-        }
-        return out.toString();
     }
 }

@@ -145,14 +145,12 @@ abstract class AuditRoutesContract {
         producer.requestBody("direct:audit-store", rows);
     }
 
-    @SuppressWarnings("unchecked")
-    Map<String, Object> report(Map<String, Object> filters) {
-        return producer.requestBodyAndHeaders("direct:audit-report", null, filters, Map.class);
+    AuditAnswers.Report report(Map<String, Object> filters) {
+        return producer.requestBodyAndHeaders("direct:audit-report", null, filters, AuditAnswers.Report.class);
     }
 
-    @SuppressWarnings("unchecked")
-    Map<String, Object> events(Map<String, Object> filters) {
-        return producer.requestBodyAndHeaders("direct:audit-events", null, filters, Map.class);
+    AuditAnswers.Events events(Map<String, Object> filters) {
+        return producer.requestBodyAndHeaders("direct:audit-events", null, filters, AuditAnswers.Events.class);
     }
 
     String export(Map<String, Object> filters) {
@@ -254,13 +252,13 @@ abstract class AuditRoutesContract {
                 new AuditRecord(requestId, 1, now, "http", principal, "spam-roberta:1", "b".repeat(64), 12, "ham", 0.8,
                         true, 0, 2L)));
 
-        Map<String, Object> report = report(Map.of("principal", principal));
+        AuditAnswers.Report report = report(Map.of("principal", principal));
 
-        assertThat(report.get("texts")).isEqualTo(2L);
-        assertThat(report.get("cacheHitRate")).isEqualTo(0.5);
-        assertThat(report.get("byLabel")).isEqualTo(Map.of("ham", 1L, "spam", 1L));
-        assertThat(report.get("byModel")).isEqualTo(Map.of("spam-distilbert", 1L, "spam-roberta", 2L));
-        assertThat(report.get("byPrincipal")).isEqualTo(Map.of(principal, 2L));
+        assertThat(report.texts()).isEqualTo(2L);
+        assertThat(report.cacheHitRate()).isEqualTo(0.5);
+        assertThat(report.byLabel()).isEqualTo(Map.of("ham", 1L, "spam", 1L));
+        assertThat(report.byModel()).isEqualTo(Map.of("spam-distilbert", 1L, "spam-roberta", 2L));
+        assertThat(report.byPrincipal()).isEqualTo(Map.of(principal, 2L));
     }
 
     @Test
@@ -278,22 +276,21 @@ abstract class AuditRoutesContract {
         store(rows);
         Map<String, Object> window = Map.of("from", "2030-03-01", "to", "2030-03-02", "principal", principal);
 
-        Map<String, Object> all = events(with(window, "size", "2"));
-        assertThat(all.get("total")).isEqualTo(5L);
-        assertThat(all.get("size")).isEqualTo(2);
-        assertThat((List<Map<String, Object>>) all.get("events")).extracting(e -> e.get("itemIndex"))
-                .containsExactly(4, 3);
-        assertThat(((List<Map<String, Object>>) all.get("events")).get(0).get("createdAt"))
-                .isEqualTo("2030-03-01T10:00:04Z");
-        Map<String, Object> secondPage = events(with(with(window, "size", "2"), "page", "1"));
-        assertThat((List<Map<String, Object>>) secondPage.get("events")).extracting(e -> e.get("itemIndex"))
-                .containsExactly(2, 1);
+        AuditAnswers.Events all = events(with(window, "size", "2"));
+        assertThat(all.total()).isEqualTo(5L);
+        assertThat(all.size()).isEqualTo(2);
+        assertThat(all.events()).extracting(AuditAnswers.Event::itemIndex).containsExactly(4, 3);
+        assertThat(all.events().get(0).createdAt()).isEqualTo("2030-03-01T10:00:04Z");
+        assertThat(all.events().get(0).flags()).isNull();
+        AuditAnswers.Events secondPage = events(with(with(window, "size", "2"), "page", "1"));
+        assertThat(secondPage.events()).extracting(AuditAnswers.Event::itemIndex).containsExactly(2, 1);
+        assertThat(secondPage.events().get(1).flags()).isEqualTo("invisible,bidi_control");
         // a whole model name: spam-roberta is not spam-roberta-large
-        assertThat(events(with(window, "model", "spam-roberta")).get("total")).isEqualTo(3L);
-        assertThat(events(with(window, "flag", "bidi_control")).get("total")).isEqualTo(1L);
-        assertThat(events(with(window, "channel", "kafka")).get("total")).isEqualTo(2L);
-        assertThat(events(with(window, "label", "ham")).get("total")).isEqualTo(1L);
-        assertThat(events(Map.of("from", "2030-03-02", "to", "2030-03-03", "principal", principal)).get("total"))
+        assertThat(events(with(window, "model", "spam-roberta")).total()).isEqualTo(3L);
+        assertThat(events(with(window, "flag", "bidi_control")).total()).isEqualTo(1L);
+        assertThat(events(with(window, "channel", "kafka")).total()).isEqualTo(2L);
+        assertThat(events(with(window, "label", "ham")).total()).isEqualTo(1L);
+        assertThat(events(Map.of("from", "2030-03-02", "to", "2030-03-03", "principal", principal)).total())
                 .isEqualTo(0L);
 
         String csv = export(window);
@@ -302,10 +299,11 @@ abstract class AuditRoutesContract {
         assertThat(csv.lines().skip(1).findFirst().orElseThrow()).startsWith("2030-03-01T10:00:00Z,")
                 .contains(requestId + "\",0,http,");
 
-        Map<String, Object> report = report(window);
-        assertThat(report.get("byFlag")).isEqualTo(Map.of("bidi_control", 1L, "invisible", 1L));
-        assertThat(report.get("byChannel")).isEqualTo(Map.of("http", 3L, "kafka", 2L));
-        assertThat(report.get("latencyMs")).isEqualTo(Map.of("p50", 20.0, "p95", 38.0));
+        AuditAnswers.Report report = report(window);
+        assertThat(report.byFlag()).isEqualTo(Map.of("bidi_control", 1L, "invisible", 1L));
+        assertThat(report.byChannel()).isEqualTo(Map.of("http", 3L, "kafka", 2L));
+        assertThat(report.byPii()).isEmpty();
+        assertThat(report.latencyMs()).isEqualTo(new AuditAnswers.Latency(20.0, 38.0));
     }
 
     @Test
