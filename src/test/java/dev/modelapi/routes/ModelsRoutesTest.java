@@ -17,7 +17,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.camel.Exchange;
-import org.apache.camel.MessageHistory;
 import org.apache.camel.component.direct.DirectComponent;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -73,19 +72,19 @@ class ModelsRoutesTest {
     @Test
     void shouldRunEachCommandThroughItsOwnRoute() throws Exception {
         Exchange load = command("spam", "load", "{\"version\": \"2\"}");
-        assertThat(steps(load)).contains("http-model-command-accept", "model-command", "model-load-from",
+        assertThat(RouteFiles.steps(load)).contains("http-model-command-accept", "model-command", "model-load-from",
                 "model-load-version");
-        assertError(load, 404, "model_not_found");
+        RouteFiles.assertHttpError(load, 404, "model_not_found");
 
-        assertThat(steps(command("spam", "unload", "{\"version\": \"2\"}"))).contains("model-unload-version");
-        assertThat(steps(command("spam", "default", "{\"version\": \"2\"}"))).contains("model-set-default");
-        assertThat(steps(command("spam", "rollback", ""))).contains("model-rollback-default");
+        assertThat(RouteFiles.steps(command("spam", "unload", "{\"version\": \"2\"}"))).contains("model-unload-version");
+        assertThat(RouteFiles.steps(command("spam", "default", "{\"version\": \"2\"}"))).contains("model-set-default");
+        assertThat(RouteFiles.steps(command("spam", "rollback", ""))).contains("model-rollback-default");
     }
 
     @Test
     void shouldLoadFromMlflowOnlyWhenTheBodyNamesASource() throws Exception {
         Exchange fromBody = command("spam", "load", "{\"source\": \"models:/spam@champion\"}");
-        assertThat(steps(fromBody)).contains("model-load-mlflow").doesNotContain("model-load-version");
+        assertThat(RouteFiles.steps(fromBody)).contains("model-load-mlflow").doesNotContain("model-load-version");
         assertThat(fromBody.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE)).isEqualTo(200);
         assertThat(mlflowLoads).contains("spam models:/spam@champion");
 
@@ -94,21 +93,21 @@ class ModelsRoutesTest {
             request(e, "spam", "load", "{\"version\": \"1\"}");
             e.getIn().setHeader("source", "models:/evil@champion");
         });
-        assertThat(steps(fromHeader)).contains("model-load-version").doesNotContain("model-load-mlflow");
+        assertThat(RouteFiles.steps(fromHeader)).contains("model-load-version").doesNotContain("model-load-mlflow");
     }
 
     @Test
     void shouldRefuseWhatACommandCannotUse() throws Exception {
-        assertError(command("spam", "explode", "{}"), 404, "unknown_command");
-        assertError(command("spam", "load", ""), 400, "missing_version");
-        assertError(command("spam", "load", "{\"version\": 2}"), 400, "invalid_command");
-        assertError(command("spam", "load", "[\"2\"]"), 400, "malformed_json");
+        RouteFiles.assertHttpError(command("spam", "explode", "{}"), 404, "unknown_command");
+        RouteFiles.assertHttpError(command("spam", "load", ""), 400, "missing_version");
+        RouteFiles.assertHttpError(command("spam", "load", "{\"version\": 2}"), 400, "invalid_command");
+        RouteFiles.assertHttpError(command("spam", "load", "[\"2\"]"), 400, "malformed_json");
         Exchange get = routes.camel().createProducerTemplate().send(from("http-model-command"), e -> {
             request(e, "spam", "load", "{}");
             e.getIn().setHeader(Exchange.HTTP_METHOD, "GET");
         });
-        assertError(get, 405, "method_not_allowed");
-        assertThat(steps(get)).contains("http-invalid-request").doesNotContain("model-command");
+        RouteFiles.assertHttpError(get, 405, "method_not_allowed");
+        assertThat(RouteFiles.steps(get)).contains("http-invalid-request").doesNotContain("model-command");
     }
 
     @Test
@@ -116,14 +115,14 @@ class ModelsRoutesTest {
         Exchange list = routes.camel().createProducerTemplate().send(from("http-models"), e -> {
             e.getIn().setHeader(Exchange.HTTP_METHOD, "GET");
         });
-        assertThat(steps(list)).contains("http-models-accept", "models-list", "http-models-respond");
+        assertThat(RouteFiles.steps(list)).contains("http-models-accept", "models-list", "http-models-respond");
         assertThat(JSON.readTree(list.getMessage().getBody(String.class)).get("models")).isEmpty();
 
         Exchange missing = routes.camel().createProducerTemplate().send(from("http-model"), e -> {
             e.getIn().setHeader(Exchange.HTTP_METHOD, "GET");
             e.getIn().setHeader("name", "spam");
         });
-        assertError(missing, 404, "model_not_found");
+        RouteFiles.assertHttpError(missing, 404, "model_not_found");
     }
 
     /** The endpoint an HTTP route consumes from (its path, as a direct: endpoint here). */
@@ -144,19 +143,5 @@ class ModelsRoutesTest {
         headers.put("command", command);
         exchange.getIn().setHeaders(headers);
         exchange.getIn().setBody(body);
-    }
-
-    private static void assertError(Exchange done, int status, String code) throws Exception {
-        assertThat(done.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE)).isEqualTo(status);
-        JsonNode error = JSON.readTree(done.getMessage().getBody(String.class)).get("error");
-        assertThat(error.get("code").asText()).isEqualTo(code);
-        assertThat(error.get("requestId").asText()).isNotBlank();
-        assertThat(done.getException()).isNull();
-    }
-
-    @SuppressWarnings("unchecked")
-    private static List<String> steps(Exchange exchange) {
-        List<MessageHistory> history = exchange.getProperty(Exchange.MESSAGE_HISTORY, List.class);
-        return history == null ? List.of() : history.stream().map(h -> h.getNode().getId()).toList();
     }
 }

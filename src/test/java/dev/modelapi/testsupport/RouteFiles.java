@@ -69,6 +69,28 @@ public final class RouteFiles implements AutoCloseable {
         return camel;
     }
 
+    /** The ids of the steps an exchange went through, in order (message history is on). */
+    @SuppressWarnings("unchecked")
+    public static java.util.List<String> steps(org.apache.camel.Exchange exchange) {
+        java.util.List<org.apache.camel.MessageHistory> history =
+                exchange.getProperty(org.apache.camel.Exchange.MESSAGE_HISTORY, java.util.List.class);
+        return history == null ? java.util.List.of() : history.stream().map(h -> h.getNode().getId()).toList();
+    }
+
+    /**
+     * An HTTP route's error answer as the HTTP routes give it: the status, a JSON error with the
+     * code and a request id, and the exchange handled (no exception left for the caller).
+     */
+    public static void assertHttpError(org.apache.camel.Exchange done, int status, String code) throws Exception {
+        org.assertj.core.api.Assertions.assertThat(done.getMessage().getHeader(org.apache.camel.Exchange.HTTP_RESPONSE_CODE))
+                .isEqualTo(status);
+        com.fasterxml.jackson.databind.JsonNode error = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(done.getMessage().getBody(String.class)).get("error");
+        org.assertj.core.api.Assertions.assertThat(error.get("code").asText()).isEqualTo(code);
+        org.assertj.core.api.Assertions.assertThat(error.get("requestId").asText()).isNotBlank();
+        org.assertj.core.api.Assertions.assertThat(done.getException()).isNull();
+    }
+
     @Override
     public void close() {
         camel.stop();

@@ -1,0 +1,180 @@
+package dev.modelapi.routes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.modelapi.cache.CacheNames;
+import dev.modelapi.ensemble.EnsembleMethod;
+import dev.modelapi.ensemble.EnsembleResult;
+import dev.modelapi.ensemble.EnsembleSpec;
+import dev.modelapi.ensemble.ModelRef;
+import dev.modelapi.ensemble.ModelVote;
+import dev.modelapi.errors.QuorumNotMetException;
+import dev.modelapi.ingest.Answers;
+import dev.modelapi.ingest.Failures;
+import dev.modelapi.ingest.HttpExchanges;
+import dev.modelapi.ingest.IdempotentAnswers;
+import dev.modelapi.pipeline.PredictionTask;
+import dev.modelapi.security.ModelAccess;
+import dev.modelapi.testsupport.RouteFiles;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.camel.Endpoint;
+import org.apache.camel.Exchange;
+import org.apache.camel.builder.RouteBuilder;
+import org.apache.camel.component.direct.DirectComponent;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.cache.concurrent.ConcurrentMapCacheManager;
+
+/**
+ * routes/ingress-http.camel.yaml on its own, in a second: the HTTP routes as direct: endpoints (the
+ * test sends what platform-http would), the real httpExchanges, idempotentAnswers (over an
+ * in-memory cache) and modelAccess, requests read by a stand-in (one text per "text", the model
+ * spam-roberta), the pipeline stubbed: it answers spam, or for a text holding "fail" fails with
+ * quorum_not_met. Each request is followed by its step ids and its answer.
+ */
+class IngressHttpRoutesTest {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final EnsembleSpec SPEC = new EnsembleSpec(List.of(new ModelRef("spam-roberta", "1")), EnsembleMethod.SOFT,
+            Map.of());
+    static final AtomicInteger pipelineCalls = new AtomicInteger();
+    static RouteFiles routes;
+
+    @BeforeAll
+    static void load() throws Exception {
+        Answers answers = new Answers(JSON);
+        Failures failures = new Failures();
+        routes = RouteFiles.of(Map.of(
+                        "failures", failures,
+                        "httpExchanges", new HttpExchanges(JSON, answers, failures),
+                        "idempotentAnswers", new IdempotentAnswers(new ConcurrentMapCacheManager(CacheNames.IDEMPOTENT_ANSWERS),
+                                JSON, new SimpleMeterRegistry()),
+                        "predictRequests", new RequestsStandIn(),
+                        "modelAccess", new ModelAccess()),
+                Map.of(), "ingress-http.camel.yaml")
+                .with(new RouteBuilder() {
+                    @Override
+                    public void configure() {
+                        from("direct:predict").routeId("stub-pipeline").routeConfigurationId("pass-errors-back")
+                                .process(e -> {
+                                    pipelineCalls.incrementAndGet();
+                                    for (Object item : e.getIn().getBody(List.class)) {
+                                        PredictionTask task = (PredictionTask) item;
+                                        if (task.text().contains("fail")) {
+                                            throw new QuorumNotMetException("0 of 1 models answered", Duration.ofSeconds(7));
+                                        }
+                                        task.answer(new EnsembleResult("spam", 0.9, EnsembleMethod.SOFT, 1, 0.9,
+                                                List.of(new ModelVote("spam-roberta", "1", "spam",
+                                                        Map.of("ham", 0.1, "spam", 0.9))), List.of(), null), false, 1);
+                                    }
+                                });
+                    }
+                });
+        routes.camel().addComponent("platform-http", new DirectComponent());
+        routes.start();
+    }
+
+    @AfterAll
+    static void close() {
+        routes.close();
+    }
+
+    @BeforeEach
+    void count() {
+        pipelineCalls.set(0);
+    }
+
+    /** Reads {"text": ...} as one task and {"texts": [...]} as one per text, all for spam-roberta:1. */
+    public static final class RequestsStandIn {
+        public List<PredictionTask> single(String body, String requestId, String channel, String principal)
+                throws Exception {
+            return List.of(new PredictionTask(requestId, 0, channel, principal, JSON.readTree(body).get("text").asText(),
+                    SPEC, System.nanoTime()));
+        }
+
+        public List<PredictionTask> batch(String body, String requestId, String channel, String principal)
+                throws Exception {
+            List<PredictionTask> tasks = new ArrayList<>();
+            for (JsonNode text : JSON.readTree(body).get("texts")) {
+                tasks.add(new PredictionTask(requestId, tasks.size(), channel, principal, text.asText(), SPEC,
+                        System.nanoTime()));
+            }
+            return tasks;
+        }
+    }
+
+    @Test
+    void shouldAnswerOneTextThroughEveryStep() throws Exception {
+        Exchange done = post("http-predict", "{\"text\": \"win money\"}", Map.of());
+
+        assertThat(RouteFiles.steps(done)).containsSubsequence("http-accept", "http-idempotent-lookup", "http-replay-or-predict",
+                "read-request", "http-model-access", "http-idempotency-key", "pipeline", "http-respond",
+                "http-keep-answer");
+        assertThat(done.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE)).isEqualTo(200);
+        assertThat(JSON.readTree(done.getMessage().getBody(String.class)).get("label").asText()).isEqualTo("spam");
+        assertThat(pipelineCalls).hasValue(1);
+    }
+
+    @Test
+    void shouldReplayTheFirstAnswerToARetryWithTheSameIdempotencyKey() throws Exception {
+        String key = "retry-" + UUID.randomUUID();
+        Exchange first = post("http-predict", "{\"text\": \"win money\"}", Map.of("Idempotency-Key", key));
+        Exchange retry = post("http-predict", "{\"text\": \"win money\"}", Map.of("Idempotency-Key", key));
+
+        assertThat(RouteFiles.steps(retry)).contains("http-replay-or-predict", "http-replay").doesNotContain("read-request", "pipeline");
+        assertThat(pipelineCalls).hasValue(1);
+        assertThat(retry.getMessage().getHeader(IdempotentAnswers.REPLAYED)).isEqualTo("true");
+        assertThat(retry.getMessage().getBody(String.class)).isEqualTo(first.getMessage().getBody(String.class));
+    }
+
+    @Test
+    void shouldRefuseAModelTheKeyMayNotUseBeforeThePipeline() throws Exception {
+        Exchange done = post("http-predict", "{\"text\": \"win money\"}", Map.of("X-ModelApi-Models", "spam-distilbert"));
+
+        assertThat(RouteFiles.steps(done)).contains("http-model-access", "http-invalid-request").doesNotContain("pipeline");
+        RouteFiles.assertHttpError(done, 403, "model_not_allowed");
+        assertThat(pipelineCalls).hasValue(0);
+    }
+
+    @Test
+    void shouldAnswerAFailedEnsembleFromTheQuorumClause() throws Exception {
+        Exchange done = post("http-predict", "{\"text\": \"fail\"}", Map.of());
+
+        assertThat(RouteFiles.steps(done)).contains("pipeline", "http-quorum").doesNotContain("http-respond", "http-keep-answer");
+        RouteFiles.assertHttpError(done, 503, "quorum_not_met");
+        assertThat(done.getMessage().getHeader("Retry-After", String.class)).isEqualTo("7");
+    }
+
+    @Test
+    void shouldAnswerABatchInTheRequestsOrder() throws Exception {
+        Exchange done = post("http-predict-batch", "{\"texts\": [\"a\", \"b\", \"c\"]}", Map.of());
+
+        assertThat(RouteFiles.steps(done)).containsSubsequence("http-batch-accept", "read-batch-request", "batch-pipeline",
+                "http-batch-respond");
+        JsonNode results = JSON.readTree(done.getMessage().getBody(String.class)).get("results");
+        assertThat(results).hasSize(3);
+        assertThat(pipelineCalls).hasValue(1);
+    }
+
+    private static Exchange post(String routeId, String body, Map<String, Object> extraHeaders) {
+        Endpoint endpoint = routes.camel().getRoute(routeId).getEndpoint();
+        return routes.camel().createProducerTemplate().send(endpoint, e -> {
+            Map<String, Object> headers = new HashMap<>(extraHeaders);
+            headers.put(Exchange.HTTP_METHOD, "POST");
+            headers.put(Exchange.CONTENT_TYPE, "application/json");
+            e.getIn().setHeaders(headers);
+            e.getIn().setBody(body);
+        });
+    }
+}
