@@ -14,7 +14,8 @@ import java.util.Map;
  * The prediction request bodies, the same JSON on every channel, as Jackson binds them (no type
  * coercion: a number is not a text) and Bean Validation checks them; {@link PredictRequests} turns
  * a binding or validation failure into the 400 its field names ({@code invalid_text},
- * {@code missing_texts}, {@code invalid_ensemble}, ...).
+ * {@code missing_texts}, {@code invalid_ensemble}, ...), with the message it gives that field
+ * whichever way it was wrong.
  */
 final class PredictRequest {
 
@@ -30,7 +31,7 @@ final class PredictRequest {
 
     /** {@code {"texts": ["...", ...], "models": [...]?, "ensemble": ...?}}: at most {@code max-batch-texts} texts. */
     record Batch(
-            @NotNull(message = "the request has no \"texts\"")
+            @NotNull
             @NotEmpty(message = "\"texts\" must be a non-empty array of strings")
             List<@NotNull String> texts,
             List<@NotNull @Pattern(regexp = "(?s).*\\S.*") String> models,
@@ -46,9 +47,8 @@ final class PredictRequest {
      * @param quorum how many models must answer (checked against the ensemble when it is resolved)
      */
     record Ensemble(
-            @Pattern(regexp = "(?s).*\\S.*", message = "\"ensemble.name\" must be a name") String name,
-            @Pattern(regexp = "soft|hard|weighted", message = "\"ensemble.method\" must be one of [soft, hard, weighted]")
-            String method,
+            @Pattern(regexp = "(?s).*\\S.*") String name,
+            @Pattern(regexp = "soft|hard|weighted") String method,
             Map<String, @NotNull @PositiveOrZero @DecimalMax("1e308") Double> weights,
             Integer quorum) {
 

@@ -207,9 +207,9 @@ public class PredictRequests {
                     : InvalidRequestException.badRequest("invalid_texts", inner == null ? violation.getMessage()
                             : "texts[" + inner.getIndex() + "] is not a string");
             case "models" -> modelsRefused(true);
-            case "ensemble" -> inner != null && "weights".equals(inner.getName())
-                    ? ensembleRefused("weights", String.valueOf(path.get(path.size() - 1).getKey()))
-                    : InvalidRequestException.badRequest("invalid_ensemble", violation.getMessage());
+            case "ensemble" -> ensembleRefused(inner == null ? null : inner.getName(),
+                    inner != null && "weights".equals(inner.getName())
+                            ? String.valueOf(path.get(path.size() - 1).getKey()) : null);
             default -> InvalidRequestException.badRequest("invalid_request", field + ": " + violation.getMessage());
         };
         return new Refusal(field, refused);

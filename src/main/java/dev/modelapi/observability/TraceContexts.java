@@ -4,31 +4,18 @@ import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.TraceFlags;
 import io.opentelemetry.api.trace.TraceState;
-import io.opentelemetry.context.Scope;
-import java.util.function.Supplier;
 import org.apache.camel.Exchange;
 import org.apache.camel.tracing.ActiveSpanManager;
 import org.apache.camel.tracing.SpanAdapter;
 
 /**
- * Carries a request's trace into work it hands to another exchange (the batcher's queue): Camel
- * keeps a route's span on its exchange, not in OpenTelemetry's current context, so a new exchange
- * would start a trace of its own. Run in the exchange's span, the new exchange's first span is a
- * child of it and its {@code traceparent} goes along.
+ * A request's trace as the batcher records it: Camel keeps a route's span on its exchange, not in
+ * OpenTelemetry's current context, so the batch job carries the span it was queued in and the
+ * batch's span can point back at every request it answered.
  */
 public final class TraceContexts {
 
     private TraceContexts() {
-    }
-
-    public static <T> T inSpanOf(Exchange exchange, Supplier<T> work) {
-        SpanContext context = spanContextOf(exchange);
-        if (!context.isValid()) {
-            return work.get();
-        }
-        try (Scope scope = Span.wrap(context).makeCurrent()) {
-            return work.get();
-        }
     }
 
     /** The span Camel has active on the exchange, or an invalid context when there is none. */

@@ -25,7 +25,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.apache.camel.CamelExchangeException;
 import org.apache.camel.Exchange;
-import org.apache.camel.MessageHistory;
 import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.component.grpc.GrpcConstants;
 import org.junit.jupiter.api.AfterAll;
@@ -95,7 +94,7 @@ class ErrorsRoutesTest {
             String retryAfter, Status.Code grpcStatus) throws Exception {
         Exchange done = routes.camel().createProducerTemplate().send("direct:http", e -> e.getIn().setBody(failure));
 
-        assertThat(steps(done)).contains("http-" + clause, "http-" + clause + "-answer");
+        assertThat(RouteFiles.steps(done)).contains("http-" + clause, "http-" + clause + "-answer");
         assertThat(done.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE)).isEqualTo(status);
         assertThat(done.getMessage().getHeader("Retry-After", String.class)).isEqualTo(retryAfter);
         JsonNode error = JSON.readTree(done.getMessage().getBody(String.class)).get("error");
@@ -110,7 +109,7 @@ class ErrorsRoutesTest {
             String retryAfter, Status.Code grpcStatus) throws Exception {
         Exchange done = routes.camel().createProducerTemplate().send("direct:v2", e -> e.getIn().setBody(failure));
 
-        assertThat(steps(done)).contains("v2-" + clause, "v2-" + clause + "-answer");
+        assertThat(RouteFiles.steps(done)).contains("v2-" + clause, "v2-" + clause + "-answer");
         assertThat(done.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE)).isEqualTo(status);
         assertThat(JSON.readTree(done.getMessage().getBody(String.class)).get("error").isTextual()).isTrue();
     }
@@ -140,16 +139,11 @@ class ErrorsRoutesTest {
             e.setProperty(GrpcConstants.GRPC_RESPONSE_OBSERVER, call);
         });
 
-        assertThat(steps(done)).contains("grpc-" + clause, "grpc-" + clause + "-answer");
+        assertThat(RouteFiles.steps(done)).contains("grpc-" + clause, "grpc-" + clause + "-answer");
         StatusRuntimeException error = (StatusRuntimeException) failed.get();
         assertThat(error.getStatus().getCode()).isEqualTo(grpcStatus);
         assertThat(error.getTrailers().get(GrpcExchanges.REQUEST_ID)).isEqualTo("r-1");
     }
 
     /** The ids of the steps the exchange went through, its error clause's included. */
-    @SuppressWarnings("unchecked")
-    static List<String> steps(Exchange exchange) {
-        List<MessageHistory> history = exchange.getProperty(Exchange.MESSAGE_HISTORY, List.class);
-        return history.stream().map(h -> h.getNode().getId()).toList();
-    }
 }

@@ -136,7 +136,7 @@ class FolderRoutesTest {
                 .isEqualTo(2);
         // chunk 1: a try each; chunk 2: line 4 once, line 3 its three tries (Camel's redelivery)
         assertThat(tries.get()).isEqualTo(6);
-        assertThat(KafkaRoutesTest.steps(done)).contains("folder-open", "folder-chunks");
+        assertThat(RouteFiles.steps(done)).contains("folder-open", "folder-chunks");
     }
 
     @Test

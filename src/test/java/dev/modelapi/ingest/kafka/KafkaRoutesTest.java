@@ -20,7 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.camel.Exchange;
-import org.apache.camel.MessageHistory;
 import org.apache.camel.builder.AdviceWith;
 import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.component.kafka.KafkaConstants;
@@ -126,7 +125,7 @@ public class KafkaRoutesTest {
         assertThat(JSON.readTree(answer.getIn().getBody(String.class)).get("label").asText()).isEqualTo("spam");
         assertThat(answer.getIn().getHeader(KafkaConstants.KEY)).isEqualTo("key-7");
         assertThat(commits.get()).isEqualTo(1);
-        assertThat(steps(done)).containsSubsequence("kafka-accept", "kafka-once", "kafka-request", "kafka-read-request",
+        assertThat(RouteFiles.steps(done)).containsSubsequence("kafka-accept", "kafka-once", "kafka-request", "kafka-read-request",
                 "kafka-answer-json", "kafka-reply", "kafka-commit");
     }
 
@@ -164,7 +163,7 @@ public class KafkaRoutesTest {
         Exchange done = send("{\"texts\": 3}", 10, null);
 
         assertThat(pipelineCalls.get()).isZero();
-        assertThat(steps(done)).contains("kafka-invalid-request", "kafka-invalid-request-give-up");
+        assertThat(RouteFiles.steps(done)).contains("kafka-invalid-request", "kafka-invalid-request-give-up");
         assertThat(deadLetters.getReceivedExchanges().get(0).getIn().getHeader(KafkaExchanges.TRIES)).isEqualTo("1");
         assertThat(commits.get()).isEqualTo(1);
     }
@@ -214,9 +213,4 @@ public class KafkaRoutesTest {
         return done;
     }
 
-    @SuppressWarnings("unchecked")
-    public static List<String> steps(Exchange exchange) {
-        List<MessageHistory> history = exchange.getProperty(Exchange.MESSAGE_HISTORY, List.class);
-        return history.stream().map(h -> h.getNode().getId()).toList();
-    }
 }
