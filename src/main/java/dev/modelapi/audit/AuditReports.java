@@ -53,15 +53,14 @@ public class AuditReports {
     }
 
     /**
-     * The {@code audit-*-query} steps: the request's filters, checked (a 400 for one that cannot
-     * match anything meaningful), as the named parameters of the audit queries: {@code from},
-     * {@code to}, {@code model} and {@code flag} (LIKE patterns), {@code label}, {@code principal},
-     * {@code channel}, and {@code limit} / {@code offset} (a page, or the export's row limit).
+     * The {@code audit-report-query} step (and the start of the others): the request's filters,
+     * checked (a 400 for one that cannot match anything meaningful), as the named parameters of
+     * the audit queries: {@code from}, {@code to}, {@code model} and {@code flag} (LIKE patterns),
+     * {@code label}, {@code principal}, {@code channel}.
      */
     public Map<String, Object> query(@Header("from") String from, @Header("to") String to, @Header("model") String model,
             @Header("label") String label, @Header("principal") String principal, @Header("channel") String channel,
-            @Header("flag") String flag, @Header("page") String page, @Header("size") String size,
-            @Header("CamelHttpPath") String path) {
+            @Header("flag") String flag) {
         Instant end = to == null || to.isBlank() ? Instant.now() : instant(to, "to");
         Instant start = from == null || from.isBlank() ? end.minus(Duration.ofDays(1)) : instant(from, "from");
         // a window whose start is not before its end holds nothing: an empty answer, not an error
@@ -83,12 +82,28 @@ public class AuditReports {
         query.put("principal", given(principal) ? principal.strip() : null);
         query.put("channel", given(channel) ? channel.strip() : null);
         query.put("flag", given(flag) ? "%," + flag.strip() + ",%" : null);
+        return query;
+    }
+
+    /** The {@code audit-events-query} step: the filters, and the page asked for ({@code page} from 0, {@code size}). */
+    public Map<String, Object> page(@Header("from") String from, @Header("to") String to, @Header("model") String model,
+            @Header("label") String label, @Header("principal") String principal, @Header("channel") String channel,
+            @Header("flag") String flag, @Header("page") String page, @Header("size") String size) {
+        Map<String, Object> query = query(from, to, model, label, principal, channel, flag);
         int pageNumber = number(page, "page", 0, 0, Integer.MAX_VALUE);
         int pageSize = number(size, "size", 50, 1, MAX_PAGE_SIZE);
-        boolean export = path != null && path.endsWith(".csv");
-        query.put("limit", export ? exportMaxRows : pageSize);
-        query.put("offset", export ? 0L : (long) pageNumber * pageSize);
         query.put("page", pageNumber);
+        query.put("limit", pageSize);
+        query.put("offset", (long) pageNumber * pageSize);
+        return query;
+    }
+
+    /** The {@code audit-export-query} step: the filters, and at most {@code export-max-rows} rows. */
+    public Map<String, Object> export(@Header("from") String from, @Header("to") String to, @Header("model") String model,
+            @Header("label") String label, @Header("principal") String principal, @Header("channel") String channel,
+            @Header("flag") String flag) {
+        Map<String, Object> query = query(from, to, model, label, principal, channel, flag);
+        query.put("limit", exportMaxRows);
         return query;
     }
 
