@@ -5,7 +5,6 @@ import dev.modelapi.observability.TraceContexts;
 import dev.modelapi.pipeline.PredictionTask;
 import dev.modelapi.pipeline.PredictionTask.BatchOutcome;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.apache.camel.Body;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
@@ -29,25 +28,22 @@ public class Batcher {
     private final BatchingProperties properties;
     private final CamelContext camel;
     private final BatchShape shape;
+    private final PendingAnswers pending;
 
-    public Batcher(BatchingProperties properties, CamelContext camel) {
+    public Batcher(BatchingProperties properties, CamelContext camel, PendingAnswers pending) {
         this.properties = properties;
         this.shape = BatchShape.of(properties);
         this.camel = camel;
+        this.pending = pending;
     }
 
     /**
      * The {@code batch-job} step: the text's job for the batch queue. Its future is the task's
-     * pending answer (made by the cache's single flight, or here), which {@code batch-await} waits
-     * for; it fails by itself once {@code request-timeout} passes.
+     * pending answer ({@link PendingAnswers}), which {@code batch-await} waits for; it fails by
+     * itself once {@code request-timeout} passes.
      */
     public BatchJob job(@Body PredictionTask task, Exchange exchange) {
-        CompletableFuture<BatchOutcome> future = task.pending();
-        if (future == null) {
-            future = new CompletableFuture<>();
-            task.pending(future);
-        }
-        future.orTimeout(properties.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        CompletableFuture<BatchOutcome> future = pending.expireAfterRequestTimeout(task);
         int bucket = shape.bucket(task.text().length());
         return new BatchJob(task.text(), task.ensemble(), future, System.nanoTime(),
                 TraceContexts.spanContextOf(exchange), bucket, shape.limit(bucket));

@@ -2,12 +2,20 @@ package dev.modelapi.batching;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-/** The gauge of the batcher's queue. */
+/** The pending answers and the gauge of the batcher's queue. */
 @Configuration(proxyBeanMethods = false)
+@EnableConfigurationProperties(SingleFlightProperties.class)
 class BatchingConfiguration {
+
+    @Bean
+    PendingAnswers pendingAnswers(SingleFlightProperties singleFlight, BatchingProperties properties, MeterRegistry meters) {
+        return new PendingAnswers(singleFlight.inFlightMaxEntries(), singleFlight.inFlightTimeout(),
+                properties.requestTimeout(), meters);
+    }
 
     @Bean
     Gauge batchQueueGauge(Batcher batcher, BatchingProperties properties, MeterRegistry meters) {

@@ -14,10 +14,7 @@ import org.springframework.validation.annotation.Validated;
  * @param ttl how long an answer is reused after it was stored (Caffeine expire-after-write, Redis key TTL)
  * @param maxEntries the most answers Caffeine holds; Redis is bounded by its own {@code maxmemory}
  * @param enabled off: never answer from the cache and never store, but identical texts still share one inference
- * @param inFlightMaxEntries the most distinct texts tracked as in flight for single flight; past it a text
- *     simply runs its own inference
- * @param inFlightTimeout how long an in-flight entry is trusted: an inference that never completes its future
- *     must not make every identical text wait on it forever
+ *     (the {@code in-flight-*} settings of that single flight are bound by the batcher's {@code SingleFlightProperties})
  * @param errorLogInterval at most one warning per interval while the backing store fails (every failure is counted)
  */
 @Validated
@@ -26,7 +23,5 @@ record CacheProperties(
         @NotNull @DurationMin(millis = 1) @DefaultValue("1h") Duration ttl,
         @Min(1) @DefaultValue("100000") long maxEntries,
         @DefaultValue("true") boolean enabled,
-        @Min(1) @DefaultValue("10000") int inFlightMaxEntries,
-        @NotNull @DurationMin(millis = 1) @DefaultValue("1m") Duration inFlightTimeout,
         @NotNull @DurationMin(millis = 1) @DefaultValue("1m") Duration errorLogInterval) {
 }

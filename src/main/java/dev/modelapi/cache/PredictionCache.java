@@ -1,17 +1,12 @@
 package dev.modelapi.cache;
 
 import dev.modelapi.digest.Sha256;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.modelapi.ensemble.EnsembleResult;
 import dev.modelapi.pipeline.PredictionTask;
-import dev.modelapi.pipeline.PredictionTask.BatchOutcome;
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,8 +15,7 @@ import org.springframework.core.NestedExceptionUtils;
 
 /**
  * The {@code cache-lookup} and {@code cache-store} steps: a text already answered for the same
- * ensemble is answered again without the models, and identical texts in flight together run the
- * models once. A failing store (Redis down) only ever turns into a miss.
+ * ensemble is answered again without the models. A failing store (Redis down) only ever turns into a miss.
  */
 public class PredictionCache {
 
@@ -29,12 +23,6 @@ public class PredictionCache {
 
     private final Cache answers;
     private final boolean enabled;
-    /**
-     * Normally no larger than the batcher's queue plus the batches running, since the batcher completes
-     * every future within its request timeout; the explicit bound and expiry guard against a future
-     * nobody completes. An entry dropped early costs a duplicate inference, never a wrong answer.
-     */
-    private final com.github.benmanes.caffeine.cache.Cache<String, CompletableFuture<BatchOutcome>> inFlight;
     private final Counter lookupErrors;
     private final Counter storeErrors;
     private final long errorLogIntervalNanos;
@@ -43,17 +31,7 @@ public class PredictionCache {
     PredictionCache(Cache answers, CacheProperties settings, MeterRegistry meters) {
         this.answers = answers;
         this.enabled = settings.enabled();
-        this.inFlight = Caffeine.newBuilder()
-                .maximumSize(settings.inFlightMaxEntries())
-                .expireAfterWrite(settings.inFlightTimeout())
-                .build();
         this.errorLogIntervalNanos = settings.errorLogInterval().toNanos();
-        Gauge.builder("modelapi.cache.inflight", inFlight, c -> {
-                    c.cleanUp();
-                    return c.estimatedSize();
-                })
-                .description("Distinct texts whose inference is running; identical texts wait on it")
-                .register(meters);
         this.lookupErrors = errorCounter(meters, "lookup");
         this.storeErrors = errorCounter(meters, "store");
     }
@@ -66,8 +44,9 @@ public class PredictionCache {
     }
 
     /**
-     * Sets the task's cache key, then answers it from the cache, or makes it wait for an identical
-     * text already in flight, or gives it a fresh future for the batcher to complete.
+     * The {@code cache-lookup} step: sets the task's cache key, then answers it from the cache if
+     * the same question was answered before. On a miss, the {@code single-flight} step that follows
+     * (the batcher's {@code PendingAnswers}) lets identical texts in flight together share one inference.
      */
     public void lookup(PredictionTask task) {
         String key = keyOf(task);
@@ -75,17 +54,7 @@ public class PredictionCache {
         EnsembleResult earlier = enabled ? read(key) : null;
         if (earlier != null) {
             task.answer(earlier, true, 0);
-            return;
         }
-        CompletableFuture<BatchOutcome> own = new CompletableFuture<>();
-        ConcurrentMap<String, CompletableFuture<BatchOutcome>> flights = inFlight.asMap();
-        CompletableFuture<BatchOutcome> identical = flights.putIfAbsent(key, own);
-        if (identical != null) {
-            task.shareInference(identical);
-            return;
-        }
-        own.whenComplete((outcome, failure) -> flights.remove(key, own));
-        task.pending(own);
     }
 
     /** Keeps the answer of a task whose own inference produced it; shared and cached answers are already known. */

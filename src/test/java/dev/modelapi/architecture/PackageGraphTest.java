@@ -7,13 +7,18 @@ import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.junit.AnalyzeClasses;
 import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
+import dev.modelapi.ensemble.EnsembleResult;
+import dev.modelapi.pipeline.PredictionTask;
+import dev.modelapi.pipeline.PredictionTask.BatchOutcome;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The package graph stays a graph without cycles (a new one fails here, naming the classes that
  * close it), and the leaves stay leaves: the exceptions a request can end in ({@code errors}),
  * personal-data detection ({@code pii}) and SHA-256 ({@code digest}) depend on no other package of
  * the service, so every other package may use them. Within {@code ingest}, the channels with a
- * package of their own depend on what ingest shares and not on each other.
+ * package of their own depend on what ingest shares and not on each other. A text's pending answer
+ * has one owner, the batcher: no other package makes, shares or completes one.
  */
 @AnalyzeClasses(packages = "dev.modelapi", importOptions = ImportOption.DoNotIncludeTests.class)
 class PackageGraphTest {
@@ -42,4 +47,12 @@ class PackageGraphTest {
     @ArchTest
     static final ArchRule digestIsALeaf = noClasses().that().resideInAPackage("dev.modelapi.digest..")
             .should().dependOnClassesThat().resideOutsideOfPackages("dev.modelapi.digest..", "java..");
+
+    /** Only {@code batching} makes or shares a text's pending answer, and only it makes the outcome that completes one. */
+    @ArchTest
+    static final ArchRule pendingAnswersHaveOneOwner = noClasses().that().resideOutsideOfPackage("dev.modelapi.batching..")
+            .should().callMethod(PredictionTask.class, "pending", CompletableFuture.class)
+            .orShould().callMethod(PredictionTask.class, "shareInference", CompletableFuture.class)
+            .orShould().callConstructor(BatchOutcome.class, EnsembleResult.class, int.class)
+            .because("the pending answer's lifecycle is the batcher's (PendingAnswers)");
 }

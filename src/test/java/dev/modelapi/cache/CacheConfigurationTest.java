@@ -73,7 +73,6 @@ class CacheConfigurationTest {
                     .isNotNull();
             assertThat(meters.find("cache.size").tag("cache", "predictions").gauge()).isNotNull();
             assertThat(meters.find("cache.evictions").tag("cache", "predictions").functionCounter()).isNotNull();
-            assertThat(meters.find("modelapi.cache.inflight").gauge()).isNotNull();
         });
     }
 

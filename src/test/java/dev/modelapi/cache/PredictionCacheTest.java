@@ -39,10 +39,6 @@ class PredictionCacheTest {
         return new PredictionCache(predictions, settings, meters);
     }
 
-    private double inFlightGauge() {
-        return meters.get("modelapi.cache.inflight").gauge().value();
-    }
-
     @Test
     void shouldKeyBySha256OfEnsembleKeyAndText() throws Exception {
         PredictionTask task = task("Win a free cruise");
@@ -68,7 +64,6 @@ class PredictionCacheTest {
         assertThat(again.cached()).isTrue();
         assertThat(again.batchSize()).isZero();
         assertThat(again.result()).isEqualTo(spam(0.97));
-        assertThat(again.pending()).isNull();
     }
 
     @Test
@@ -83,8 +78,6 @@ class PredictionCacheTest {
 
         assertThat(otherVersion.answered()).isFalse();
         assertThat(otherVersion.cacheKey()).isNotEqualTo(first.cacheKey());
-        assertThat(otherVersion.pending()).isNotNull();
-        assertThat(otherVersion.sharesInference()).isFalse();
     }
 
     @Test
@@ -98,12 +91,11 @@ class PredictionCacheTest {
         cache.lookup(otherText);
 
         assertThat(otherText.answered()).isFalse();
-        assertThat(otherText.pending()).isNotNull();
     }
 
     @Test
     void shouldExpireAfterTtl() {
-        PredictionCache cache = cacheWith(settings(Duration.ofMillis(500), true, Duration.ofMinutes(1)));
+        PredictionCache cache = cacheWith(settings(Duration.ofMillis(500), true));
         PredictionTask first = task("Win a free cruise");
         cache.lookup(first);
         inferAndStore(cache, first, spam(0.97));
@@ -116,92 +108,6 @@ class PredictionCacheTest {
             cache.lookup(later);
             assertThat(later.answered()).isFalse();
         });
-    }
-
-    @Test
-    void shouldRunOneInferenceForConcurrentIdenticalTexts() throws Exception {
-        PredictionCache cache = cacheWith(defaults());
-        int callers = 16;
-        CyclicBarrier start = new CyclicBarrier(callers);
-        ExecutorService threads = Executors.newFixedThreadPool(callers);
-        List<PredictionTask> tasks = new ArrayList<>();
-        try {
-            List<Future<PredictionTask>> lookups = new ArrayList<>();
-            for (int i = 0; i < callers; i++) {
-                lookups.add(threads.submit(() -> {
-                    PredictionTask task = task("Win a free cruise");
-                    start.await(10, TimeUnit.SECONDS);
-                    cache.lookup(task);
-                    return task;
-                }));
-            }
-            for (Future<PredictionTask> lookup : lookups) {
-                tasks.add(lookup.get(10, TimeUnit.SECONDS));
-            }
-        } finally {
-            threads.shutdownNow();
-        }
-
-        List<PredictionTask> own = tasks.stream().filter(t -> !t.sharesInference()).toList();
-        assertThat(own).hasSize(1);
-        CompletableFuture<BatchOutcome> inference = own.get(0).pending();
-        assertThat(tasks).allSatisfy(t -> assertThat(t.pending()).isSameAs(inference));
-        assertThat(inFlightGauge()).isEqualTo(1.0);
-
-        inference.complete(new BatchOutcome(spam(0.97), 1));
-
-        assertThat(inFlightGauge()).isZero();
-        assertThat(tasks).allSatisfy(t -> assertThat(t.pending().join().result()).isEqualTo(spam(0.97)));
-    }
-
-    @Test
-    void shouldForgetInFlightTextWhenItsInferenceFails() {
-        PredictionCache cache = cacheWith(defaults());
-        PredictionTask first = task("Win a free cruise");
-        cache.lookup(first);
-        PredictionTask twin = task("Win a free cruise");
-        cache.lookup(twin);
-        assertThat(twin.sharesInference()).isTrue();
-
-        first.pending().completeExceptionally(new IllegalStateException("Queue full"));
-
-        assertThat(inFlightGauge()).isZero();
-        assertThat(twin.pending()).isCompletedExceptionally();
-        PredictionTask retry = task("Win a free cruise");
-        cache.lookup(retry);
-        assertThat(retry.sharesInference()).isFalse();
-        assertThat(retry.pending()).isNotSameAs(first.pending()).isNotDone();
-    }
-
-    @Test
-    void shouldStopSharingAnInferenceThatNeverCompletes() {
-        PredictionCache cache = cacheWith(settings(Duration.ofHours(1), true, Duration.ofMillis(200)));
-        PredictionTask abandoned = task("Win a free cruise");
-        cache.lookup(abandoned);
-
-        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50)).untilAsserted(() -> {
-            PredictionTask later = task("Win a free cruise");
-            cache.lookup(later);
-            assertThat(later.sharesInference()).isFalse();
-            assertThat(later.pending()).isNotSameAs(abandoned.pending());
-        });
-    }
-
-    @Test
-    void shouldNotStoreAnswersSharedWithAnIdenticalText() {
-        PredictionCache cache = cacheWith(defaults());
-        PredictionTask first = task("Win a free cruise");
-        cache.lookup(first);
-        PredictionTask twin = task("Win a free cruise");
-        cache.lookup(twin);
-        first.pending().complete(new BatchOutcome(spam(0.97), 2));
-        twin.answer(spam(0.97), false, 2);
-
-        cache.store(twin);
-
-        PredictionTask later = task("Win a free cruise");
-        cache.lookup(later);
-        assertThat(later.answered()).isFalse();
     }
 
     @Test
@@ -218,20 +124,45 @@ class PredictionCacheTest {
     }
 
     @Test
-    void shouldNeverHitWhenDisabledButStillShareInference() {
-        PredictionCache cache = cacheWith(settings(Duration.ofHours(1), false, Duration.ofMinutes(1)));
+    void shouldNeverHitWhenDisabled() {
+        PredictionCache cache = cacheWith(settings(Duration.ofHours(1), false));
         PredictionTask first = task("Win a free cruise");
         cache.lookup(first);
-        PredictionTask twin = task("Win a free cruise");
-        cache.lookup(twin);
-        assertThat(twin.sharesInference()).isTrue();
         inferAndStore(cache, first, spam(0.97));
 
         PredictionTask later = task("Win a free cruise");
         cache.lookup(later);
 
         assertThat(later.answered()).isFalse();
-        assertThat(later.pending()).isNotNull();
+        assertThat(later.cacheKey()).isEqualTo(first.cacheKey());
+    }
+
+    @Test
+    void shouldNotStoreAnswersSharedWithAnIdenticalText() {
+        PredictionCache cache = cacheWith(defaults());
+        PredictionTask twin = task("Win a free cruise");
+        cache.lookup(twin);
+        twin.shareInference(new CompletableFuture<>());
+        twin.answer(spam(0.97), false, 2);
+
+        cache.store(twin);
+
+        PredictionTask later = task("Win a free cruise");
+        cache.lookup(later);
+        assertThat(later.answered()).isFalse();
+    }
+
+    @Test
+    void shouldNotStoreTheWarmUpsAnswers() {
+        PredictionCache cache = cacheWith(defaults());
+        PredictionTask warmUp = new PredictionTask("warm", 0, "http", PredictionTask.WARM_UP_PRINCIPAL,
+                "Win a free cruise", SPAM_V1, System.nanoTime());
+        cache.lookup(warmUp);
+        inferAndStore(cache, warmUp, spam(0.97));
+
+        PredictionTask later = task("Win a free cruise");
+        cache.lookup(later);
+        assertThat(later.answered()).isFalse();
     }
 
     @Test
@@ -243,7 +174,8 @@ class PredictionCacheTest {
         cache.lookup(task);
         inferAndStore(cache, task, spam(0.97));
 
-        assertThat(task.pending()).isNotNull();
+        assertThat(task.answered()).isTrue();
+        assertThat(task.cached()).isFalse();
         assertThat(meters.get("modelapi.cache.errors").tag("operation", "lookup").counter().count()).isEqualTo(1);
         assertThat(meters.get("modelapi.cache.errors").tag("operation", "store").counter().count()).isEqualTo(1);
     }

@@ -37,17 +37,16 @@ final class Predictions {
                 List.of(), null);
     }
 
-    static CacheProperties settings(Duration ttl, boolean enabled, Duration inFlightTimeout) {
-        return new CacheProperties(ttl, 1_000, enabled, 1_000, inFlightTimeout, Duration.ofMinutes(1));
+    static CacheProperties settings(Duration ttl, boolean enabled) {
+        return new CacheProperties(ttl, 1_000, enabled, Duration.ofMinutes(1));
     }
 
     static CacheProperties defaults() {
-        return settings(Duration.ofHours(1), true, Duration.ofMinutes(1));
+        return settings(Duration.ofHours(1), true);
     }
 
     /** What the batcher and the route do for a task that ran its own inference. */
     static void inferAndStore(PredictionCache cache, PredictionTask task, EnsembleResult result) {
-        task.pending().complete(new PredictionTask.BatchOutcome(result, 4));
         task.answer(result, false, 4);
         cache.store(task);
     }
