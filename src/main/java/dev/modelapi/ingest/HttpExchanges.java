@@ -308,8 +308,8 @@ public class HttpExchanges {
     }
 
     private void readiness(Exchange exchange, int notReady) throws Exception {
-        Map<?, ?> body = exchange.getIn().getBody(Map.class);
-        respond(exchange, Boolean.TRUE.equals(body.get("ready")) ? 200 : notReady, body, Map.of());
+        InferenceMessages.Readiness body = exchange.getIn().getBody(InferenceMessages.Readiness.class);
+        respond(exchange, body.ready() ? 200 : notReady, body, Map.of());
     }
 
     /** Writes the answer; of the request's headers nothing is echoed but the request id. */

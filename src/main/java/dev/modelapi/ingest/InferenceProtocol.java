@@ -1,32 +1,47 @@
 package dev.modelapi.ingest;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.modelapi.ensemble.EnsembleProperties;
 import dev.modelapi.ensemble.EnsembleResolver;
 import dev.modelapi.ensemble.EnsembleSpec;
 import dev.modelapi.ensemble.ModelRef;
 import dev.modelapi.ensemble.Votes;
-import dev.modelapi.model.ModelRegistry;
-import dev.modelapi.errors.ModelUnavailableException;
-import dev.modelapi.model.TextClassifier;
 import dev.modelapi.errors.InvalidRequestException;
+import dev.modelapi.errors.ModelUnavailableException;
+import dev.modelapi.ingest.InferenceMessages.InferRequest;
+import dev.modelapi.ingest.InferenceMessages.InferResponse;
+import dev.modelapi.ingest.InferenceMessages.InputTensor;
+import dev.modelapi.ingest.InferenceMessages.Live;
+import dev.modelapi.ingest.InferenceMessages.ModelMetadata;
+import dev.modelapi.ingest.InferenceMessages.ModelReady;
+import dev.modelapi.ingest.InferenceMessages.OutputParameters;
+import dev.modelapi.ingest.InferenceMessages.OutputTensor;
+import dev.modelapi.ingest.InferenceMessages.RequestedOutput;
+import dev.modelapi.ingest.InferenceMessages.ServerMetadata;
+import dev.modelapi.ingest.InferenceMessages.ServerReady;
+import dev.modelapi.ingest.InferenceMessages.TensorMetadata;
+import dev.modelapi.model.ModelRegistry;
+import dev.modelapi.model.TextClassifier;
 import dev.modelapi.pipeline.PredictionTask;
 import jakarta.servlet.http.HttpServletRequest;
+import jakarta.validation.ConstraintViolation;
+import jakarta.validation.Path;
+import jakarta.validation.Validator;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.IntStream;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
@@ -37,8 +52,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * The Open Inference Protocol (KServe v2) REST API on the shared pipeline: server and model
- * metadata, readiness, and inference requests read into {@link PredictionTask}s and answered as
- * tensors. A named ensemble is addressed as a model; a model name alone is an ensemble of one.
+ * metadata, readiness, and inference requests ({@link InferenceMessages}) read into
+ * {@link PredictionTask}s and answered as tensors. A named ensemble is addressed as a model; a model name alone is an ensemble of one.
  */
 @Component("inferenceProtocol")
 public class InferenceProtocol {
@@ -60,7 +75,8 @@ public class InferenceProtocol {
     private static final String REQUEST_PROPERTY = "inferenceRequest";
 
     private final PredictRequests bodies;
-    private final ObjectMapper json;
+    private final ObjectMapper strict;
+    private final Validator validator;
     private final ModelRegistry registry;
     private final EnsembleResolver ensembles;
     private final EnsembleProperties ensembleSettings;
@@ -69,11 +85,12 @@ public class InferenceProtocol {
     private final String serverName;
     private final String serverVersion;
 
-    public InferenceProtocol(PredictRequests bodies, ObjectMapper json, ModelRegistry registry,
+    public InferenceProtocol(PredictRequests bodies, ObjectMapper json, Validator validator, ModelRegistry registry,
             EnsembleResolver ensembles, EnsembleProperties ensembleSettings, ApiProperties limits, CamelContext camel,
             @Value("${spring.application.name}") String serverName, ObjectProvider<BuildProperties> build) {
         this.bodies = bodies;
-        this.json = json;
+        this.strict = PredictRequests.strict(json);
+        this.validator = validator;
         this.registry = registry;
         this.ensembles = ensembles;
         this.ensembleSettings = ensembleSettings;
@@ -106,7 +123,7 @@ public class InferenceProtocol {
      * An answer in the binary tensor data extension's form: the JSON {@code header} (its output
      * says {@code binary_data_size} instead of {@code data}), then the output's {@code data} bytes.
      */
-    public record BinaryAnswer(ObjectNode header, byte[] data) {
+    public record BinaryAnswer(InferResponse header, byte[] data) {
     }
 
     /** Whether the request is one of the protocol's, whose body may carry binary tensor data. */
@@ -117,29 +134,25 @@ public class InferenceProtocol {
     }
 
     /** {@code GET /v2}: the server's name, version and extensions. */
-    public Map<String, Object> serverMetadata() {
-        Map<String, Object> metadata = new LinkedHashMap<>();
-        metadata.put("name", serverName);
-        metadata.put("version", serverVersion);
-        metadata.put("extensions", List.of(CLASSIFICATION, BINARY_EXTENSION));
-        return metadata;
+    public ServerMetadata serverMetadata() {
+        return new ServerMetadata(serverName, serverVersion, List.of(CLASSIFICATION, BINARY_EXTENSION));
     }
 
     /** {@code GET /v2/health/live}: answering at all is being live. */
-    public Map<String, Object> live() {
-        return Map.of("live", true);
+    public Live live() {
+        return new Live(true);
     }
 
     /** {@code GET /v2/health/ready}: the routes are started and at least one model is loaded. */
-    public Map<String, Object> serverReady() {
-        return Map.of("ready", camel.getStatus().isStarted() && !registry.all().isEmpty());
+    public ServerReady serverReady() {
+        return new ServerReady(camel.getStatus().isStarted() && !registry.all().isEmpty());
     }
 
     /**
      * {@code GET /v2/models/{model}[/versions/{version}]/ready}: a loaded model version, or a named
      * ensemble whose models are all loaded. A name or version the service does not know is a 404.
      */
-    public Map<String, Object> modelReady(String model, String version) {
+    public ModelReady modelReady(String model, String version) {
         EnsembleProperties.Named named = namedEnsemble(model, version);
         boolean ready;
         if (named != null) {
@@ -152,48 +165,37 @@ public class InferenceProtocol {
             }
             ready = loaded(new ModelRef(model, version)).isPresent();
         }
-        Map<String, Object> answer = new LinkedHashMap<>();
-        answer.put("name", model);
-        answer.put("ready", ready);
-        return answer;
+        return new ModelReady(model, ready);
     }
 
     /**
      * {@code GET /v2/models/{model}[/versions/{version}]}: the model's tensors. Without a version,
      * the default version's. A named ensemble has no versions and the platform {@code ensemble}.
      */
-    public Map<String, Object> modelMetadata(String model, String version) {
+    public ModelMetadata modelMetadata(String model, String version) {
         EnsembleProperties.Named named = namedEnsemble(model, version);
-        Map<String, Object> metadata = new LinkedHashMap<>();
-        metadata.put("name", model);
         List<String> labels;
-        Map<String, Object> parameters = new LinkedHashMap<>();
+        List<String> versions = null;
+        String platform;
+        Map<String, String> parameters = new LinkedHashMap<>();
         if (named != null) {
-            metadata.put("platform", "ensemble");
+            platform = "ensemble";
             labels = named.models().stream().map(ModelRef::parse).map(this::loaded).flatMap(Optional::stream)
                     .findFirst().map(TextClassifier::labels).orElse(List.of());
             parameters.put("models", String.join(",", named.models()));
         } else {
             TextClassifier classifier = loaded(new ModelRef(model, version))
                     .orElseThrow(() -> notFound(model, version));
-            metadata.put("versions", registry.all().stream().filter(c -> c.name().equals(model))
-                    .map(TextClassifier::version).sorted(ModelRegistry.VERSION_ORDER).toList());
-            metadata.put("platform", "pytorch_torchscript");
+            versions = registry.all().stream().filter(c -> c.name().equals(model))
+                    .map(TextClassifier::version).sorted(ModelRegistry.VERSION_ORDER).toList();
+            platform = "pytorch_torchscript";
             labels = classifier.labels();
         }
-        metadata.put("inputs", List.of(tensor(INPUT, "BYTES", List.of(-1))));
-        metadata.put("outputs", List.of(tensor(OUTPUT, "FP32", List.of(-1, labels.isEmpty() ? -1 : labels.size()))));
         parameters.put("labels", String.join(",", labels));
-        metadata.put("parameters", parameters);
-        return metadata;
-    }
-
-    private static Map<String, Object> tensor(String name, String datatype, List<Integer> shape) {
-        Map<String, Object> tensor = new LinkedHashMap<>();
-        tensor.put("name", name);
-        tensor.put("datatype", datatype);
-        tensor.put("shape", shape);
-        return tensor;
+        return new ModelMetadata(model, versions, platform,
+                List.of(new TensorMetadata(INPUT, "BYTES", List.of(-1))),
+                List.of(new TensorMetadata(OUTPUT, "FP32", List.of(-1, labels.isEmpty() ? -1 : labels.size()))),
+                parameters);
     }
 
     /**
@@ -211,16 +213,13 @@ public class InferenceProtocol {
      * An inference request, as JSON and the bytes after it ({@code binary}, or null), into one
      * task per text on {@code channel}; the checks of {@link #read(Exchange, String, String, String, String)}.
      */
-    public List<PredictionTask> read(Exchange exchange, JsonNode request, ByteBuffer binary, String model, String version,
+    public List<PredictionTask> read(Exchange exchange, JsonNode body, ByteBuffer binary, String model, String version,
             String principal, String channel) {
         long received = System.nanoTime();
-        JsonNode idNode = request.get("id");
-        if (idNode != null && !idNode.isNull() && !idNode.isTextual()) {
-            throw InvalidRequestException.badRequest("invalid_id", "\"id\" must be a string");
-        }
-        requireParameters(request, "the request");
-        List<String> texts = textsOf(request.get("inputs"), binary);
-        OutputRequest output = outputOf(request.get("outputs"), flag(request, "binary_data_output", "the request"));
+        InferRequest request = bind(body);
+        List<String> texts = textsOf(request.inputs(), binary);
+        OutputRequest output = outputOf(request.outputs(), request.parameters() != null
+                && Boolean.TRUE.equals(request.parameters().binaryDataOutput()));
         int classification = output.classification();
         boolean named = namedEnsemble(model, version) != null;
         EnsembleSpec ensemble = ensembleOf(model, version, named);
@@ -229,7 +228,7 @@ public class InferenceProtocol {
                 .orElseThrow(() -> new ModelUnavailableException(first + " is no longer loaded"));
         // more classes than labels gives them all, as Triton's classification extension does
         classification = Math.min(classification, labels.size());
-        String id = idNode == null || idNode.isNull() ? null : idNode.asText();
+        String id = request.id();
         if (id != null && HttpExchanges.isSafeId(id)) {
             exchange.setProperty(HttpExchanges.REQUEST_ID_PROPERTY, id);
         }
@@ -244,6 +243,108 @@ public class InferenceProtocol {
         return tasks;
     }
 
+    /** The request as its record, valid, or the 400 of its first wrong field. */
+    private InferRequest bind(JsonNode body) {
+        InferRequest request;
+        try {
+            request = strict.treeToValue(body, InferRequest.class);
+        } catch (JsonMappingException e) {
+            throw refused(e.getPath().stream().map(r -> r.getFieldName() != null ? r.getFieldName()
+                    : (Object) r.getIndex()).toList(), body);
+        } catch (JsonProcessingException e) {
+            throw InvalidRequestException.badRequest("malformed_json", Answers.notJson(e));
+        }
+        Set<ConstraintViolation<InferRequest>> violations = validator.validate(request);
+        if (!violations.isEmpty()) {
+            List<List<Object>> paths = violations.stream().map(InferenceProtocol::pathOf)
+                    .sorted(Comparator.comparing(Object::toString)).toList();
+            throw refused(paths.get(0), body);
+        }
+        return request;
+    }
+
+    private static List<Object> pathOf(ConstraintViolation<?> violation) {
+        List<Object> path = new ArrayList<>();
+        for (Path.Node node : violation.getPropertyPath()) {
+            if (node.getIndex() != null) {
+                path.add(node.getIndex());
+            }
+            if (node.getName() != null && !node.getName().startsWith("<")) {
+                path.add(node.getName());
+            }
+        }
+        return path; // as Jackson gives it: [inputs, 0, shape, 1]
+    }
+
+    /**
+     * The 400 for the field at {@code path} (field names and list indexes, as Jackson and Bean
+     * Validation both give them), whichever way it was wrong; {@code body} gives what was sent.
+     */
+    private static InvalidRequestException refused(List<Object> path, JsonNode body) {
+        Object top = path.isEmpty() ? "" : path.get(0);
+        String field = path.stream().filter(String.class::isInstance).map(String.class::cast)
+                .reduce((a, b) -> b).orElse("");
+        String sent = sent(body, path);
+        return switch (String.valueOf(top)) {
+            case "id" -> InvalidRequestException.badRequest("invalid_id", "\"id\" must be a string");
+            case "parameters" -> path.size() == 1 ? parametersRefused("the request")
+                    : flagRefused("binary_data_output", "the request");
+            case "inputs" -> switch (path.size() <= 2 ? "" : String.valueOf(path.get(2))) {
+                case "" -> path.size() == 1 && body.path("inputs").isMissingNode() || body.path("inputs").isNull()
+                        ? InvalidRequestException.badRequest("missing_inputs", "the request has no \"inputs\"")
+                        : theOneRefused("inputs", "input", INPUT);
+                case "name" -> InvalidRequestException.badRequest("invalid_inputs",
+                        "the input is named \"" + INPUT + "\", not " + sent);
+                case "datatype" -> datatypeRefused(sent);
+                case "shape" -> shapeRefused(sent(body, path.subList(0, 3)));
+                case "parameters" -> path.size() == 3 ? parametersRefused("input \"" + INPUT + "\"")
+                        : InvalidRequestException.badRequest("invalid_parameters", "\"" + BINARY_SIZE + "\" of input \""
+                                + INPUT + "\" must be a whole number of bytes");
+                default -> InvalidRequestException.badRequest("invalid_data", "input \"" + INPUT + "\" has no \"data\" list");
+            };
+            case "outputs" -> switch (path.size() <= 2 ? "" : String.valueOf(path.get(2))) {
+                case "" -> theOneRefused("outputs", "output", OUTPUT);
+                case "name" -> InvalidRequestException.badRequest("invalid_outputs",
+                        "the output is named \"" + OUTPUT + "\", not " + sent);
+                default -> path.size() == 3 ? parametersRefused("output \"" + OUTPUT + "\"")
+                        : "classification".equals(field) ? InvalidRequestException.badRequest("invalid_outputs",
+                                "\"" + CLASSIFICATION + "\" must be a whole number of classes, 1 or more")
+                        : flagRefused("binary_data", "output \"" + OUTPUT + "\"");
+            };
+            default -> InvalidRequestException.badRequest("malformed_json", "the body must be a JSON object");
+        };
+    }
+
+    /** What the caller sent at {@code path}, as JSON, or {@code none}. */
+    private static String sent(JsonNode body, List<Object> path) {
+        JsonNode value = body.at("/" + String.join("/", path.stream().map(String::valueOf).toList()));
+        return value.isMissingNode() ? "none" : value.toString();
+    }
+
+    private static InvalidRequestException parametersRefused(String where) {
+        return InvalidRequestException.badRequest("invalid_parameters", "the \"parameters\" of " + where + " must be an object");
+    }
+
+    private static InvalidRequestException flagRefused(String parameter, String where) {
+        return InvalidRequestException.badRequest("invalid_parameters",
+                "\"" + parameter + "\" of " + where + " must be true or false");
+    }
+
+    private static InvalidRequestException theOneRefused(String field, String kind, String expected) {
+        return InvalidRequestException.badRequest("invalid_" + field,
+                "\"" + field + "\" must hold one " + kind + " tensor, \"" + expected + "\"");
+    }
+
+    private static InvalidRequestException datatypeRefused(String sent) {
+        return InvalidRequestException.badRequest("invalid_datatype", "input \"" + INPUT
+                + "\" must have datatype BYTES, not " + sent);
+    }
+
+    private static InvalidRequestException shapeRefused(String sent) {
+        return InvalidRequestException.badRequest("invalid_shape", "input \"" + INPUT
+                + "\" must have shape [N] or [N, 1], not " + sent);
+    }
+
     /**
      * The {@code v2-answer} step: the answered tasks as the response's one output, the combined
      * probabilities {@code [N, labels]} in FP32, or with the classification extension the best
@@ -255,18 +356,7 @@ public class InferenceProtocol {
     public Object answer(Exchange exchange) {
         InferenceRequest request = exchange.getProperty(REQUEST_PROPERTY, InferenceRequest.class);
         List<PredictionTask> tasks = exchange.getIn().getBody(List.class);
-        ObjectNode answer = json.createObjectNode();
-        answer.put("model_name", request.model());
-        if (!request.ensemble()) {
-            answer.put("model_version", tasks.get(0).ensemble().models().get(0).version());
-        }
-        answer.put("id", request.id());
-        answer.putObject("parameters").put("degraded", tasks.stream().anyMatch(t -> t.result().degraded()));
-        ObjectNode output = answer.putArray("outputs").addObject();
-        output.put("name", OUTPUT);
         int classes = request.classification();
-        output.put("datatype", classes == 0 ? "FP32" : "BYTES");
-        output.putArray("shape").add(tasks.size()).add(classes == 0 ? request.labels().size() : classes);
         List<Object> values = new ArrayList<>();
         for (PredictionTask task : tasks) {
             Map<String, Double> combined = Votes.probabilities(task.ensemble(), task.result().models());
@@ -285,21 +375,16 @@ public class InferenceProtocol {
                         .forEach(i -> values.add(row[i] + ":" + i + ":" + request.labels().get(i)));
             }
         }
-        if (!request.binary()) {
-            ArrayNode data = output.putArray("data");
-            values.forEach(v -> {
-                if (v instanceof Float f) {
-                    data.add(f);
-                } else {
-                    data.add((String) v);
-                }
-            });
-            return answer;
-        }
-        byte[] bytes = classes == 0 ? fp32Bytes(values)
+        String datatype = classes == 0 ? "FP32" : "BYTES";
+        List<Integer> shape = List.of(tasks.size(), classes == 0 ? request.labels().size() : classes);
+        byte[] bytes = !request.binary() ? null : classes == 0 ? fp32Bytes(values)
                 : lengthPrefixed(values.stream().map(v -> ((String) v).getBytes(StandardCharsets.UTF_8)).toList());
-        output.putObject("parameters").put(BINARY_SIZE, bytes.length);
-        return new BinaryAnswer(answer, bytes);
+        OutputTensor output = bytes == null ? new OutputTensor(OUTPUT, datatype, shape, null, values)
+                : new OutputTensor(OUTPUT, datatype, shape, Map.of(BINARY_SIZE, bytes.length), null);
+        InferResponse answer = new InferResponse(request.model(),
+                request.ensemble() ? null : tasks.get(0).ensemble().models().get(0).version(), request.id(),
+                Map.of("degraded", tasks.stream().anyMatch(t -> t.result().degraded())), List.of(output));
+        return bytes == null ? answer : new BinaryAnswer(answer, bytes);
     }
 
     private static byte[] fp32Bytes(List<Object> values) {
@@ -320,28 +405,33 @@ public class InferenceProtocol {
      * The texts of the one input, {@code "text"}: BYTES of shape [N] or [N, 1], its data as JSON
      * (flat or nested), or with {@code binary_data_size} the {@code binary} bytes after the JSON.
      */
-    private List<String> textsOf(JsonNode inputs, ByteBuffer binary) {
-        if (inputs == null || inputs.isNull()) {
-            throw InvalidRequestException.badRequest("missing_inputs", "the request has no \"inputs\"");
+    private List<String> textsOf(List<InputTensor> inputs, ByteBuffer binary) {
+        if (inputs.size() != 1) {
+            throw theOneRefused("inputs", "input", INPUT);
         }
-        JsonNode input = theOne(inputs, "inputs", "input", INPUT);
-        JsonNode datatype = input.get("datatype");
-        if (datatype == null || !"BYTES".equals(datatype.asText(null))) {
-            throw InvalidRequestException.badRequest("invalid_datatype", "input \"" + INPUT
-                    + "\" must have datatype BYTES, not " + (datatype == null ? "none" : datatype.toString()));
+        InputTensor input = inputs.get(0);
+        if (!INPUT.equals(input.name())) {
+            throw InvalidRequestException.badRequest("invalid_inputs", "the input is named \"" + INPUT + "\", not "
+                    + (input.name() == null ? "nothing" : "\"" + input.name() + "\""));
         }
-        requireParameters(input, "input \"" + INPUT + "\"");
-        long[] shape = shapeOf(input.get("shape"));
-        if (shape[0] < 1) {
+        if (!"BYTES".equals(input.datatype())) {
+            throw datatypeRefused(input.datatype() == null ? "none" : "\"" + input.datatype() + "\"");
+        }
+        List<Long> shape = input.shape();
+        if (shape.size() == 2 && shape.get(1) != 1) {
+            throw shapeRefused(shape.toString());
+        }
+        long rows = shape.get(0);
+        if (rows < 1) {
             throw InvalidRequestException.badRequest("invalid_shape", "input \"" + INPUT + "\" holds no texts");
         }
-        if (shape[0] > limits.maxBatchTexts()) {
+        if (rows > limits.maxBatchTexts()) {
             throw InvalidRequestException.badRequest("too_many_texts",
-                    shape[0] + " texts; at most " + limits.maxBatchTexts() + " per request");
+                    rows + " texts; at most " + limits.maxBatchTexts() + " per request");
         }
-        JsonNode data = input.get("data");
-        JsonNode binarySize = input.path("parameters").get(BINARY_SIZE);
-        if (binarySize != null && !binarySize.isNull()) {
+        JsonNode data = input.data() == null || input.data().isNull() ? null : input.data();
+        Long binarySize = input.parameters() == null ? null : input.parameters().binaryDataSize();
+        if (binarySize != null) {
             if (data != null) {
                 throw InvalidRequestException.badRequest("invalid_data", "input \"" + INPUT
                         + "\" has both \"data\" and \"" + BINARY_SIZE + "\"; send one");
@@ -356,9 +446,9 @@ public class InferenceProtocol {
             throw InvalidRequestException.badRequest("invalid_data", "input \"" + INPUT + "\" has no \"data\" list");
         }
         List<JsonNode> elements = elementsOf(data, shape);
-        if (elements.size() != shape[0]) {
+        if (elements.size() != rows) {
             throw InvalidRequestException.badRequest("invalid_shape", "input \"" + INPUT + "\" has shape "
-                    + Arrays.toString(shape) + " but " + elements.size() + " data elements");
+                    + shape + " but " + elements.size() + " data elements");
         }
         List<String> texts = new ArrayList<>(elements.size());
         for (int i = 0; i < elements.size(); i++) {
@@ -375,15 +465,11 @@ public class InferenceProtocol {
      * The texts of a BYTES tensor sent as binary data: each a 4-byte little-endian length, then
      * that many bytes of UTF-8; {@code binary_data_size} bytes in all, exactly the bytes after the JSON.
      */
-    private static List<String> binaryTexts(JsonNode size, ByteBuffer binary, long[] shape) {
-        if (!size.isIntegralNumber() || !size.canConvertToLong() || size.asLong() < 0) {
-            throw InvalidRequestException.badRequest("invalid_parameters",
-                    "\"" + BINARY_SIZE + "\" of input \"" + INPUT + "\" must be a whole number of bytes");
-        }
+    private static List<String> binaryTexts(long size, ByteBuffer binary, List<Long> shape) {
         int available = binary == null ? 0 : binary.remaining();
-        if (binary == null || size.asLong() != available) {
+        if (binary == null || size != available) {
             throw InvalidRequestException.badRequest("invalid_data", "input \"" + INPUT + "\" has " + BINARY_SIZE
-                    + " " + size.asLong() + " but the body carries " + available + " bytes after its JSON"
+                    + " " + size + " but the body carries " + available + " bytes after its JSON"
                     + (binary == null ? " (no " + HEADER_LENGTH + " header)" : ""));
         }
         ByteBuffer bytes = binary.duplicate().order(ByteOrder.LITTLE_ENDIAN);
@@ -393,9 +479,9 @@ public class InferenceProtocol {
                 .onUnmappableCharacter(CodingErrorAction.REPORT);
         while (bytes.hasRemaining()) {
             int element = texts.size();
-            if (element >= shape[0] || bytes.remaining() < Integer.BYTES) {
+            if (element >= shape.get(0) || bytes.remaining() < Integer.BYTES) {
                 throw InvalidRequestException.badRequest("invalid_shape", "input \"" + INPUT + "\"'s binary data holds"
-                        + " more than its shape " + Arrays.toString(shape) + " or ends inside a length");
+                        + " more than its shape " + shape + " or ends inside a length");
             }
             long length = Integer.toUnsignedLong(bytes.getInt());
             if (length > bytes.remaining()) {
@@ -411,33 +497,15 @@ public class InferenceProtocol {
                         "element " + element + " of input \"" + INPUT + "\" is not valid UTF-8");
             }
         }
-        if (texts.size() != shape[0]) {
+        if (texts.size() != shape.get(0)) {
             throw InvalidRequestException.badRequest("invalid_shape", "input \"" + INPUT + "\" has shape "
-                    + Arrays.toString(shape) + " but " + texts.size() + " elements in its binary data");
+                    + shape + " but " + texts.size() + " elements in its binary data");
         }
         return texts;
     }
 
-    /** [N] or [N, 1]: one text per row. */
-    private static long[] shapeOf(JsonNode shape) {
-        boolean wellFormed = shape != null && shape.isArray() && (shape.size() == 1 || shape.size() == 2);
-        for (int i = 0; wellFormed && i < shape.size(); i++) {
-            JsonNode dimension = shape.get(i);
-            wellFormed = dimension.isIntegralNumber() && dimension.canConvertToLong() && dimension.asLong() >= 0;
-        }
-        if (!wellFormed || shape.size() == 2 && shape.get(1).asLong() != 1) {
-            throw InvalidRequestException.badRequest("invalid_shape", "input \"" + INPUT
-                    + "\" must have shape [N] or [N, 1], not " + (shape == null ? "none" : shape.toString()));
-        }
-        long[] dimensions = new long[shape.size()];
-        for (int i = 0; i < dimensions.length; i++) {
-            dimensions[i] = shape.get(i).asLong();
-        }
-        return dimensions;
-    }
-
     /** Tensor data flattened (row-major), or in its natural nesting: one list per row of an [N, 1] shape. */
-    private static List<JsonNode> elementsOf(JsonNode data, long[] shape) {
+    private static List<JsonNode> elementsOf(JsonNode data, List<Long> shape) {
         List<JsonNode> elements = new ArrayList<>();
         boolean nested = false;
         for (JsonNode element : data) {
@@ -448,9 +516,9 @@ public class InferenceProtocol {
             return elements;
         }
         for (JsonNode row : data) {
-            if (shape.length != 2 || !row.isArray() || row.size() != shape[1] || data.size() != shape[0]) {
+            if (shape.size() != 2 || !row.isArray() || row.size() != shape.get(1) || data.size() != shape.get(0)) {
                 throw InvalidRequestException.badRequest("invalid_shape", "the nesting of input \"" + INPUT
-                        + "\"'s data does not match its shape " + Arrays.toString(shape));
+                        + "\"'s data does not match its shape " + shape);
             }
             row.forEach(elements::add);
         }
@@ -461,60 +529,22 @@ public class InferenceProtocol {
      * The one output's count of classes (0 for the probabilities) and whether it goes as binary
      * data: its {@code binary_data} parameter, else the request's {@code binary_data_output}.
      */
-    private static OutputRequest outputOf(JsonNode outputs, boolean binaryByDefault) {
-        if (outputs == null || outputs.isNull() || outputs.isArray() && outputs.isEmpty()) {
+    private static OutputRequest outputOf(List<RequestedOutput> outputs, boolean binaryByDefault) {
+        if (outputs == null || outputs.isEmpty()) {
             return new OutputRequest(0, binaryByDefault);
         }
-        JsonNode output = theOne(outputs, "outputs", "output", OUTPUT);
-        requireParameters(output, "output \"" + OUTPUT + "\"");
-        JsonNode binary = output.path("parameters").get("binary_data");
-        boolean asBinary = binary == null || binary.isNull() ? binaryByDefault
-                : flag(output, "binary_data", "output \"" + OUTPUT + "\"");
-        JsonNode classes = output.path("parameters").get(CLASSIFICATION);
-        if (classes == null || classes.isNull()) {
-            return new OutputRequest(0, asBinary);
+        if (outputs.size() != 1) {
+            throw theOneRefused("outputs", "output", OUTPUT);
         }
-        if (!classes.isIntegralNumber() || !classes.canConvertToInt() || classes.asInt() < 1) {
-            throw InvalidRequestException.badRequest("invalid_outputs",
-                    "\"" + CLASSIFICATION + "\" must be a whole number of classes, 1 or more");
+        RequestedOutput output = outputs.get(0);
+        if (!OUTPUT.equals(output.name())) {
+            throw InvalidRequestException.badRequest("invalid_outputs", "the output is named \"" + OUTPUT + "\", not "
+                    + (output.name() == null ? "nothing" : "\"" + output.name() + "\""));
         }
-        return new OutputRequest(classes.asInt(), asBinary);
-    }
-
-    /** A boolean parameter of a request or tensor: absent is false, anything but true or false a 400. */
-    private static boolean flag(JsonNode node, String parameter, String where) {
-        JsonNode value = node.path("parameters").get(parameter);
-        if (value == null || value.isNull()) {
-            return false;
-        }
-        if (!value.isBoolean()) {
-            throw InvalidRequestException.badRequest("invalid_parameters",
-                    "\"" + parameter + "\" of " + where + " must be true or false");
-        }
-        return value.asBoolean();
-    }
-
-    /** The one tensor of a list ({@code "inputs"}, {@code "outputs"}): exactly one, with the expected name. */
-    private static JsonNode theOne(JsonNode tensors, String field, String kind, String expected) {
-        if (!tensors.isArray() || tensors.size() != 1 || !tensors.get(0).isObject()) {
-            throw InvalidRequestException.badRequest("invalid_" + field,
-                    "\"" + field + "\" must hold one " + kind + " tensor, \"" + expected + "\"");
-        }
-        JsonNode name = tensors.get(0).get("name");
-        if (name == null || !expected.equals(name.asText(null))) {
-            throw InvalidRequestException.badRequest("invalid_" + field, "the " + kind + " is named \"" + expected
-                    + "\", not " + (name == null ? "nothing" : name.toString()));
-        }
-        return tensors.get(0);
-    }
-
-    /** Parameters are optional everywhere; when present, an object (none is acted on but classification). */
-    private static void requireParameters(JsonNode node, String where) {
-        JsonNode parameters = node.get("parameters");
-        if (parameters != null && !parameters.isNull() && !parameters.isObject()) {
-            throw InvalidRequestException.badRequest("invalid_parameters",
-                    "the \"parameters\" of " + where + " must be an object");
-        }
+        OutputParameters parameters = output.parameters();
+        Boolean binary = parameters == null ? null : parameters.binaryData();
+        Integer classes = parameters == null ? null : parameters.classification();
+        return new OutputRequest(classes == null ? 0 : classes, binary == null ? binaryByDefault : binary);
     }
 
     /** A named ensemble, or null for a model; an ensemble has no versions, and no name holds a colon. */

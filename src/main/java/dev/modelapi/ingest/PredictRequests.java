@@ -46,7 +46,7 @@ public class PredictRequests {
         this.limits = limits;
     }
 
-    /** The service's mapper with no coercion between JSON types: a number is not a text, 1.5 not a whole number. */
+    /** The service's mapper with no coercion between JSON types: a number is not a text, 1.5 not a whole number, "true" not true. */
     static ObjectMapper strict(ObjectMapper json) {
         ObjectMapper strict = json.copy();
         strict.coercionConfigFor(LogicalType.Textual)
@@ -60,6 +60,10 @@ public class PredictRequests {
         strict.coercionConfigFor(LogicalType.Float)
                 .setCoercion(CoercionInputShape.String, CoercionAction.Fail)
                 .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail);
+        strict.coercionConfigFor(LogicalType.Boolean)
+                .setCoercion(CoercionInputShape.String, CoercionAction.Fail)
+                .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+                .setCoercion(CoercionInputShape.Float, CoercionAction.Fail);
         strict.coercionConfigFor(LogicalType.Collection)
                 .setCoercion(CoercionInputShape.EmptyString, CoercionAction.Fail);
         return strict;

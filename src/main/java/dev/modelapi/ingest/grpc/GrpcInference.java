@@ -1,5 +1,11 @@
 package dev.modelapi.ingest.grpc;
 
+import dev.modelapi.ingest.InferenceMessages.InferResponse;
+import dev.modelapi.ingest.InferenceMessages.ModelMetadata;
+import dev.modelapi.ingest.InferenceMessages.ModelReady;
+import dev.modelapi.ingest.InferenceMessages.OutputTensor;
+import dev.modelapi.ingest.InferenceMessages.ServerMetadata;
+import dev.modelapi.ingest.InferenceMessages.TensorMetadata;
 import dev.modelapi.ingest.InferenceProtocol;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -51,53 +57,46 @@ public class GrpcInference {
 
     /** {@code ServerReady}: the routes are started and a model is loaded. */
     public ServerReadyResponse serverReady() {
-        return ServerReadyResponse.newBuilder().setReady(Boolean.TRUE.equals(protocol.serverReady().get("ready")))
+        return ServerReadyResponse.newBuilder().setReady(protocol.serverReady().ready())
                 .build();
     }
 
     /** {@code ServerMetadata}: the REST API's, less the binary tensor data extension, which is HTTP's. */
-    @SuppressWarnings("unchecked")
     public ServerMetadataResponse serverMetadata() {
-        Map<String, Object> metadata = protocol.serverMetadata();
+        ServerMetadata metadata = protocol.serverMetadata();
         return ServerMetadataResponse.newBuilder()
-                .setName((String) metadata.get("name"))
-                .setVersion((String) metadata.get("version"))
-                .addAllExtensions(((List<String>) metadata.get("extensions")).stream()
+                .setName(metadata.name())
+                .setVersion(metadata.version())
+                .addAllExtensions(metadata.extensions().stream()
                         .filter(e -> !InferenceProtocol.BINARY_EXTENSION.equals(e)).toList())
                 .build();
     }
 
     /** {@code ModelReady}: as {@code GET /v2/models/{model}[/versions/{version}]/ready}; unknown is NOT_FOUND. */
     public ModelReadyResponse modelReady(ModelReadyRequest request) {
-        Map<String, Object> ready = protocol.modelReady(request.getName(), versionOf(request.getVersion()));
-        return ModelReadyResponse.newBuilder().setReady(Boolean.TRUE.equals(ready.get("ready"))).build();
+        ModelReady ready = protocol.modelReady(request.getName(), versionOf(request.getVersion()));
+        return ModelReadyResponse.newBuilder().setReady(ready.ready()).build();
     }
 
     /** {@code ModelMetadata}: as {@code GET /v2/models/{model}[/versions/{version}]}. */
-    @SuppressWarnings("unchecked")
     public ModelMetadataResponse modelMetadata(ModelMetadataRequest request) {
-        Map<String, Object> metadata = protocol.modelMetadata(request.getName(), versionOf(request.getVersion()));
+        ModelMetadata metadata = protocol.modelMetadata(request.getName(), versionOf(request.getVersion()));
         ModelMetadataResponse.Builder answer = ModelMetadataResponse.newBuilder()
-                .setName((String) metadata.get("name"))
-                .setPlatform((String) metadata.get("platform"));
-        if (metadata.get("versions") instanceof List<?> versions) {
-            versions.forEach(v -> answer.addVersions((String) v));
+                .setName(metadata.name())
+                .setPlatform(metadata.platform());
+        if (metadata.versions() != null) {
+            answer.addAllVersions(metadata.versions());
         }
-        for (Map<String, Object> tensor : (List<Map<String, Object>>) metadata.get("inputs")) {
-            answer.addInputs(tensorMetadata(tensor));
-        }
-        for (Map<String, Object> tensor : (List<Map<String, Object>>) metadata.get("outputs")) {
-            answer.addOutputs(tensorMetadata(tensor));
-        }
+        metadata.inputs().forEach(tensor -> answer.addInputs(tensorMetadata(tensor)));
+        metadata.outputs().forEach(tensor -> answer.addOutputs(tensorMetadata(tensor)));
         return answer.build();
     }
 
-    @SuppressWarnings("unchecked")
-    private static ModelMetadataResponse.TensorMetadata tensorMetadata(Map<String, Object> tensor) {
+    private static ModelMetadataResponse.TensorMetadata tensorMetadata(TensorMetadata tensor) {
         return ModelMetadataResponse.TensorMetadata.newBuilder()
-                .setName((String) tensor.get("name"))
-                .setDatatype((String) tensor.get("datatype"))
-                .addAllShape(((List<Integer>) tensor.get("shape")).stream().map(Integer::longValue).toList())
+                .setName(tensor.name())
+                .setDatatype(tensor.datatype())
+                .addAllShape(tensor.shape().stream().map(Integer::longValue).toList())
                 .build();
     }
 
@@ -160,20 +159,20 @@ public class GrpcInference {
         if (!(protocol.answer(exchange) instanceof InferenceProtocol.BinaryAnswer answer)) {
             throw new IllegalStateException("a gRPC request is answered in binary form");
         }
-        JsonNode header = answer.header();
+        InferResponse header = answer.header();
         ModelInferResponse.Builder response = ModelInferResponse.newBuilder()
-                .setModelName(header.get("model_name").asText())
-                .setId(header.get("id").asText());
-        if (header.hasNonNull("model_version")) {
-            response.setModelVersion(header.get("model_version").asText());
+                .setModelName(header.modelName())
+                .setId(header.id());
+        if (header.modelVersion() != null) {
+            response.setModelVersion(header.modelVersion());
         }
         response.putParameters("degraded", InferParameter.newBuilder()
-                .setBoolParam(header.path("parameters").path("degraded").asBoolean()).build());
-        for (JsonNode output : header.get("outputs")) {
+                .setBoolParam(Boolean.TRUE.equals(header.parameters().get("degraded"))).build());
+        for (OutputTensor output : header.outputs()) {
             ModelInferResponse.InferOutputTensor.Builder tensor = ModelInferResponse.InferOutputTensor.newBuilder()
-                    .setName(output.get("name").asText())
-                    .setDatatype(output.get("datatype").asText());
-            output.get("shape").forEach(d -> tensor.addShape(d.asLong()));
+                    .setName(output.name())
+                    .setDatatype(output.datatype());
+            output.shape().forEach(d -> tensor.addShape(d.longValue()));
             response.addOutputs(tensor);
         }
         return response.addRawOutputContents(ByteString.copyFrom(answer.data())).build();
