@@ -7,7 +7,7 @@ package dev.modelapi.batching;
  * characters, rounded up to a power of two (its bucket), and a batch of a bucket holds at most
  * {@code maxBatchTokens / bucket} texts, never more than {@code maxBatchSize} and never fewer than one.
  */
-public record BatchShape(int maxBatchSize, int maxBatchTokens, int charsPerToken) {
+record BatchShape(int maxBatchSize, int maxBatchTokens, int charsPerToken) {
 
     /** The smallest bucket: below it a text's length hardly changes the cost of a forward. */
     static final int MIN_BUCKET = 16;

@@ -26,7 +26,7 @@ import org.springframework.validation.annotation.Validated;
  */
 @Validated
 @ConfigurationProperties("modelapi.batching")
-public record BatchingProperties(
+record BatchingProperties(
         @Min(1) @Max(1024) @DefaultValue("16") int maxBatchSize,
         @Min(1) @DefaultValue("256") int maxBatchTokens,
         @Min(1) @DefaultValue("4") int charsPerToken,

@@ -21,7 +21,7 @@ import org.springframework.validation.annotation.Validated;
  */
 @Validated
 @ConfigurationProperties("modelapi.idempotency")
-public record IdempotencyProperties(
+record IdempotencyProperties(
         @NotNull @DurationMin(seconds = 1) @DefaultValue("24h") Duration ttl,
         @Min(1) @DefaultValue("100000") int maxEntries) {
 }

@@ -33,7 +33,7 @@ import org.springframework.stereotype.Component;
  * 0 when it is not).
  */
 @Component("routeFiles")
-public class RouteFileReloads implements HealthIndicator, CamelContextConfiguration {
+class RouteFileReloads implements HealthIndicator, CamelContextConfiguration {
 
     private static final Logger log = LoggerFactory.getLogger(RouteFileReloads.class);
 

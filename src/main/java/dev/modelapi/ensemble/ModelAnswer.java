@@ -8,7 +8,7 @@ import java.util.List;
  * returns. A model that failed (threw, timed out, was refused by its breaker or bulkhead, or
  * answered with invalid probabilities) has a {@code failure} and no predictions.
  */
-public record ModelAnswer(ModelRef model, List<Prediction> predictions, ModelFailure failure) {
+record ModelAnswer(ModelRef model, List<Prediction> predictions, ModelFailure failure) {
 
     public ModelAnswer {
         predictions = List.copyOf(predictions);

@@ -15,7 +15,7 @@ import org.apache.camel.processor.ThrottlerRejectedExecutionException;
  *        {@code invalid_output} or {@code unavailable}
  * @param message what happened, for the service log and the 503 when the quorum is not met
  */
-public record ModelFailure(String reason, String message) {
+record ModelFailure(String reason, String message) {
 
     public static final String ERROR = "error";
     public static final String TIMEOUT = "timeout";

@@ -19,7 +19,7 @@ import org.springframework.validation.annotation.Validated;
  */
 @Validated
 @ConfigurationProperties("modelapi.api")
-public record ApiProperties(
+record ApiProperties(
         @NotNull @DefaultValue("1MB") DataSize maxBodySize,
         @Min(1) @Max(10000) @DefaultValue("64") int maxBatchTexts,
         @Min(1) @DefaultValue("2048") int maxInFlight) {

@@ -20,7 +20,7 @@ import org.springframework.validation.annotation.Validated;
  */
 @Validated
 @ConfigurationProperties("modelapi.mlflow")
-public record MlflowProperties(
+record MlflowProperties(
         @NotNull @DefaultValue("") String trackingUri,
         @NotNull @DefaultValue("5s") Duration connectTimeout,
         @NotNull @DefaultValue("30s") Duration requestTimeout,

@@ -21,7 +21,7 @@ import java.util.Set;
  * padding, addSpecialTokens, doLowerCase, ...), {@code includeTokenTypes} and {@code int32} from
  * the same arguments, and sigmoid or softmax as {@link ModelDirectory#independentScores()} says.
  */
-public final class ClassifierTranslatorFactory implements TranslatorFactory {
+final class ClassifierTranslatorFactory implements TranslatorFactory {
 
     private final ModelDirectory directory;
 

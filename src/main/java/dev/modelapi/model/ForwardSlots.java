@@ -8,7 +8,7 @@ import java.util.concurrent.Semaphore;
  * core they only take turns and evict each other's caches, so a worker waits here for a slot
  * (modelapi.models.max-concurrent-forwards, by default the number of cores).
  */
-public final class ForwardSlots {
+final class ForwardSlots {
 
     private final Semaphore slots;
     private final int size;

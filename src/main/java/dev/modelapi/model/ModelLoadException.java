@@ -3,7 +3,7 @@ package dev.modelapi.model;
 import java.nio.file.Path;
 
 /** A model directory that cannot be served; names the file at fault so an operator can fix it. */
-public class ModelLoadException extends Exception {
+class ModelLoadException extends Exception {
 
     private final transient Path file;
 

@@ -18,7 +18,7 @@ import org.springframework.validation.annotation.Validated;
  */
 @Validated
 @ConfigurationProperties("modelapi.tracing")
-public record TracingProperties(
+record TracingProperties(
         @NotNull @DefaultValue("") String otlpEndpoint,
         @NotBlank @DefaultValue("model-api-service") String serviceName,
         @DecimalMin("0.0") @DecimalMax("1.0") @DefaultValue("1.0") double samplingRatio) {

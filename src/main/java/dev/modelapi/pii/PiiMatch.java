@@ -9,7 +9,7 @@ import java.util.Objects;
  * @param start the index of the first char
  * @param end the index after the last char
  */
-public record PiiMatch(PiiType type, int start, int end) {
+record PiiMatch(PiiType type, int start, int end) {
 
     public PiiMatch {
         Objects.requireNonNull(type, "type");

@@ -8,7 +8,7 @@ import java.util.Set;
  * Flags raw texts that look crafted rather than written. It must see the text as received:
  * normalisation and stripping erase exactly the characters it looks for. One pass, linear time.
  */
-public final class InputInspector {
+final class InputInspector {
 
     private static final int LATIN_BIT = 1;
     private static final int CYRILLIC_BIT = 1 << 1;

@@ -24,7 +24,7 @@ import org.springframework.validation.annotation.Validated;
  */
 @Validated
 @ConfigurationProperties("modelapi.sanitize")
-public record SanitizeProperties(
+record SanitizeProperties(
         @NotNull @DefaultValue("64KB") DataSize maxTextSize,
         @NotNull @DefaultValue({}) Map<String, Policy> policies,
         @Min(2) @DefaultValue("32") int maxRepeatedCharacters,

@@ -22,7 +22,7 @@ import org.springframework.stereotype.Component;
  * keys read stay in force.
  */
 @Component
-public class ApiKeys {
+class ApiKeys {
 
     private static final Logger log = LoggerFactory.getLogger(ApiKeys.class);
 

@@ -11,7 +11,7 @@ import java.util.Set;
  * @param models the model names it may ask for; {@code *} for all
  * @param requestsPerSecond its rate limit (0: none)
  */
-public record Caller(String name, Set<Role> roles, List<String> models, double requestsPerSecond) {
+record Caller(String name, Set<Role> roles, List<String> models, double requestsPerSecond) {
 
     /** Everyone, when access control is off. */
     public static final Caller ANONYMOUS = new Caller("anonymous", Set.of(Role.values()), List.of("*"), 0);

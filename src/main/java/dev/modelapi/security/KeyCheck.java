@@ -14,7 +14,7 @@ import org.springframework.stereotype.Component;
  * role a call needs too (403), a key over its rate too (429, retry after a second).
  */
 @Component
-public class KeyCheck {
+class KeyCheck {
 
     private static final String BEARER = "bearer ";
 

@@ -16,7 +16,7 @@ import org.springframework.validation.annotation.Validated;
  */
 @Validated
 @ConfigurationProperties("modelapi.traffic")
-public record TrafficProperties(@Valid @NotNull @DefaultValue Split split, @Valid @NotNull @DefaultValue Shadow shadow) {
+record TrafficProperties(@Valid @NotNull @DefaultValue Split split, @Valid @NotNull @DefaultValue Shadow shadow) {
 
     /**
      * @param model the model whose traffic is split; empty: off

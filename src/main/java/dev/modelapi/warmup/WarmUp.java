@@ -35,7 +35,7 @@ import org.springframework.context.event.EventListener;
  * indicator {@code warmUp}) is out of service until it is done; its answers are neither cached nor
  * audited (see {@link WarmUpCaller}).
  */
-public class WarmUp implements HealthIndicator {
+class WarmUp implements HealthIndicator {
 
     private static final Logger log = LoggerFactory.getLogger(WarmUp.class);
 

@@ -20,7 +20,7 @@ import org.springframework.validation.annotation.Validated;
  */
 @Validated
 @ConfigurationProperties("modelapi.warm-up")
-public record WarmUpProperties(
+record WarmUpProperties(
         @DefaultValue("true") boolean enabled,
         @Min(0) @Max(1_000_000) @DefaultValue("4000") int requests,
         @Min(1) @Max(256) @DefaultValue("8") int concurrency,

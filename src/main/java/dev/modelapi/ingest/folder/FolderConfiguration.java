@@ -7,7 +7,7 @@ import org.springframework.context.annotation.Configuration;
 
 /** The watched folder's redelivery policy (routes/ingress-folder.camel.yaml). */
 @Configuration(proxyBeanMethods = false)
-public class FolderConfiguration {
+class FolderConfiguration {
 
     /**
      * {@code folderRedelivery}: {@code modelapi.folder.tries} tries of a record, {@code retry-delay}

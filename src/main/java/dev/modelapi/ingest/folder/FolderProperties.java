@@ -27,7 +27,7 @@ import org.springframework.validation.annotation.Validated;
  */
 @Validated
 @ConfigurationProperties("modelapi.folder")
-public record FolderProperties(
+record FolderProperties(
         @DefaultValue("true") boolean enabled,
         @NotNull Path inbox,
         @NotNull Path outbox,

@@ -22,7 +22,7 @@ import org.springframework.validation.annotation.Validated;
  */
 @Validated
 @ConfigurationProperties("modelapi.grpc")
-public record GrpcProperties(
+record GrpcProperties(
         @DefaultValue("true") boolean enabled,
         @NotBlank @DefaultValue("0.0.0.0") String host,
         @Min(1) @Max(65535) @DefaultValue("8081") int port,

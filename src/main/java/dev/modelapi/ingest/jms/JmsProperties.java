@@ -30,7 +30,7 @@ import org.springframework.validation.annotation.Validated;
  */
 @Validated
 @ConfigurationProperties("modelapi.jms")
-public record JmsProperties(
+record JmsProperties(
         @DefaultValue("true") boolean enabled,
         @NotBlank @DefaultValue("modelapi.requests") String requestQueue,
         @NotNull @DefaultValue("") String replyQueue,

@@ -7,7 +7,7 @@ import org.springframework.context.annotation.Configuration;
 
 /** The Kafka channel's redelivery policy (routes/ingress-kafka.camel.yaml). */
 @Configuration(proxyBeanMethods = false)
-public class KafkaConfiguration {
+class KafkaConfiguration {
 
     /**
      * {@code kafkaRedelivery}: {@code modelapi.kafka.max-tries} tries, the first wait

@@ -23,7 +23,7 @@ import org.springframework.validation.annotation.Validated;
  */
 @Validated
 @ConfigurationProperties("modelapi.kafka")
-public record KafkaProperties(
+record KafkaProperties(
         @DefaultValue("false") boolean enabled,
         @NotBlank @DefaultValue("localhost:9092") String bootstrapServers,
         @NotBlank @DefaultValue("modelapi.requests") String requestTopic,
