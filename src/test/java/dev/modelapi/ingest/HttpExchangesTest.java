@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.HashSet;
-import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import org.apache.camel.Exchange;
@@ -35,7 +34,7 @@ class HttpExchangesTest {
 
     @Test
     void shouldAnswerNotReadyWith400AndTheBodyAsTheProtocolAndTritonDo() throws Exception {
-        Exchange exchange = readiness(Map.of("name", "spam-roberta", "ready", false));
+        Exchange exchange = readiness(new InferenceMessages.ServerReady(false));
 
         exchanges.health(exchange);
 
@@ -46,7 +45,7 @@ class HttpExchangesTest {
 
     @Test
     void shouldAnswerAModelNotLoadedWith404AndTheBody() throws Exception {
-        Exchange exchange = readiness(Map.of("name", "spam-roberta", "ready", false));
+        Exchange exchange = readiness(new InferenceMessages.ModelReady("spam-roberta", false));
 
         exchanges.modelHealth(exchange);
 
@@ -57,7 +56,8 @@ class HttpExchangesTest {
     @Test
     void shouldAnswerReadyWith200() throws Exception {
         for (boolean model : new boolean[] {false, true}) {
-            Exchange exchange = readiness(Map.of("ready", true));
+            Exchange exchange = readiness(model ? new InferenceMessages.ModelReady("spam-roberta", true)
+                    : new InferenceMessages.ServerReady(true));
 
             if (model) {
                 exchanges.modelHealth(exchange);
@@ -69,7 +69,7 @@ class HttpExchangesTest {
         }
     }
 
-    private static Exchange readiness(Map<String, Object> body) {
+    private static Exchange readiness(InferenceMessages.Readiness body) {
         Exchange exchange = new DefaultExchange(new DefaultCamelContext());
         exchange.setProperty(HttpExchanges.REQUEST_ID_PROPERTY, "ready-1");
         exchange.getIn().setBody(body);

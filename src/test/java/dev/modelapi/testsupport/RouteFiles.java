@@ -35,13 +35,22 @@ public final class RouteFiles implements AutoCloseable {
      */
     public static RouteFiles of(Map<String, Object> beans, Map<String, String> settings, String... files)
             throws Exception {
+        return of(camel -> beans, settings, files);
+    }
+
+    /**
+     * As {@link #of(Map, Map, String...)}, for beans that need the context itself (made before the
+     * files are loaded, so that they see the templates the files add).
+     */
+    public static RouteFiles of(java.util.function.Function<CamelContext, Map<String, Object>> beans,
+            Map<String, String> settings, String... files) throws Exception {
         RouteFiles routes = new RouteFiles();
         DefaultCamelContext camel = routes.camel;
         camel.setMessageHistory(true);
         Properties properties = new Properties();
         properties.putAll(settings);
         camel.getPropertiesComponent().setInitialProperties(properties);
-        beans.forEach(camel.getRegistry()::bind);
+        beans.apply(camel).forEach(camel.getRegistry()::bind);
         RoutesLoader loader = PluginHelper.getRoutesLoader(camel);
         loader.loadRoutes(resource(camel, "errors.camel.yaml"));
         for (String file : files) {

@@ -2,7 +2,7 @@ package dev.modelapi.ingest.folder;
 
 import dev.modelapi.ingest.Answers;
 import dev.modelapi.ingest.Failures;
-import dev.modelapi.ingest.kafka.KafkaRoutesTest;
+import dev.modelapi.testsupport.StubPipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -64,7 +64,7 @@ class FolderRoutesTest {
                         "folderChunkResults", new FolderChunkResults(),
                         "folderRedelivery", new FolderConfiguration().folderRedelivery(settings),
                         "folder-pool", pool,
-                        "predictRequests", new KafkaRoutesTest.StubRequests()),
+                        "predictRequests", new StubPipeline.Requests()),
                 Map.of("modelapi.folder.enabled", "true", "modelapi.folder.inbox", settings.inbox().toString()),
                 "ingress-folder.camel.yaml")
                 .with(new RouteBuilder() {

@@ -4,24 +4,15 @@ import dev.modelapi.ingest.Answers;
 import dev.modelapi.ingest.Failures;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.modelapi.ensemble.EnsembleMethod;
-import dev.modelapi.ensemble.EnsembleResult;
-import dev.modelapi.ensemble.EnsembleSpec;
-import dev.modelapi.ensemble.ModelRef;
-import dev.modelapi.ensemble.ModelVote;
-import dev.modelapi.errors.InvalidRequestException;
-import dev.modelapi.errors.QuorumNotMetException;
-import dev.modelapi.pipeline.PredictionTask;
 import dev.modelapi.testsupport.RouteFiles;
+import dev.modelapi.testsupport.StubPipeline;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.camel.Exchange;
 import org.apache.camel.builder.AdviceWith;
-import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.component.kafka.KafkaConstants;
 import org.apache.camel.component.mock.MockEndpoint;
 import org.apache.camel.support.processor.idempotent.MemoryIdempotentRepository;
@@ -34,36 +25,17 @@ import org.junit.jupiter.api.Test;
  * {@code direct:kafka-in}, the producers by mocks, the pipeline stubbed (it fails the first N
  * tries with quorum_not_met); the real step beans, redelivery policy and idempotent consumer.
  */
-public class KafkaRoutesTest {
+class KafkaRoutesTest {
 
     static final ObjectMapper JSON = new ObjectMapper();
-    static final EnsembleSpec SPEC = new EnsembleSpec(List.of(new ModelRef("spam-roberta", "1")), EnsembleMethod.SOFT,
-            Map.of());
 
     RouteFiles routes;
-    final AtomicInteger failFirst = new AtomicInteger();
-    final AtomicInteger pipelineCalls = new AtomicInteger();
+    final StubPipeline pipeline = new StubPipeline();
+    final AtomicInteger failFirst = pipeline.failFirst;
+    final AtomicInteger pipelineCalls = pipeline.calls;
     final AtomicInteger commits = new AtomicInteger();
     MockEndpoint results;
     MockEndpoint deadLetters;
-
-    /** PredictRequests' {@code any}, without the models: one task, or a 400 for a body that is not JSON or has no "text". */
-    public static final class StubRequests {
-        public List<PredictionTask> any(String body, String requestId, String channel, String principal, String models)
-                throws Exception {
-            JsonNode request;
-            try {
-                request = JSON.readTree(body);
-            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                throw InvalidRequestException.badRequest("malformed_json", Answers.notJson(e));
-            }
-            if (request == null || !request.has("text")) {
-                throw InvalidRequestException.badRequest("missing_text", "the body has no \"text\"");
-            }
-            return List.of(new PredictionTask(requestId, 0, channel, principal, request.get("text").asText(), SPEC,
-                    System.nanoTime()));
-        }
-    }
 
     @BeforeEach
     void load() throws Exception {
@@ -74,7 +46,7 @@ public class KafkaRoutesTest {
         routes = RouteFiles.of(Map.of(
                         "failures", failures,
                         "kafkaExchanges", new KafkaExchanges(JSON, answers, failures),
-                        "predictRequests", new StubRequests(),
+                        "predictRequests", new StubPipeline.Requests(),
                         "kafkaRedelivery", new KafkaConfiguration().kafkaRedelivery(settings),
                         "kafkaDeliveries", MemoryIdempotentRepository.memoryIdempotentRepository(100)),
                 Map.of("modelapi.kafka.enabled", "true",
@@ -84,23 +56,7 @@ public class KafkaRoutesTest {
                         "modelapi.kafka.dead-letter-topic", settings.deadLetterTopic(),
                         "modelapi.kafka.group-id", settings.groupId()),
                 "ingress-kafka.camel.yaml")
-                .with(new RouteBuilder() {
-                    @Override
-                    public void configure() {
-                        // the pipeline, models stubbed: quorum_not_met for the first failFirst tries
-                        from("direct:predict").routeId("stub-pipeline").routeConfigurationId("pass-errors-back").process(e -> {
-                            pipelineCalls.incrementAndGet();
-                            if (failFirst.getAndDecrement() > 0) {
-                                throw new QuorumNotMetException("0 of 1 models answered", Duration.ofSeconds(1));
-                            }
-                            for (Object task : e.getIn().getBody(List.class)) {
-                                ((PredictionTask) task).answer(new EnsembleResult("spam", 0.9, EnsembleMethod.SOFT, 1, 0.8,
-                                        List.of(new ModelVote("spam-roberta", "1", "spam", Map.of("spam", 0.9, "ham", 0.1))),
-                                        List.of(), null), false, 1);
-                            }
-                        });
-                    }
-                });
+                .with(pipeline);
         AdviceWith.adviceWith(routes.camel(), "kafka-predict", a -> {
             a.replaceFromWith("direct:kafka-in");
             a.mockEndpointsAndSkip("kafka:*");
