@@ -6,11 +6,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.modelapi.cache.CacheNames;
 import dev.modelapi.ensemble.EnsembleMethod;
-import dev.modelapi.ensemble.EnsembleResult;
 import dev.modelapi.ensemble.EnsembleSpec;
 import dev.modelapi.ensemble.ModelRef;
-import dev.modelapi.ensemble.ModelVote;
-import dev.modelapi.errors.QuorumNotMetException;
 import dev.modelapi.ingest.Answers;
 import dev.modelapi.ingest.Failures;
 import dev.modelapi.ingest.HttpExchanges;
@@ -18,8 +15,8 @@ import dev.modelapi.ingest.IdempotentAnswers;
 import dev.modelapi.pipeline.PredictionTask;
 import dev.modelapi.security.ModelAccess;
 import dev.modelapi.testsupport.RouteFiles;
+import dev.modelapi.testsupport.StubPipeline;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -28,7 +25,6 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.camel.Endpoint;
 import org.apache.camel.Exchange;
-import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.component.direct.DirectComponent;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -48,7 +44,8 @@ class IngressHttpRoutesTest {
     static final ObjectMapper JSON = new ObjectMapper();
     static final EnsembleSpec SPEC = new EnsembleSpec(List.of(new ModelRef("spam-roberta", "1")), EnsembleMethod.SOFT,
             Map.of());
-    static final AtomicInteger pipelineCalls = new AtomicInteger();
+    static final StubPipeline pipeline = new StubPipeline();
+    static final AtomicInteger pipelineCalls = pipeline.calls;
     static RouteFiles routes;
 
     @BeforeAll
@@ -63,24 +60,7 @@ class IngressHttpRoutesTest {
                         "predictRequests", new RequestsStandIn(),
                         "modelAccess", new ModelAccess()),
                 Map.of(), "ingress-http.camel.yaml")
-                .with(new RouteBuilder() {
-                    @Override
-                    public void configure() {
-                        from("direct:predict").routeId("stub-pipeline").routeConfigurationId("pass-errors-back")
-                                .process(e -> {
-                                    pipelineCalls.incrementAndGet();
-                                    for (Object item : e.getIn().getBody(List.class)) {
-                                        PredictionTask task = (PredictionTask) item;
-                                        if (task.text().contains("fail")) {
-                                            throw new QuorumNotMetException("0 of 1 models answered", Duration.ofSeconds(7));
-                                        }
-                                        task.answer(new EnsembleResult("spam", 0.9, EnsembleMethod.SOFT, 1, 0.9,
-                                                List.of(new ModelVote("spam-roberta", "1", "spam",
-                                                        Map.of("ham", 0.1, "spam", 0.9))), List.of(), null), false, 1);
-                                    }
-                                });
-                    }
-                });
+                .with(pipeline);
         routes.camel().addComponent("platform-http", new DirectComponent());
         routes.start();
     }

@@ -5,12 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.modelapi.ensemble.EnsembleMethod;
-import dev.modelapi.ensemble.EnsembleResult;
 import dev.modelapi.ensemble.EnsembleSpec;
 import dev.modelapi.ensemble.ModelRef;
-import dev.modelapi.ensemble.ModelVote;
 import dev.modelapi.errors.InvalidRequestException;
-import dev.modelapi.errors.QuorumNotMetException;
 import dev.modelapi.ingest.Answers;
 import dev.modelapi.ingest.Failures;
 import dev.modelapi.ingest.HttpExchanges;
@@ -24,7 +21,7 @@ import dev.modelapi.ingest.InferenceMessages.ServerReady;
 import dev.modelapi.pipeline.PredictionTask;
 import dev.modelapi.security.ModelAccess;
 import dev.modelapi.testsupport.RouteFiles;
-import java.time.Duration;
+import dev.modelapi.testsupport.StubPipeline;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -34,7 +31,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.camel.Endpoint;
 import org.apache.camel.Exchange;
-import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.component.direct.DirectComponent;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -52,7 +48,8 @@ import org.junit.jupiter.api.Test;
 class IngressV2RoutesTest {
 
     static final ObjectMapper JSON = new ObjectMapper();
-    static final AtomicInteger pipelineCalls = new AtomicInteger();
+    static final StubPipeline pipeline = new StubPipeline();
+    static final AtomicInteger pipelineCalls = pipeline.calls;
     static final ProtocolStandIn protocol = new ProtocolStandIn();
     static RouteFiles routes;
 
@@ -65,24 +62,7 @@ class IngressV2RoutesTest {
                         "inferenceProtocol", protocol,
                         "modelAccess", new ModelAccess()),
                 Map.of(), "ingress-v2.camel.yaml")
-                .with(new RouteBuilder() {
-                    @Override
-                    public void configure() {
-                        from("direct:predict").routeId("stub-pipeline").routeConfigurationId("pass-errors-back")
-                                .process(e -> {
-                                    pipelineCalls.incrementAndGet();
-                                    for (Object item : e.getIn().getBody(List.class)) {
-                                        PredictionTask task = (PredictionTask) item;
-                                        if (task.text().contains("fail")) {
-                                            throw new QuorumNotMetException("0 of 1 models answered", Duration.ofSeconds(7));
-                                        }
-                                        task.answer(new EnsembleResult("spam", 0.9, EnsembleMethod.SOFT, 1, 0.9,
-                                                List.of(new ModelVote("spam-roberta", "1", "spam",
-                                                        Map.of("ham", 0.1, "spam", 0.9))), List.of(), null), false, 1);
-                                    }
-                                });
-                    }
-                });
+                .with(pipeline);
         routes.camel().addComponent("platform-http", new DirectComponent());
         routes.start();
     }

@@ -19,7 +19,8 @@ import org.apache.camel.builder.RouteBuilder;
 
 /**
  * What a channel's route file calls, without the models, for the route tests of one file: the
- * pipeline ({@code direct:predict}) answering every text spam from spam-roberta:1, and a reader
+ * pipeline ({@code direct:predict}) answering every text spam from spam-roberta:1 (a text holding
+ * "fail" fails it with quorum_not_met, Retry-After 7 s), and a reader
  * of request bodies ({@code predictRequests}) that makes one task of {@code {"text": ...}}.
  */
 public final class StubPipeline extends RouteBuilder {
@@ -45,8 +46,12 @@ public final class StubPipeline extends RouteBuilder {
             if (failFirst.getAndDecrement() > 0) {
                 throw new QuorumNotMetException("0 of 1 models answered", Duration.ofSeconds(1));
             }
-            for (Object task : e.getIn().getBody(List.class)) {
-                ((PredictionTask) task).answer(spam(), false, 1);
+            for (Object item : e.getIn().getBody(List.class)) {
+                PredictionTask task = (PredictionTask) item;
+                if (task.text().contains("fail")) {
+                    throw new QuorumNotMetException("0 of 1 models answered", Duration.ofSeconds(7));
+                }
+                task.answer(spam(), false, 1);
             }
         });
     }
