@@ -1,12 +1,15 @@
 package dev.modelapi.audit;
 
+import jakarta.validation.constraints.AssertTrue;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import org.hibernate.validator.constraints.time.DurationMin;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.convert.DurationUnit;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.validation.annotation.Validated;
 
@@ -22,7 +25,8 @@ import org.springframework.validation.annotation.Validated;
  *     {@code redacted} (personal data replaced by its kind) or {@code raw}
  * @param spoolDirectory where rows wait on disk while the database is down
  * @param spoolDrainInterval how often spooled rows are tried against the database
- * @param retention how long rows are kept; 0 keeps them forever
+ * @param retention how long rows are kept; 0 keeps them forever. A bare number is seconds (as for
+ *     every TTL), so a retention under an hour is refused: {@code 365} is almost surely meant as {@code 365d}
  * @param retentionAction {@code delete} rows past retention, or {@code archive} them (moved to
  *     {@code prediction_audit_archive})
  * @param retentionInterval how often the retention route runs
@@ -45,13 +49,19 @@ record AuditProperties(
         @NotNull @DefaultValue("hash") AuditRecords.TextStorage textStorage,
         @NotNull Path spoolDirectory,
         @NotNull @DurationMin(millis = 1) @DefaultValue("5s") Duration spoolDrainInterval,
-        @NotNull @DefaultValue("0") Duration retention,
+        @NotNull @DurationUnit(ChronoUnit.SECONDS) @DefaultValue("0") Duration retention,
         @NotNull @DefaultValue("delete") RetentionAction retentionAction,
         @NotNull @DurationMin(millis = 1) @DefaultValue("1h") Duration retentionInterval,
         @Min(1) @DefaultValue("100000") int exportMaxRows,
         @NotNull @DurationMin(millis = 1) @DefaultValue("50ms") Duration timeoutCheckerInterval,
         @Min(0) @DefaultValue("5000") int inMemoryMaxRows,
         @NotNull @DurationMin(millis = 1) @DefaultValue("1s") Duration inMemoryLimitInterval) {
+
+    /** A retention is off (0) or at least an hour: seconds of audit would be a mistake, not a policy. */
+    @AssertTrue(message = "must be 0 (keep forever) or at least 1h; a bare number is seconds: write the unit, e.g. 365d")
+    public boolean isRetention() {
+        return retention == null || retention.isZero() || retention.compareTo(Duration.ofHours(1)) >= 0;
+    }
 
     /** What happens to rows past the retention period. */
     public enum RetentionAction { DELETE, ARCHIVE }

@@ -3,8 +3,10 @@ package dev.modelapi.cache;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import org.hibernate.validator.constraints.time.DurationMin;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.convert.DurationUnit;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.validation.annotation.Validated;
 
@@ -22,6 +24,6 @@ import org.springframework.validation.annotation.Validated;
 @Validated
 @ConfigurationProperties("modelapi.idempotency")
 record IdempotencyProperties(
-        @NotNull @DurationMin(seconds = 1) @DefaultValue("24h") Duration ttl,
+        @NotNull @DurationMin(seconds = 1) @DurationUnit(ChronoUnit.SECONDS) @DefaultValue("24h") Duration ttl,
         @Min(1) @DefaultValue("100000") int maxEntries) {
 }

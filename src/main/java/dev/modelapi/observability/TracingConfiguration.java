@@ -17,8 +17,10 @@ import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.opentelemetry.sdk.trace.samplers.Sampler;
+import java.util.Optional;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
+import org.springframework.core.env.Environment;
 import org.springframework.context.annotation.Configuration;
 
 /**
@@ -45,7 +47,8 @@ class TracingConfiguration {
      */
     @Bean(destroyMethod = "close")
     OpenTelemetrySdk openTelemetry(TracingProperties settings, ContextPropagators propagators,
-            ObjectProvider<SpanExporter> exporters) {
+            ObjectProvider<SpanExporter> exporters, Environment environment) {
+        jaegerAgentWarning(environment, settings).ifPresent(log::warn);
         SdkTracerProviderBuilder tracing = SdkTracerProvider.builder()
                 .setResource(Resource.getDefault().merge(Resource.create(
                         Attributes.of(AttributeKey.stringKey("service.name"), settings.serviceName()))));
@@ -67,6 +70,26 @@ class TracingConfiguration {
                     + "trace ids are still propagated and logged");
         }
         return OpenTelemetrySdk.builder().setTracerProvider(tracing.build()).setPropagators(propagators).build();
+    }
+
+    /**
+     * The seed's {@code JAEGER_AGENT_HOST} / {@code JAEGER_AGENT_PORT} configure nothing here (the
+     * Jaeger agent and its Thrift protocol are retired; Jaeger takes OTLP itself): set, they get a
+     * warning naming the setting that does trace, instead of silently tracing nowhere.
+     */
+    static Optional<String> jaegerAgentWarning(Environment environment, TracingProperties settings) {
+        String host = environment.getProperty("JAEGER_AGENT_HOST", "");
+        String port = environment.getProperty("JAEGER_AGENT_PORT", "");
+        if (host.isBlank() && port.isBlank()) {
+            return Optional.empty();
+        }
+        String set = (host.isBlank() ? "" : "JAEGER_AGENT_HOST=" + host) + (host.isBlank() || port.isBlank() ? "" : " and ")
+                + (port.isBlank() ? "" : "JAEGER_AGENT_PORT=" + port);
+        String instead = "OTEL_EXPORTER_OTLP_ENDPOINT=http://" + (host.isBlank() ? "<jaeger-host>" : host) + ":4318";
+        return Optional.of(set + " " + (host.isBlank() || port.isBlank() ? "is" : "are") + " ignored: this service "
+                + "sends traces by OTLP/HTTP, which Jaeger receives on port 4318. "
+                + (settings.otlpEndpoint().isBlank() ? "Set " + instead + " to trace to Jaeger; no traces are exported now."
+                        : "Traces go to OTEL_EXPORTER_OTLP_ENDPOINT=" + settings.otlpEndpoint() + "."));
     }
 
     @Bean

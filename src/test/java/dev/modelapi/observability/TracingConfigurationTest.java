@@ -9,6 +9,7 @@ import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.support.StaticListableBeanFactory;
+import org.springframework.mock.env.MockEnvironment;
 
 class TracingConfigurationTest {
 
@@ -43,6 +44,27 @@ class TracingConfigurationTest {
             beans.addBean("exporter" + i, exporters.get(i));
         }
         return configuration.openTelemetry(new TracingProperties("", "test", 1.0), configuration.contextPropagators(),
-                beans.getBeanProvider(SpanExporter.class));
+                beans.getBeanProvider(SpanExporter.class), new MockEnvironment());
+    }
+
+    @Test
+    void shouldSayNothingWithoutTheSeedsJaegerAgentSettings() {
+        assertThat(TracingConfiguration.jaegerAgentWarning(new MockEnvironment(), new TracingProperties("", "test", 1.0)))
+                .isEmpty();
+    }
+
+    @Test
+    void shouldWarnThatTheJaegerAgentSettingsAreIgnoredAndNameTheOtlpSettingToUse() {
+        MockEnvironment seed = new MockEnvironment().withProperty("JAEGER_AGENT_HOST", "jaeger")
+                .withProperty("JAEGER_AGENT_PORT", "14268");
+
+        assertThat(TracingConfiguration.jaegerAgentWarning(seed, new TracingProperties("", "test", 1.0))).hasValue(
+                "JAEGER_AGENT_HOST=jaeger and JAEGER_AGENT_PORT=14268 are ignored: this service sends traces by OTLP/HTTP,"
+                        + " which Jaeger receives on port 4318. Set OTEL_EXPORTER_OTLP_ENDPOINT=http://jaeger:4318 to"
+                        + " trace to Jaeger; no traces are exported now.");
+        assertThat(TracingConfiguration.jaegerAgentWarning(new MockEnvironment().withProperty("JAEGER_AGENT_PORT", "6831"),
+                new TracingProperties("http://collector:4318", "test", 1.0))).hasValue(
+                "JAEGER_AGENT_PORT=6831 is ignored: this service sends traces by OTLP/HTTP, which Jaeger receives on port"
+                        + " 4318. Traces go to OTEL_EXPORTER_OTLP_ENDPOINT=http://collector:4318.");
     }
 }
