@@ -83,6 +83,12 @@ public class HttpExchanges {
         }
     }
 
+    /** The {@code accept} step of a deletion: the request id, and DELETE only. */
+    public void acceptDelete(Exchange exchange) {
+        settleRequestId(exchange);
+        requireMethod(exchange, "DELETE");
+    }
+
     private static String decoded(String query) {
         try {
             return java.net.URLDecoder.decode(query, java.nio.charset.StandardCharsets.UTF_8);
@@ -98,8 +104,10 @@ public class HttpExchanges {
     public void acceptCommand(Exchange exchange) throws Exception {
         settleRequestId(exchange);
         requireMethod(exchange, "POST");
-        // only the JSON body may name a source: an HTTP header of that name must not pick MLflow
+        // only the JSON body may name a source or a version: HTTP headers of those names must pick
+        // neither MLflow nor a version (without one, load takes the highest and unload takes all)
         exchange.getIn().removeHeader("source");
+        exchange.getIn().removeHeader("version");
         String body = exchange.getIn().getBody(String.class);
         if (body == null || body.isBlank()) {
             return;

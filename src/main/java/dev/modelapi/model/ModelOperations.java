@@ -46,11 +46,19 @@ public class ModelOperations {
     }
 
     /**
-     * Loads {@code models/<name>/<version>}; no such directory is a 404, a failure to load one is a
-     * 422 naming the file, and nothing else changes.
+     * Loads {@code models/<name>/<version>}; without a version, the highest version on disk (as
+     * Triton and TorchServe load a model by name). No such directory is a 404, a failure to load one
+     * is a 422 naming the file, and nothing else changes.
      */
     public ModelView load(String name, String version) {
-        requireVersion(version);
+        if (version == null || version.isBlank()) {
+            List<String> onDisk = registry.versionsOnDisk(name);
+            if (onDisk.isEmpty()) {
+                throw new InvalidRequestException(404, "model_not_found", "there is no version of " + name
+                        + " in the model repository (" + name + "/<version>)");
+            }
+            version = onDisk.get(onDisk.size() - 1);
+        }
         if (!registry.versionsOnDisk(name).contains(version) && registry.find(name, version).isEmpty()) {
             throw new InvalidRequestException(404, "model_not_found", "there is no version " + version + " of "
                     + name + " in the model repository (" + name + "/" + version + ")");
@@ -67,8 +75,17 @@ public class ModelOperations {
         return describe(name);
     }
 
+    /** Unloads one version, or without a version every loaded version of the model; none loaded is a 404. */
     public ModelView unload(String name, String version) {
-        requireVersion(version);
+        if (version == null || version.isBlank()) {
+            List<String> loaded = registry.all().stream().filter(c -> c.name().equals(name))
+                    .map(TextClassifier::version).toList();
+            if (loaded.isEmpty()) {
+                throw new InvalidRequestException(404, "model_not_loaded", "no version of " + name + " is loaded");
+            }
+            loaded.forEach(v -> registry.unload(name, v));
+            return describe(name);
+        }
         if (!registry.unload(name, version)) {
             throw new InvalidRequestException(404, "model_not_loaded", name + ":" + version + " is not loaded");
         }

@@ -61,7 +61,9 @@ class ModelLifecycleTest {
         assertThat(one.get("memoryBytes").asLong()).isNotNegative().isNotEqualTo(one.get("modelBytes").asLong());
         assertThat(one.get("source").asText()).endsWith(MODEL + "/1");
         // the fields of a loaded version, lastUsed included while it is null
-        assertThat(one.fieldNames()).toIterable().containsExactly("version", "state", "source", "labels", "inputs",
+        // the files' fingerprint, which the prediction cache keys on
+        assertThat(one.get("sha256").asText()).matches("[0-9a-f]{64}");
+        assertThat(one.fieldNames()).toIterable().containsExactly("version", "state", "source", "sha256", "labels", "inputs",
                 "modelBytes", "memoryBytes", "workers", "loadTimeMs", "loadedAt", "lastUsed");
         assertThat(model.fieldNames()).toIterable().containsExactly("name", "defaultVersion", "versions");
     }
@@ -89,6 +91,33 @@ class ModelLifecycleTest {
         ResponseEntity<String> gone = predict(List.of(MODEL + ":2"));
         assertThat(gone.getStatusCode().value()).isEqualTo(404);
         assertThat(json.readTree(gone.getBody()).get("error").get("code").asText()).isEqualTo("unknown_model");
+    }
+
+    @Test
+    void shouldLoadTheHighestVersionByNameAndUnloadEveryVersionByName() throws Exception {
+        String copy = "spam-copy";
+        TestFiles.copyDirectory(Path.of("models", MODEL, "1"), REPOSITORY.resolve(copy).resolve("2"));
+        TestFiles.copyDirectory(Path.of("models", MODEL, "1"), REPOSITORY.resolve(copy).resolve("10"));
+        String path = "/api/v1/models/" + copy;
+
+        ResponseEntity<String> byName = post(path + "/load", Map.of());
+        assertThat(byName.getStatusCode().value()).as(byName.getBody()).isEqualTo(200);
+        JsonNode loaded = json.readTree(byName.getBody());
+        assertThat(ModelsApi.versionOf(loaded, "10").get("state").asText()).as("10 is higher than 2").isEqualTo("loaded");
+        assertThat(ModelsApi.versionOf(loaded, "2").get("state").asText()).isEqualTo("available");
+        assertThat(post(path + "/load", Map.of("version", "2")).getStatusCode().value()).isEqualTo(200);
+
+        ResponseEntity<String> unloaded = post(path + "/unload", Map.of());
+        assertThat(unloaded.getStatusCode().value()).as(unloaded.getBody()).isEqualTo(200);
+        assertThat(json.readTree(unloaded.getBody()).get("versions")).extracting(v -> v.get("state").asText())
+                .containsOnly("available");
+        ResponseEntity<String> noneLeft = post(path + "/unload", Map.of());
+        assertThat(noneLeft.getStatusCode().value()).isEqualTo(404);
+        assertThat(json.readTree(noneLeft.getBody()).at("/error/code").asText()).isEqualTo("model_not_loaded");
+        ResponseEntity<String> nothingOnDisk = post("/api/v1/models/no-such-model/load", Map.of());
+        assertThat(nothingOnDisk.getStatusCode().value()).isEqualTo(404);
+        assertThat(json.readTree(nothingOnDisk.getBody()).at("/error/code").asText()).isEqualTo("model_not_found");
+        assertThat(servedVersion(List.of())).as("the other model serves on").isEqualTo("1");
     }
 
     @Test

@@ -49,7 +49,8 @@ class ModelsRoutesTest {
                         "failures", failures,
                         "httpExchanges", new HttpExchanges(JSON, answers, failures),
                         "modelOperations", new ModelOperations(registry),
-                        "mlflowModels", new MlflowStandIn()),
+                        "mlflowModels", new MlflowStandIn(),
+                        "cacheOperations", new CacheStandIn()),
                 Map.of(), "models.camel.yaml");
         routes.camel().addComponent("platform-http", new DirectComponent());
         routes.start();
@@ -59,6 +60,15 @@ class ModelsRoutesTest {
     static void close() {
         routes.close();
         registry.close();
+    }
+
+    static final List<String> forgotten = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** Records what an unload tells the cache to forget. */
+    public static final class CacheStandIn {
+        public void forget(String model, String version, String principal) {
+            forgotten.add(model + ":" + version);
+        }
     }
 
     /** Records a load from MLflow instead of downloading one. */
@@ -99,7 +109,9 @@ class ModelsRoutesTest {
     @Test
     void shouldRefuseWhatACommandCannotUse() throws Exception {
         RouteFiles.assertHttpError(command("spam", "explode", "{}"), 404, "unknown_command");
-        RouteFiles.assertHttpError(command("spam", "load", ""), 400, "missing_version");
+        RouteFiles.assertHttpError(command("spam", "load", ""), 404, "model_not_found"); // by name: none on disk
+        RouteFiles.assertHttpError(command("spam", "unload", "{}"), 404, "model_not_loaded");
+        RouteFiles.assertHttpError(command("spam", "default", "{}"), 400, "missing_version");
         RouteFiles.assertHttpError(command("spam", "load", "{\"version\": 2}"), 400, "invalid_command");
         RouteFiles.assertHttpError(command("spam", "load", "[\"2\"]"), 400, "malformed_json");
         Exchange get = routes.camel().createProducerTemplate().send(from("http-model-command"), e -> {
