@@ -24,4 +24,12 @@ class BatchingConfiguration {
                         + properties.queueCapacity() + ")")
                 .register(meters);
     }
+
+    /** The queue's bound as a metric of its own, so an alert can say how full it is (docker/prometheus/alerts.yml). */
+    @Bean
+    Gauge batchQueueCapacityGauge(BatchingProperties properties, MeterRegistry meters) {
+        return Gauge.builder("modelapi.batch.queue.capacity", properties, BatchingProperties::queueCapacity)
+                .description("Texts the batcher's queue holds at most (modelapi.batching.queue-capacity)")
+                .register(meters);
+    }
 }

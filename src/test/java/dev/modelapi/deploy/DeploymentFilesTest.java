@@ -38,6 +38,8 @@ import org.yaml.snakeyaml.Yaml;
 class DeploymentFilesTest {
 
     private static final Path DASHBOARD = Path.of("docker/grafana/dashboards/model-api-service.json");
+    private static final Path ALERTS = Path.of("docker/prometheus/alerts.yml");
+    private static final Path PROMETHEUS = Path.of("docker/prometheus/prometheus.yml");
     private static final Path GRAFANA_DATASOURCE = Path.of("docker/grafana/provisioning/datasources/prometheus.yaml");
     private static final Path COMPOSE = Path.of("docker-compose.yml");
     private static final Path COMPOSE_CUDA = Path.of("docker-compose.cuda.yml");
@@ -62,6 +64,9 @@ class DeploymentFilesTest {
             Map.entry("modelapi_audit_write_failures_total", "modelapi.audit.write.failures"),
             Map.entry("modelapi_batch_failed_texts_total", "modelapi.batch.failed"),
             Map.entry("modelapi_batch_queue_size", "modelapi.batch.queue.size"),
+            Map.entry("modelapi_batch_queue_capacity", "modelapi.batch.queue.capacity"),
+            Map.entry("modelapi_http_refused_total", "modelapi.http.refused"),
+            Map.entry("modelapi_routes_reload_failing", "modelapi.routes.reload.failing"),
             Map.entry("modelapi_batch_size", "modelapi.batch.size"),
             Map.entry("modelapi_cache_errors_total", "modelapi.cache.errors"),
             Map.entry("modelapi_cache_inflight", "modelapi.cache.inflight"),
@@ -112,7 +117,7 @@ class DeploymentFilesTest {
             "BROKER_PASSWORD", "DEV_KEY_ENABLED", "SECURITY_ENABLED", "JMS_ENABLED", "JMS_REPLY_QUEUE",
             "FOLDER_ENABLED", "FOLDER_INBOX", "FOLDER_OUTBOX", "AUDIT_ENABLED", "AUDIT_TEXT_STORAGE",
             "AUDIT_RETENTION", "DEFAULT_ENSEMBLE", "TRAFFIC_SPLIT_MODEL", "TRAFFIC_SPLIT_WEIGHTS",
-            "TRAFFIC_SHADOW_MODEL");
+            "TRAFFIC_SHADOW_MODEL", "CORS_ALLOWED_ORIGINS");
 
     /** Read by the EnvironmentPostProcessors (Redis, PostgreSQL, brokers), which name them as constants. */
     private static final Set<String> POST_PROCESSOR_VARIABLES = Set.of(
@@ -185,6 +190,35 @@ class DeploymentFilesTest {
                         "cache_gets_total", "modelapi_ensemble_model_failures_total", "resilience4j_circuitbreaker_state",
                         "modelapi_ensemble_degraded_texts_total", "modelapi_audit_spool_rows");
         assertThat(exposed).as("metrics the service exposes").containsAll(used);
+    }
+
+    /** The alert rules query what the service (and Prometheus: up) exposes; promtool checks their syntax and firing in CI. */
+    @Test
+    @SuppressWarnings("unchecked")
+    void shouldAlertOnlyOnMetricsTheServiceExposes() throws IOException {
+        Set<String> exposed = exposedSeriesNames();
+        exposed.add("up");
+        Map<String, Object> rules;
+        try (Reader reader = Files.newBufferedReader(ALERTS)) {
+            rules = new Yaml().load(reader);
+        }
+        Set<String> used = new TreeSet<>();
+        List<String> alerts = new ArrayList<>();
+        for (Map<String, Object> group : (List<Map<String, Object>>) rules.get("groups")) {
+            for (Map<String, Object> rule : (List<Map<String, Object>>) group.get("rules")) {
+                alerts.add(String.valueOf(rule.get("alert")));
+                used.addAll(metricNames(String.valueOf(rule.get("expr"))));
+                assertThat(((Map<String, Object>) rule.get("labels")).get("severity")).as("severity of %s", rule.get("alert"))
+                        .isIn("warning", "critical");
+            }
+        }
+        assertThat(alerts).contains("ModelApiHighErrorRate", "ModelApiHighLatencyP99", "ModelApiBatchQueueNearlyFull",
+                "ModelApiModelBreakerOpen", "ModelApiQuorumFailures", "ModelApiAuditSpoolGrowing", "ModelApiNoModelLoaded");
+        assertThat(exposed).as("metrics the service exposes").containsAll(used);
+        String prometheus = Files.readString(PROMETHEUS);
+        assertThat(prometheus).contains("rule_files:", "alerts.yml", "alertmanager:9093");
+        assertThat(Files.readString(COMPOSE)).contains("./docker/prometheus/alerts.yml:/etc/prometheus/alerts.yml:ro",
+                "prom/alertmanager:");
     }
 
     @Test
