@@ -8,15 +8,51 @@ import org.apache.camel.component.platform.http.spi.PlatformHttpEngine;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.web.embedded.tomcat.TomcatServletWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
+import org.springframework.core.Ordered;
+import org.springframework.web.cors.CorsConfiguration;
+import org.springframework.web.cors.UrlBasedCorsConfigurationSource;
+import org.springframework.web.filter.CorsFilter;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * The platform-http engine of every HTTP route (it replaces the Spring Boot starter's own), and the
- * servlet container's error answers in the service's JSON shape.
+ * The platform-http engine of every HTTP route (it replaces the Spring Boot starter's own), the
+ * servlet container's error answers in the service's JSON shape, and CORS for browser clients.
  */
 @Configuration(proxyBeanMethods = false)
+@EnableConfigurationProperties(CorsProperties.class)
 class HttpConfiguration {
+
+    /**
+     * Cross-origin requests, when {@code modelapi.cors.allowed-origins} names any: a filter ahead of
+     * the key check ({@code ApiKeyFilter}), so a browser's preflight ({@code OPTIONS} with
+     * {@code Access-Control-Request-Method}, which carries no key) is answered here, and every answer
+     * to an allowed origin, errors included, carries the {@code Access-Control-*} headers a page
+     * needs to read it. A request from an origin not allowed gets a 403 and reaches nothing.
+     */
+    @Bean
+    FilterRegistrationBean<CorsFilter> corsFilter(CorsProperties settings) {
+        UrlBasedCorsConfigurationSource paths = new UrlBasedCorsConfigurationSource();
+        if (settings.enabled()) {
+            CorsConfiguration cors = new CorsConfiguration();
+            settings.allowedOrigins().stream().filter(o -> !o.isBlank()).map(String::trim)
+                    .forEach(cors::addAllowedOriginPattern);
+            cors.setAllowedMethods(settings.allowedMethods());
+            cors.setAllowedHeaders(settings.allowedHeaders());
+            cors.setExposedHeaders(settings.exposedHeaders());
+            cors.setMaxAge(settings.maxAge());
+            cors.setAllowCredentials(settings.allowCredentials());
+            paths.registerCorsConfiguration("/api/**", cors);
+            paths.registerCorsConfiguration("/v2/**", cors);
+            paths.registerCorsConfiguration("/v2", cors);
+        }
+        FilterRegistrationBean<CorsFilter> filter = new FilterRegistrationBean<>(new CorsFilter(paths));
+        filter.setOrder(Ordered.HIGHEST_PRECEDENCE + 10); // before ApiKeyFilter (+20)
+        filter.setEnabled(settings.enabled()); // no origin named: not in the chain at all
+        return filter;
+    }
 
     /** Named as platform-http looks its engine up in the registry. */
     @Bean(PlatformHttpConstants.PLATFORM_HTTP_ENGINE_NAME)
