@@ -8,6 +8,9 @@ import io.lettuce.core.ClientOptions;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.List;
 import java.util.Objects;
+import dev.modelapi.model.ModelRegistry;
+import org.springframework.beans.factory.ObjectProvider;
+import dev.modelapi.model.TextClassifier;
 import org.springframework.boot.autoconfigure.data.redis.LettuceClientOptionsBuilderCustomizer;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.cache.Cache;
@@ -38,9 +41,29 @@ class CacheConfiguration {
     static final String ANSWERS_KEY_PREFIX = "modelapi:answer:";
 
     @Bean
-    PredictionCache predictionCache(CacheManager cacheManager, CacheProperties settings, MeterRegistry meters) {
+    PredictionCache predictionCache(CacheManager cacheManager, CacheProperties settings, MeterRegistry meters,
+            ObjectProvider<ModelRegistry> registry) {
         Cache predictions = Objects.requireNonNull(cacheManager.getCache(PREDICTIONS), "cache " + PREDICTIONS);
-        return new PredictionCache(predictions, settings, meters);
+        ModelRegistry models = registry.getIfAvailable();
+        if (models == null) {
+            return new PredictionCache(predictions, settings, meters);
+        }
+        return new PredictionCache(predictions, settings, meters, model -> (model.version() == null
+                ? models.find(model.name()) : models.findForInference(model.name(), model.version()))
+                .map(TextClassifier::fingerprint).orElse(""));
+    }
+
+    /** The operators' side of the prediction cache (routes/cache.camel.yaml), on whichever backend it has. */
+    @Bean
+    CacheOperations cacheOperations(PredictionCache cache, CacheManager cacheManager, CacheProperties settings,
+            MeterRegistry meters, ObjectProvider<RedisConnectionFactory> redis, ObjectProvider<ModelRegistry> registry) {
+        Cache predictions = Objects.requireNonNull(cacheManager.getCache(PREDICTIONS), "cache " + PREDICTIONS);
+        CacheOperations.Store store = cacheManager instanceof RedisCacheManager
+                ? CacheOperations.redis(redis.getObject(), REDIS_KEY_PREFIX, ensembleResultJson())
+                : CacheOperations.caffeine(predictions);
+        ModelRegistry models = registry.getIfAvailable();
+        return new CacheOperations(cache, store, settings, meters,
+                model -> models == null || models.names().contains(model));
     }
 
     static CaffeineCacheManager caffeineCacheManager(CacheProperties settings, IdempotencyProperties idempotency) {

@@ -2,11 +2,19 @@ package dev.modelapi.cache;
 
 import dev.modelapi.digest.Sha256;
 import dev.modelapi.ensemble.EnsembleResult;
+import dev.modelapi.ensemble.ModelRef;
 import dev.modelapi.pipeline.PredictionTask;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
+import java.util.Comparator;
+import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,13 +31,28 @@ public class PredictionCache {
 
     private final Cache answers;
     private final boolean enabled;
+    private final Function<ModelRef, String> fingerprints;
+    private final LongAdder hits = new LongAdder();
+    private final LongAdder misses = new LongAdder();
+    /** Per model version that took part in a lookup: {hits, misses}; as many entries as versions ever asked. */
+    private final ConcurrentMap<ModelRef, LongAdder[]> byModel = new ConcurrentHashMap<>();
     private final Counter lookupErrors;
     private final Counter storeErrors;
     private final long errorLogIntervalNanos;
     private final AtomicLong nextWarningNanos = new AtomicLong(System.nanoTime());
 
     PredictionCache(Cache answers, CacheProperties settings, MeterRegistry meters) {
+        this(answers, settings, meters, model -> "");
+    }
+
+    /**
+     * @param fingerprints each loaded model version's fingerprint (the SHA-256 of its files), part of
+     *     the key: answers of a version whose files changed under the same number are never reused
+     */
+    PredictionCache(Cache answers, CacheProperties settings, MeterRegistry meters,
+            Function<ModelRef, String> fingerprints) {
         this.answers = answers;
+        this.fingerprints = fingerprints;
         this.enabled = settings.enabled();
         this.errorLogIntervalNanos = settings.errorLogInterval().toNanos();
         this.lookupErrors = errorCounter(meters, "lookup");
@@ -51,10 +74,38 @@ public class PredictionCache {
     public void lookup(PredictionTask task) {
         String key = keyOf(task);
         task.cacheKey(key);
-        EnsembleResult earlier = enabled ? read(key) : null;
+        if (!enabled) {
+            return;
+        }
+        EnsembleResult earlier = read(key);
+        if (!task.warmUp()) { // the start-up warm-up's made-up texts are not the callers' traffic
+            int outcome = earlier != null ? 0 : 1;
+            (earlier != null ? hits : misses).increment();
+            for (ModelRef model : task.ensemble().models()) {
+                byModel.computeIfAbsent(model, m -> new LongAdder[] {new LongAdder(), new LongAdder()})[outcome]
+                        .increment();
+            }
+        }
         if (earlier != null) {
             task.answer(earlier, true, 0);
         }
+    }
+
+    /** Lookups answered from the cache since start-up (this instance). */
+    long hits() {
+        return hits.sum();
+    }
+
+    /** Lookups that went on to the models since start-up (this instance). */
+    long misses() {
+        return misses.sum();
+    }
+
+    /** Per model version: {hits, misses} of the lookups it took part in, by model then version. */
+    Map<ModelRef, long[]> lookupsByModel() {
+        Map<ModelRef, long[]> counts = new TreeMap<>(Comparator.comparing(ModelRef::toString));
+        byModel.forEach((model, adders) -> counts.put(model, new long[] {adders[0].sum(), adders[1].sum()}));
+        return counts;
     }
 
     /** Keeps the answer of a task whose own inference produced it; shared and cached answers are already known. */
@@ -74,10 +125,15 @@ public class PredictionCache {
         }
     }
 
-    /** Hex SHA-256 of the ensemble's canonical key and the normalised text: the same question, the same key. */
-    static String keyOf(PredictionTask task) {
+    /**
+     * Hex SHA-256 of the ensemble's canonical key, its model versions' fingerprints (in the key's
+     * order) and the normalised text: the same question to the same files, the same key.
+     */
+    String keyOf(PredictionTask task) {
         Objects.requireNonNull(task.ensemble(), "the ensemble is resolved before the cache lookup");
-        return Sha256.hexOf(task.ensemble().key(), task.text());
+        String files = task.ensemble().models().stream().sorted(java.util.Comparator.comparing(ModelRef::toString))
+                .map(fingerprints).collect(java.util.stream.Collectors.joining(","));
+        return Sha256.hexOf(task.ensemble().key(), files, task.text());
     }
 
     private EnsembleResult read(String key) {

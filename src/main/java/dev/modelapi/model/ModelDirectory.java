@@ -1,5 +1,6 @@
 package dev.modelapi.model;
 
+import dev.modelapi.digest.Sha256;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -8,6 +9,7 @@ import java.io.InputStream;
 import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -44,6 +46,30 @@ public record ModelDirectory(
 
     public ModelDirectory {
         labels = List.copyOf(labels);
+    }
+
+    /**
+     * SHA-256 over what decides the version's answers: the TorchScript file, the tokenizer, the
+     * config (labels) and serving.properties, each file's name and bytes in that order. Two copies of
+     * the same files have the same fingerprint on every instance; a version whose files changed
+     * under the same number has another one (the prediction cache keys on it).
+     */
+    public String fingerprint() throws IOException {
+        MessageDigest sha256 = Sha256.digest();
+        byte[] buffer = new byte[1 << 16];
+        for (Path file : List.of(modelFile, path.resolve(TOKENIZER), path.resolve(CONFIG), path.resolve(SERVING_PROPERTIES))) {
+            if (!Files.isRegularFile(file)) {
+                continue;
+            }
+            sha256.update(file.getFileName().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            sha256.update((byte) 0);
+            try (InputStream in = Files.newInputStream(file)) {
+                for (int read; (read = in.read(buffer)) > 0; ) {
+                    sha256.update(buffer, 0, read);
+                }
+            }
+        }
+        return Sha256.hex(sha256.digest());
     }
 
     /** Reads and checks a version directory; every problem names the file it is in. */

@@ -55,6 +55,7 @@ public final class TextClassifier implements AutoCloseable {
     private final Duration loadTime;
     private final Instant loadedAt = Instant.now();
     private volatile long memoryBytes = -1;
+    private volatile String fingerprint = "";
     private volatile Instant lastUsed;
     private volatile boolean closed;
 
@@ -129,6 +130,12 @@ public final class TextClassifier implements AutoCloseable {
             throw new ModelLoadException(directory.modelFile(), "warm-up inference failed: " + rootMessage(e), e);
         }
         classifier.memoryBytes = residentBefore < 0 ? -1 : Math.max(0, ResidentMemory.bytes() - residentBefore);
+        try {
+            classifier.fingerprint = directory.fingerprint();
+        } catch (IOException e) {
+            classifier.close();
+            throw new ModelLoadException(directory.modelFile(), "could not read it to fingerprint it: " + e.getMessage(), e);
+        }
         log.info("Loaded {} on {} with {} workers in {} ms ({} MB resident)", directory.id(),
                 model.getNDManager().getDevice(), settings.workersPerModel(), classifier.loadTime().toMillis(),
                 classifier.memoryBytes / (1 << 20));
@@ -265,6 +272,14 @@ public final class TextClassifier implements AutoCloseable {
      * libtorch's state and the workers' first buffers), measured at load; -1 where the platform
      * does not tell. Loads run one at a time, so the figure is the model's own.
      */
+    /**
+     * SHA-256 of the files that decide this version's answers ({@link ModelDirectory#fingerprint}):
+     * the prediction cache keys on it, so answers of a version's old files are never served for new ones.
+     */
+    public String fingerprint() {
+        return fingerprint;
+    }
+
     public long memoryBytes() {
         return memoryBytes;
     }

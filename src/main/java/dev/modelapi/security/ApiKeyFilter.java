@@ -58,6 +58,9 @@ public class ApiKeyFilter extends OncePerRequestFilter {
         if (path.startsWith("/api/v1/models")) {
             return "GET".equals(method) ? Set.of() : EnumSet.of(Role.ADMIN);
         }
+        if (path.equals("/api/v1/cache") || path.startsWith("/api/v1/cache/")) {
+            return EnumSet.of(Role.ADMIN);
+        }
         if (path.startsWith("/api/v1/audit")) {
             return EnumSet.of(Role.AUDITOR);
         }

@@ -40,14 +40,38 @@ class PredictionCacheTest {
     }
 
     @Test
-    void shouldKeyBySha256OfEnsembleKeyAndText() throws Exception {
+    void shouldKeyBySha256OfEnsembleKeyModelFilesAndText() throws Exception {
         PredictionTask task = task("Win a free cruise");
         byte[] digest = MessageDigest.getInstance("SHA-256")
-                .digest((SPAM_V1.key() + "\u0000" + "Win a free cruise").getBytes(StandardCharsets.UTF_8));
+                .digest((SPAM_V1.key() + "\u0000" + "files-of-" + SPAM_V1.models().get(0) + "\u0000" + "Win a free cruise")
+                        .getBytes(StandardCharsets.UTF_8));
+        Cache predictions = CacheConfiguration.caffeineCacheManager(defaults(),
+                new IdempotencyProperties(Duration.ofHours(24), 1_000)).getCache(CacheConfiguration.PREDICTIONS);
 
-        cacheWith(defaults()).lookup(task);
+        new PredictionCache(predictions, defaults(), meters, model -> "files-of-" + model).lookup(task);
 
         assertThat(task.cacheKey()).isEqualTo(HexFormat.of().formatHex(digest)).hasSize(64);
+    }
+
+    @Test
+    void shouldMissOnceAVersionsFilesChangeUnderTheSameNumber() {
+        Cache predictions = CacheConfiguration.caffeineCacheManager(defaults(),
+                new IdempotencyProperties(Duration.ofHours(24), 1_000)).getCache(CacheConfiguration.PREDICTIONS);
+        java.util.concurrent.atomic.AtomicReference<String> files = new java.util.concurrent.atomic.AtomicReference<>("old");
+        PredictionCache cache = new PredictionCache(predictions, defaults(), meters, model -> files.get());
+        PredictionTask first = task("Win a free cruise");
+        cache.lookup(first);
+        inferAndStore(cache, first, spam(0.97));
+
+        files.set("new"); // spam-distilbert:1 reloaded from other files
+        PredictionTask again = task("Win a free cruise");
+        cache.lookup(again);
+
+        assertThat(again.answered()).isFalse();
+        files.set("old");
+        PredictionTask old = task("Win a free cruise");
+        cache.lookup(old);
+        assertThat(old.answered()).isTrue();
     }
 
     @Test

@@ -19,6 +19,9 @@ final class Predictions {
     static final EnsembleSpec SPAM_V2 = new EnsembleSpec(List.of(new ModelRef("spam-distilbert", "2")),
             EnsembleMethod.SOFT, Map.of());
 
+    static final EnsembleSpec ROBERTA_V1 = new EnsembleSpec(List.of(new ModelRef("spam-roberta", "1")),
+            EnsembleMethod.SOFT, Map.of());
+
     private Predictions() {
     }
 
@@ -34,6 +37,12 @@ final class Predictions {
     static EnsembleResult spam(double score) {
         return new EnsembleResult("spam", score, EnsembleMethod.SOFT, 1.0, 2 * score - 1,
                 List.of(new ModelVote("spam-distilbert", "1", "spam", Map.of("spam", score, "ham", 1 - score))),
+                List.of(), null);
+    }
+
+    static EnsembleResult roberta(double score) {
+        return new EnsembleResult("spam", score, EnsembleMethod.SOFT, 1.0, 2 * score - 1,
+                List.of(new ModelVote("spam-roberta", "1", "spam", Map.of("spam", score, "ham", 1 - score))),
                 List.of(), null);
     }
 

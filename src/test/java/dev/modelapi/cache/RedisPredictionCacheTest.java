@@ -48,6 +48,63 @@ class RedisPredictionCacheTest {
     @Autowired
     MeterRegistry meters;
 
+    @Autowired
+    CacheOperations operations;
+
+    @org.springframework.beans.factory.annotation.Value("${spring.data.redis.url}")
+    String redisUrl;
+
+    /**
+     * Two instances share one Redis: what one stores the other answers from, a flush on one (by
+     * model version, then of everything) is gone for both, and both see the same entries.
+     */
+    @Test
+    void shouldShareAndFlushAnswersAcrossTwoInstances() {
+        new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(RedisAutoConfiguration.class))
+                .withUserConfiguration(CacheConfiguration.class)
+                .withBean(SimpleMeterRegistry.class)
+                .withPropertyValues("spring.data.redis.url=" + redisUrl)
+                .run(other -> {
+                    PredictionCache otherCache = other.getBean(PredictionCache.class);
+                    CacheOperations otherOperations = other.getBean(CacheOperations.class);
+                    String text = "shared by two instances " + System.nanoTime();
+                    PredictionTask byDistilbert = task(text);
+                    cache.lookup(byDistilbert);
+                    inferAndStore(cache, byDistilbert, spam(0.91));
+                    PredictionTask byRoberta = task(text, Predictions.ROBERTA_V1);
+                    otherCache.lookup(byRoberta);
+                    inferAndStore(otherCache, byRoberta, Predictions.roberta(0.8));
+                    long entries = operations.statistics().entries();
+                    assertThat(entries).isGreaterThanOrEqualTo(2);
+                    assertThat(otherOperations.statistics().entries()).isEqualTo(entries);
+                    assertThat(otherOperations.statistics().backend()).isEqualTo("redis");
+
+                    PredictionTask sharedHit = task(text);
+                    otherCache.lookup(sharedHit);
+                    assertThat(sharedHit.cached()).as("the other instance answers from what this one stored").isTrue();
+
+                    assertThat(otherOperations.flush("spam-roberta", "1", "ops").removed()).isGreaterThanOrEqualTo(1);
+                    PredictionTask robertaAgain = task(text, Predictions.ROBERTA_V1);
+                    cache.lookup(robertaAgain);
+                    PredictionTask distilbertAgain = task(text);
+                    cache.lookup(distilbertAgain);
+                    assertThat(robertaAgain.answered()).isFalse();
+                    assertThat(distilbertAgain.answered()).isTrue();
+
+                    String rememberedAnswer = CacheConfiguration.ANSWERS_KEY_PREFIX + "flush-test-" + System.nanoTime();
+                    redis.opsForValue().set(rememberedAnswer, "{}");
+                    assertThat(otherOperations.flush(null, null, "ops").removed()).isGreaterThanOrEqualTo(1);
+                    PredictionTask afterAll = task(text);
+                    cache.lookup(afterAll);
+                    assertThat(afterAll.answered()).isFalse();
+                    assertThat(operations.statistics().entries()).isZero();
+                    assertThat(redis.hasKey(rememberedAnswer))
+                            .as("a flush of predictions leaves the remembered HTTP answers alone").isTrue();
+                    redis.delete(rememberedAnswer);
+                });
+    }
+
     @Test
     void shouldUseRedisWhenItsUrlIsSet() {
         assertThat(cacheManager).isInstanceOf(RedisCacheManager.class);

@@ -144,6 +144,56 @@ class AccessControlTest {
     }
 
     @Test
+    void shouldSendNoCorsHeadersAndRefuseAKeylessPreflightWhileNoOriginIsAllowed() {
+        HttpHeaders preflight = new HttpHeaders();
+        preflight.setOrigin("https://app.example.com");
+        preflight.setAccessControlRequestMethod(HttpMethod.POST);
+        ResponseEntity<String> refused = http.exchange("/api/v1/predict", HttpMethod.OPTIONS, new HttpEntity<>(preflight),
+                String.class);
+        assertThat(refused.getStatusCode().value()).isEqualTo(401);
+        assertThat(refused.getHeaders().getAccessControlAllowOrigin()).isNull();
+
+        HttpHeaders fromAPage = keyHeaders(DEV_KEY);
+        fromAPage.setOrigin("https://app.example.com");
+        ResponseEntity<String> models = http.exchange("/api/v1/models", HttpMethod.GET, new HttpEntity<>(fromAPage),
+                String.class);
+        assertThat(models.getStatusCode().value()).isEqualTo(200);
+        assertThat(models.getHeaders().getAccessControlAllowOrigin()).isNull();
+    }
+
+    @Test
+    void shouldLetOnlyAdminsSeeAndFlushThePredictionCache() throws Exception {
+        HttpHeaders reader = jsonHeaders(null);
+        reader.set("X-API-Key", READER_KEY);
+        HttpHeaders admin = jsonHeaders(null);
+        admin.set("X-API-Key", DEV_KEY);
+        assertThat(predict(Map.of("text", "Subject: cache me " + System.nanoTime()), DEV_KEY, null).getStatusCode().value())
+                .isEqualTo(200);
+
+        for (HttpMethod method : List.of(HttpMethod.GET, HttpMethod.DELETE)) {
+            ResponseEntity<String> refused = http.exchange("/api/v1/cache", method, new HttpEntity<>(reader), String.class);
+            assertThat(refused.getStatusCode().value()).as(method.name()).isEqualTo(403);
+        }
+        ResponseEntity<String> statistics = http.exchange("/api/v1/cache", HttpMethod.GET, new HttpEntity<>(admin),
+                String.class);
+        assertThat(statistics.getStatusCode().value()).as(statistics.getBody()).isEqualTo(200);
+        JsonNode stats = json.readTree(statistics.getBody());
+        assertThat(stats.get("backend").asText()).as("this test runs on the real Redis").isEqualTo("redis");
+        assertThat(stats.get("entries").asLong()).isPositive();
+        assertThat(stats.get("misses").asLong()).isPositive();
+        assertThat(stats.get("models")).isNotEmpty();
+
+        ResponseEntity<String> flushed = http.exchange("/api/v1/cache", HttpMethod.DELETE, new HttpEntity<>(admin),
+                String.class);
+        assertThat(flushed.getStatusCode().value()).isEqualTo(200);
+        assertThat(json.readTree(flushed.getBody()).get("scope").asText()).isEqualTo("all");
+        assertThat(json.readTree(flushed.getBody()).get("removed").asLong()).isPositive();
+        ResponseEntity<String> post = http.exchange("/api/v1/cache", HttpMethod.POST, new HttpEntity<>("{}", admin),
+                String.class);
+        assertThat(post.getStatusCode().value()).isEqualTo(405);
+    }
+
+    @Test
     void shouldGuardTheInferenceProtocolAndAnswerInItsErrorShape() throws Exception {
         String body = "{\"inputs\": [{\"name\": \"text\", \"shape\": [1], \"datatype\": \"BYTES\", "
                 + "\"data\": [\"Subject: lunch on Friday?\"]}]}";

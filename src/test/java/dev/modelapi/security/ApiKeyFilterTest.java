@@ -28,6 +28,9 @@ class ApiKeyFilterTest {
         assertThat(filter.rolesFor("GET", "/api/v1/models")).isEmpty(); // any valid key
         assertThat(filter.rolesFor("POST", "/api/v1/models/spam-roberta/load")).containsExactly(Role.ADMIN);
         assertThat(filter.rolesFor("GET", "/api/v1/audit/events")).containsExactly(Role.AUDITOR);
+        assertThat(filter.rolesFor("GET", "/api/v1/cache")).containsExactly(Role.ADMIN);
+        assertThat(filter.rolesFor("DELETE", "/api/v1/cache/models/spam-roberta/versions/1")).containsExactly(Role.ADMIN);
+        assertThat(filter.rolesFor("GET", "/api/v1/cacheless")).isEmpty();
         assertThat(filter.rolesFor("POST", "/v2/models/spam-roberta/infer")).containsExactly(Role.PREDICT);
         assertThat(filter.rolesFor("GET", "/api/v1/anything-else")).isEmpty();
         assertThat(filter.rolesFor("GET", "/actuator/health")).isNull();
