@@ -33,6 +33,8 @@ public class CacheOperations {
 
     private static final Logger log = LoggerFactory.getLogger(CacheOperations.class);
 
+    private static final java.util.regex.Pattern VERSION = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+
     private final PredictionCache cache;
     private final Store store;
     private final MeterRegistry meters;
@@ -97,14 +99,14 @@ public class CacheOperations {
         if (model == null && version != null) {
             throw InvalidRequestException.badRequest("invalid_request", "a version is flushed with its model");
         }
+        if (version != null && !VERSION.matcher(version).matches()) {
+            throw InvalidRequestException.badRequest("invalid_version",
+                    "a version is 1 to 128 letters, digits or . _ -, starting with a letter or digit");
+        }
         if (model != null && !knownModel.test(model)) {
             throw new InvalidRequestException(404, "model_not_found", "no model " + model + " in the repository");
         }
-        String scope = model == null ? "all" : "model:" + model + (version == null ? "" : ":" + version);
-        long removed = model == null ? store.clear() : store.removeIf(answeredBy(model, version));
-        log.info("Prediction cache flushed by {}: {} ({} answers removed)", principal == null ? "anonymous" : principal,
-                scope, removed);
-        return new Flushed(scope, removed);
+        return remove(model, version, principal);
     }
 
     /**
@@ -112,7 +114,15 @@ public class CacheOperations {
      * go with it (all its versions' without a version). The answer the route gives stays its own.
      */
     public void forget(String model, String version, String principal) {
-        flush(model, version == null || version.isBlank() ? null : version, principal);
+        remove(model, version == null || version.isBlank() ? null : version, principal);
+    }
+
+    private Flushed remove(String model, String version, String principal) {
+        String scope = model == null ? "all" : "model:" + model + (version == null ? "" : ":" + version);
+        long removed = model == null ? store.clear() : store.removeIf(answeredBy(model, version));
+        log.info("Prediction cache flushed by {}: {} ({} answers removed)", principal == null ? "anonymous" : principal,
+                scope, removed);
+        return new Flushed(scope, removed);
     }
 
     static Predicate<EnsembleResult> answeredBy(String model, String version) {

@@ -89,6 +89,21 @@ public class HttpExchanges {
         requireMethod(exchange, "DELETE");
     }
 
+    /** The {@code accept} step of a path that reads (GET) and deletes (DELETE): the request id and one of the two. */
+    public void acceptReadOrDelete(Exchange exchange) {
+        String method = exchange.getIn().getHeader(Exchange.HTTP_METHOD, String.class);
+        if ("DELETE".equals(method)) {
+            acceptDelete(exchange);
+            return;
+        }
+        settleRequestId(exchange);
+        if (!"GET".equals(method)) {
+            exchange.setProperty(ALLOW_PROPERTY, "GET, DELETE");
+            throw new InvalidRequestException(405, "method_not_allowed", method + " is not allowed here; use GET or DELETE");
+        }
+        acceptRead(exchange);
+    }
+
     private static String decoded(String query) {
         try {
             return java.net.URLDecoder.decode(query, java.nio.charset.StandardCharsets.UTF_8);

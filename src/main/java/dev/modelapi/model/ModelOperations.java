@@ -51,7 +51,9 @@ public class ModelOperations {
      * is a 422 naming the file, and nothing else changes.
      */
     public ModelView load(String name, String version) {
-        if (version == null || version.isBlank()) {
+        if (version != null) {
+            requireVersion(version); // "" names no version: a 400, not the highest
+        } else {
             List<String> onDisk = registry.versionsOnDisk(name);
             if (onDisk.isEmpty()) {
                 throw new InvalidRequestException(404, "model_not_found", "there is no version of " + name
@@ -77,7 +79,9 @@ public class ModelOperations {
 
     /** Unloads one version, or without a version every loaded version of the model; none loaded is a 404. */
     public ModelView unload(String name, String version) {
-        if (version == null || version.isBlank()) {
+        if (version != null) {
+            requireVersion(version);
+        } else {
             List<String> loaded = registry.all().stream().filter(c -> c.name().equals(name))
                     .map(TextClassifier::version).toList();
             if (loaded.isEmpty()) {

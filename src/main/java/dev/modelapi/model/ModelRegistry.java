@@ -53,6 +53,13 @@ public final class ModelRegistry implements AutoCloseable {
     private final java.util.Set<String> unloadedOnPurpose = ConcurrentHashMap.newKeySet();
     private final Map<String, String> defaults = new ConcurrentHashMap<>();
     private final Map<String, Deque<String>> previousDefaults = new ConcurrentHashMap<>();
+    private final java.util.List<DefaultChange> defaultChanges = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** Told when the version that serves requests naming none changes from one loaded version to another. */
+    @FunctionalInterface
+    public interface DefaultChange {
+        void changed(String name, String before, String after);
+    }
     private final ScheduledExecutorService retirements = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread thread = new Thread(r, "model-retirement");
         thread.setDaemon(true);
@@ -91,21 +98,56 @@ public final class ModelRegistry implements AutoCloseable {
         return registry;
     }
 
+    /** Calls {@code listener} on every change of a model's default version from now on (cache warming). */
+    public void onDefaultChange(DefaultChange listener) {
+        defaultChanges.add(listener);
+    }
+
+    private void defaultChanged(String name, String before, String after) {
+        if (before != null && after != null && !before.equals(after)) {
+            for (DefaultChange listener : defaultChanges) {
+                try {
+                    listener.changed(name, before, after);
+                } catch (RuntimeException e) {
+                    log.warn("A listener of {}'s default version change failed: {}", name, e.toString());
+                }
+            }
+        }
+    }
+
     /** Called with every model loaded from now on (metrics register their gauges here). */
     void onLoad(Consumer<TextClassifier> listener) {
         this.onLoad = listener;
     }
 
     /**
-     * Loads {@code <root>/<name>/<version>} (again, if it is loaded: the new copy replaces the old
-     * one only once it has loaded and warmed up). The first version of a name becomes its default.
+     * Loads {@code <root>/<name>/<version>} (again, if it is loaded and its files changed: the new
+     * copy replaces the old one only once it has loaded and warmed up; unchanged files are not
+     * loaded again). The first version of a name becomes its default.
      *
      * @throws ModelLoadException naming the file at fault; what was loaded keeps serving
      */
     public TextClassifier load(String name, String version) throws ModelLoadException {
-        TextClassifier loaded = install(root.resolve(safe(name)).resolve(safe(version)), false);
+        Path directory = root.resolve(safe(name)).resolve(safe(version));
+        Optional<TextClassifier> current = find(name, version);
+        if (current.isPresent() && unchanged(current.get(), directory)) {
+            // loaded from these very files: a load again would only cost a reload and a warm-up
+            unloadedOnPurpose.remove(name + ":" + version);
+            return current.get();
+        }
+        TextClassifier loaded = install(directory, false);
         unloadedOnPurpose.remove(name + ":" + version);
         return loaded;
+    }
+
+    /** Whether a loaded version's files are still the ones it was loaded from (its fingerprint). */
+    private static boolean unchanged(TextClassifier loaded, Path directory) {
+        try {
+            return loaded.directory().path().equals(directory.toAbsolutePath().normalize())
+                    && loaded.fingerprint().equals(ModelDirectory.read(directory).fingerprint());
+        } catch (ModelLoadException | IOException e) {
+            return false; // changed enough not to read: install says why
+        }
     }
 
     /** Loads one version directory at start-up, where the highest version is each name's default; on failure records why. */
@@ -190,6 +232,7 @@ public final class ModelRegistry implements AutoCloseable {
                 defaults.remove(name);
             } else {
                 defaults.put(name, versions.lastKey());
+                defaultChanged(name, version, versions.lastKey());
             }
         }
         retire(removed);
@@ -202,6 +245,7 @@ public final class ModelRegistry implements AutoCloseable {
             throw new IllegalArgumentException(name + ":" + version + " is not loaded");
         }
         String before = defaults.put(name, version);
+        defaultChanged(name, before, version);
         if (before != null && !before.equals(version)) {
             Deque<String> history = previousDefaults.computeIfAbsent(name, n -> new ArrayDeque<>());
             synchronized (history) {
@@ -224,7 +268,7 @@ public final class ModelRegistry implements AutoCloseable {
             while (!history.isEmpty()) {
                 String previous = history.pop();
                 if (find(name, previous).isPresent()) {
-                    defaults.put(name, previous);
+                    defaultChanged(name, defaults.put(name, previous), previous);
                     return previous;
                 }
             }

@@ -121,6 +121,21 @@ class ModelLifecycleTest {
     }
 
     @Test
+    void shouldLoadALoadedVersionAgainOnlyWhenItsFilesChanged() throws Exception {
+        Path five = copyVersion("1", "5");
+        JsonNode first = ModelsApi.versionOf(command("load", "5"), "5");
+
+        JsonNode again = ModelsApi.versionOf(command("load", "5"), "5");
+        assertThat(again.get("loadedAt").asText()).as("the same files: not loaded again").isEqualTo(first.get("loadedAt").asText());
+
+        Files.writeString(five.resolve("config.json"), Files.readString(five.resolve("config.json")) + "\n");
+        JsonNode changed = ModelsApi.versionOf(command("load", "5"), "5");
+        assertThat(changed.get("sha256").asText()).isNotEqualTo(first.get("sha256").asText());
+        assertThat(changed.get("loadedAt").asText()).isNotEqualTo(first.get("loadedAt").asText());
+        command("unload", "5");
+    }
+
+    @Test
     void shouldAnswer404ForAVersionThatIsNotInTheRepository() throws Exception {
         ResponseEntity<String> response = post("/api/v1/models/" + MODEL + "/load", Map.of("version", "0.1.0-SNAPSHOT"));
 
