@@ -33,7 +33,7 @@ import org.springframework.data.redis.serializer.RedisSerializationContext.Seria
  * their Micrometer meters before the first request.
  */
 @Configuration(proxyBeanMethods = false)
-@EnableConfigurationProperties({CacheProperties.class, IdempotencyProperties.class})
+@EnableConfigurationProperties({CacheProperties.class, IdempotencyProperties.class, CacheWarmingProperties.class})
 class CacheConfiguration {
 
     static final String PREDICTIONS = CacheNames.PREDICTIONS;
@@ -51,6 +51,23 @@ class CacheConfiguration {
         return new PredictionCache(predictions, settings, meters, model -> (model.version() == null
                 ? models.find(model.name()) : models.findForInference(model.name(), model.version()))
                 .map(TextClassifier::fingerprint).orElse(""));
+    }
+
+    /** Cache warming: texts kept as callers ask them, warmed when a model's default version changes. */
+    @Bean
+    CacheWarming cacheWarming(CacheWarmingProperties settings, ObjectProvider<org.apache.camel.CamelContext> camel,
+            MeterRegistry meters, ObjectProvider<ModelRegistry> registry) {
+        org.apache.camel.ProducerTemplate[] producer = new org.apache.camel.ProducerTemplate[1];
+        CacheWarming warming = new CacheWarming(settings, () -> {
+            synchronized (producer) {
+                if (producer[0] == null) {
+                    producer[0] = camel.getObject().createProducerTemplate();
+                }
+                return producer[0];
+            }
+        }, meters);
+        registry.ifAvailable(models -> models.onDefaultChange(warming::defaultChanged));
+        return warming;
     }
 
     /** The operators' side of the prediction cache (routes/cache.camel.yaml), on whichever backend it has. */

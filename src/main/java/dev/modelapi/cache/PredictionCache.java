@@ -78,7 +78,7 @@ public class PredictionCache {
             return;
         }
         EnsembleResult earlier = read(key);
-        if (!task.warmUp()) { // the start-up warm-up's made-up texts are not the callers' traffic
+        if (task.fromCaller()) { // the start-up warm-up's and the cache warming's texts are not the callers' traffic
             int outcome = earlier != null ? 0 : 1;
             (earlier != null ? hits : misses).increment();
             for (ModelRef model : task.ensemble().models()) {

@@ -20,6 +20,12 @@ public final class PredictionTask {
      */
     public static final String WARM_UP_PRINCIPAL = "warm-up";
 
+    /**
+     * The principal of the cache warming's requests (a new default version answering the texts
+     * asked most of late): their answers are cached, but they are not audited nor counted as lookups.
+     */
+    public static final String CACHE_WARMING_PRINCIPAL = "cache-warming";
+
     private final String requestId;
     private final int index;
     private final String channel;
@@ -76,6 +82,16 @@ public final class PredictionTask {
     /** Whether the text is one of the service's own start-up warm-up texts, not a caller's. */
     public boolean warmUp() {
         return WARM_UP_PRINCIPAL.equals(principal);
+    }
+
+    /** Whether the text is the cache warming's, not a caller's. */
+    public boolean cacheWarming() {
+        return CACHE_WARMING_PRINCIPAL.equals(principal);
+    }
+
+    /** Whether a caller asked for this text (not the start-up warm-up, not the cache warming). */
+    public boolean fromCaller() {
+        return !warmUp() && !cacheWarming();
     }
 
     public long receivedNanos() {

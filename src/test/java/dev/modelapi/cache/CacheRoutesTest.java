@@ -12,6 +12,7 @@ import dev.modelapi.ingest.Failures;
 import dev.modelapi.ingest.HttpExchanges;
 import dev.modelapi.pipeline.PredictionTask;
 import dev.modelapi.testsupport.RouteFiles;
+import dev.modelapi.testsupport.StubPipeline;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.HashMap;
@@ -34,10 +35,13 @@ class CacheRoutesTest {
     static final ObjectMapper JSON = new ObjectMapper();
 
     RouteFiles routes;
+    final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    final StubPipeline pipeline = new StubPipeline();
+    CacheWarming warming;
 
     @BeforeEach
     void load() throws Exception {
-        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        SimpleMeterRegistry meters = this.meters;
         Cache predictions = CacheConfiguration.caffeineCacheManager(defaults(),
                 new IdempotencyProperties(Duration.ofHours(24), 1_000)).getCache(CacheConfiguration.PREDICTIONS);
         PredictionCache cache = new PredictionCache(predictions, defaults(), meters);
@@ -47,12 +51,16 @@ class CacheRoutesTest {
             inferAndStore(cache, answered, ensemble == Predictions.SPAM_V1 ? Predictions.spam(0.9) : Predictions.roberta(0.9));
         }
         Failures failures = new Failures();
+        warming = new CacheWarming(new CacheWarmingProperties(true, 100, Duration.ofHours(1), 100, 1000), () -> null,
+                this.meters);
         routes = RouteFiles.of(Map.of(
                         "failures", failures,
                         "httpExchanges", new HttpExchanges(JSON, new Answers(JSON), failures),
                         "cacheOperations", new CacheOperations(cache, CacheOperations.caffeine(predictions), defaults(),
-                                meters, List.of("spam-distilbert", "spam-roberta")::contains)),
-                Map.of(), "cache.camel.yaml");
+                                meters, List.of("spam-distilbert", "spam-roberta")::contains),
+                        "cacheWarming", warming),
+                Map.of("modelapi.cache.warming.texts-per-second", "1000"), "cache.camel.yaml")
+                .with(pipeline);
         routes.camel().addComponent("platform-http", new DirectComponent());
         routes.start();
     }
@@ -66,7 +74,7 @@ class CacheRoutesTest {
     void shouldAnswerStatisticsOnGet() throws Exception {
         Exchange done = call("http-cache", "GET", Map.of());
 
-        assertThat(RouteFiles.steps(done)).containsSubsequence("http-cache-method", "http-cache-accept", "cache-statistics",
+        assertThat(RouteFiles.steps(done)).containsSubsequence("http-cache-accept", "http-cache-method", "cache-statistics",
                 "http-cache-respond");
         JsonNode statistics = JSON.readTree(done.getMessage().getBody(String.class));
         assertThat(statistics.get("entries").asLong()).isEqualTo(2);
@@ -84,7 +92,7 @@ class CacheRoutesTest {
                 .isEqualTo("model:spam-distilbert");
 
         Exchange all = call("http-cache", "DELETE", Map.of());
-        assertThat(RouteFiles.steps(all)).contains("http-cache-flush-accept", "cache-flush-all").doesNotContain("cache-statistics");
+        assertThat(RouteFiles.steps(all)).contains("http-cache-accept", "cache-flush-all").doesNotContain("cache-statistics");
         assertThat(JSON.readTree(all.getMessage().getBody(String.class)).get("removed").asLong()).isZero();
     }
 
@@ -92,7 +100,30 @@ class CacheRoutesTest {
     void shouldRefuseAnUnknownModelAndOtherMethods() throws Exception {
         RouteFiles.assertHttpError(call("http-cache-model", "DELETE", Map.of("name", "spam-bert")), 404, "model_not_found");
         RouteFiles.assertHttpError(call("http-cache-model", "GET", Map.of("name", "spam-roberta")), 405, "method_not_allowed");
-        RouteFiles.assertHttpError(call("http-cache", "POST", Map.of()), 405, "method_not_allowed");
+        Exchange post = call("http-cache", "POST", Map.of());
+        RouteFiles.assertHttpError(post, 405, "method_not_allowed");
+        assertThat(post.getMessage().getHeader("Allow")).isEqualTo("GET, DELETE");
+        RouteFiles.assertHttpError(call("http-cache-model-version", "DELETE",
+                Map.of("name", "spam-roberta", "version", "\u0084")), 400, "invalid_version");
+    }
+
+    @Test
+    void shouldRunEveryWarmingTextThroughThePipelineOneByOneAndGoOnPastAFailure() {
+        List<PredictionTask> texts = List.of(warmingTask("first"), warmingTask("fail here"), warmingTask("last"));
+
+        routes.camel().createProducerTemplate().sendBody("seda:cache-warm?size=1", texts);
+
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() ->
+                meters.get("modelapi.cache.warming.texts").tag("outcome", "answered").counter().count() == 2);
+        assertThat(meters.get("modelapi.cache.warming.texts").tag("outcome", "failed").counter().count()).isEqualTo(1);
+        assertThat(pipeline.calls).hasValue(3);
+        assertThat(texts.get(0).answered()).isTrue();
+        assertThat(texts.get(2).answered()).isTrue();
+    }
+
+    static PredictionTask warmingTask(String text) {
+        return new PredictionTask("cache-warming-1", 0, "cache-warming", PredictionTask.CACHE_WARMING_PRINCIPAL, text,
+                Predictions.SPAM_V1, System.nanoTime());
     }
 
     private Exchange call(String routeId, String method, Map<String, Object> pathParameters) {

@@ -117,7 +117,7 @@ class DeploymentFilesTest {
             "BROKER_PASSWORD", "DEV_KEY_ENABLED", "SECURITY_ENABLED", "JMS_ENABLED", "JMS_REPLY_QUEUE",
             "FOLDER_ENABLED", "FOLDER_INBOX", "FOLDER_OUTBOX", "AUDIT_ENABLED", "AUDIT_TEXT_STORAGE",
             "AUDIT_RETENTION", "DEFAULT_ENSEMBLE", "TRAFFIC_SPLIT_MODEL", "TRAFFIC_SPLIT_WEIGHTS",
-            "TRAFFIC_SHADOW_MODEL", "CORS_ALLOWED_ORIGINS");
+            "TRAFFIC_SHADOW_MODEL", "CORS_ALLOWED_ORIGINS", "CACHE_WARMING_ENABLED");
 
     /** Read by the EnvironmentPostProcessors (Redis, PostgreSQL, brokers), which name them as constants. */
     private static final Set<String> POST_PROCESSOR_VARIABLES = Set.of(
