@@ -55,8 +55,13 @@ class CacheConfiguration {
 
     /** Cache warming: texts kept as callers ask them, warmed when a model's default version changes. */
     @Bean
-    CacheWarming cacheWarming(CacheWarmingProperties settings, ObjectProvider<org.apache.camel.CamelContext> camel,
-            MeterRegistry meters, ObjectProvider<ModelRegistry> registry) {
+    CacheWarming cacheWarming(CacheWarmingProperties warmingSettings, CacheProperties cacheSettings,
+            ObjectProvider<org.apache.camel.CamelContext> camel, MeterRegistry meters,
+            ObjectProvider<ModelRegistry> registry) {
+        // without a cache nothing warmed would be kept: keep no text either
+        CacheWarmingProperties settings = cacheSettings.enabled() ? warmingSettings
+                : new CacheWarmingProperties(false, warmingSettings.keptTexts(), warmingSettings.keepFor(),
+                        warmingSettings.maxTexts(), warmingSettings.textsPerSecond());
         org.apache.camel.ProducerTemplate[] producer = new org.apache.camel.ProducerTemplate[1];
         CacheWarming warming = new CacheWarming(settings, () -> {
             synchronized (producer) {

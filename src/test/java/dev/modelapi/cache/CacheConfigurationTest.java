@@ -50,6 +50,20 @@ class CacheConfigurationTest {
     }
 
     @Test
+    void shouldKeepNoTextForWarmingWhileTheCacheIsOff() {
+        for (String enabled : new String[] {"true", "false"}) {
+            application.withPropertyValues("modelapi.cache.enabled=" + enabled).run(context -> {
+                CacheWarming warming = context.getBean(CacheWarming.class);
+                dev.modelapi.pipeline.PredictionTask asked = Predictions.task("Win a free cruise");
+                asked.cacheKey("key");
+                warming.remember(asked);
+                assertThat(warming.plan("spam-distilbert", "1", "2")).as("cache enabled: %s", enabled)
+                        .hasSize(enabled.equals("true") ? 1 : 0);
+            });
+        }
+    }
+
+    @Test
     void shouldKeepHealthUpWithoutRedis() {
         application.run(context -> {
             assertThat(context).doesNotHaveBean("redisHealthContributor");
