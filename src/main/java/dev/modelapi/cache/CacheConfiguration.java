@@ -56,21 +56,14 @@ class CacheConfiguration {
     /** Cache warming: texts kept as callers ask them, warmed when a model's default version changes. */
     @Bean
     CacheWarming cacheWarming(CacheWarmingProperties warmingSettings, CacheProperties cacheSettings,
-            ObjectProvider<org.apache.camel.CamelContext> camel, MeterRegistry meters,
+            ObjectProvider<org.apache.camel.ProducerTemplate> producer, MeterRegistry meters,
             ObjectProvider<ModelRegistry> registry) {
         // without a cache nothing warmed would be kept: keep no text either
         CacheWarmingProperties settings = cacheSettings.enabled() ? warmingSettings
                 : new CacheWarmingProperties(false, warmingSettings.keptTexts(), warmingSettings.keepFor(),
                         warmingSettings.maxTexts(), warmingSettings.textsPerSecond());
-        org.apache.camel.ProducerTemplate[] producer = new org.apache.camel.ProducerTemplate[1];
-        CacheWarming warming = new CacheWarming(settings, () -> {
-            synchronized (producer) {
-                if (producer[0] == null) {
-                    producer[0] = camel.getObject().createProducerTemplate();
-                }
-                return producer[0];
-            }
-        }, meters);
+        // camel-spring-boot's template, looked up at the first warming (tests of the cache alone have no Camel)
+        CacheWarming warming = new CacheWarming(settings, producer::getObject, meters);
         registry.ifAvailable(models -> models.onDefaultChange(warming::defaultChanged));
         return warming;
     }

@@ -4,6 +4,7 @@ import dev.modelapi.ensemble.EnsembleResult;
 import dev.modelapi.ensemble.ModelRef;
 import dev.modelapi.ensemble.ModelVote;
 import dev.modelapi.errors.InvalidRequestException;
+import dev.modelapi.model.ModelRegistry;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
@@ -33,17 +34,11 @@ public class CacheOperations {
 
     private static final Logger log = LoggerFactory.getLogger(CacheOperations.class);
 
-    private static final java.util.regex.Pattern VERSION = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
-
     private final PredictionCache cache;
     private final Store store;
     private final MeterRegistry meters;
     private final CacheProperties settings;
     private final Predicate<String> knownModel;
-
-    CacheOperations(PredictionCache cache, Store store, CacheProperties settings, MeterRegistry meters) {
-        this(cache, store, settings, meters, model -> true);
-    }
 
     /** @param knownModel whether the model repository knows a model name: flushing an unknown one is a 404 (a typo) */
     CacheOperations(PredictionCache cache, Store store, CacheProperties settings, MeterRegistry meters,
@@ -99,7 +94,7 @@ public class CacheOperations {
         if (model == null && version != null) {
             throw InvalidRequestException.badRequest("invalid_request", "a version is flushed with its model");
         }
-        if (version != null && !VERSION.matcher(version).matches()) {
+        if (version != null && !ModelRegistry.isSafeName(version)) {
             throw InvalidRequestException.badRequest("invalid_version",
                     "a version is 1 to 128 letters, digits or . _ -, starting with a letter or digit");
         }

@@ -77,6 +77,10 @@ public class HttpExchanges {
     public void acceptRead(Exchange exchange) {
         settleRequestId(exchange);
         requireMethod(exchange, "GET");
+        requireCleanQuery(exchange);
+    }
+
+    private static void requireCleanQuery(Exchange exchange) {
         String query = exchange.getIn().getHeader(Exchange.HTTP_QUERY, String.class);
         if (query != null && !query.isEmpty() && decoded(query).codePoints().anyMatch(Character::isISOControl)) {
             throw InvalidRequestException.badRequest("invalid_query", "the query must not hold control characters");
@@ -91,17 +95,11 @@ public class HttpExchanges {
 
     /** The {@code accept} step of a path that reads (GET) and deletes (DELETE): the request id and one of the two. */
     public void acceptReadOrDelete(Exchange exchange) {
-        String method = exchange.getIn().getHeader(Exchange.HTTP_METHOD, String.class);
-        if ("DELETE".equals(method)) {
-            acceptDelete(exchange);
-            return;
-        }
         settleRequestId(exchange);
-        if (!"GET".equals(method)) {
-            exchange.setProperty(ALLOW_PROPERTY, "GET, DELETE");
-            throw new InvalidRequestException(405, "method_not_allowed", method + " is not allowed here; use GET or DELETE");
+        requireMethod(exchange, "GET", "DELETE");
+        if ("GET".equals(exchange.getIn().getHeader(Exchange.HTTP_METHOD, String.class))) {
+            requireCleanQuery(exchange);
         }
-        acceptRead(exchange);
     }
 
     private static String decoded(String query) {
@@ -209,11 +207,13 @@ public class HttpExchanges {
         }
     }
 
-    private static void requireMethod(Exchange exchange, String allowed) {
+    /** A 405 naming the methods the path takes (also in {@code Allow}) for any other. */
+    private static void requireMethod(Exchange exchange, String... allowed) {
         String method = exchange.getIn().getHeader(Exchange.HTTP_METHOD, String.class);
-        if (!allowed.equals(method)) {
-            exchange.setProperty(ALLOW_PROPERTY, allowed);
-            throw new InvalidRequestException(405, "method_not_allowed", method + " is not allowed here; use " + allowed);
+        if (!java.util.Arrays.asList(allowed).contains(method)) {
+            exchange.setProperty(ALLOW_PROPERTY, String.join(", ", allowed));
+            throw new InvalidRequestException(405, "method_not_allowed",
+                    method + " is not allowed here; use " + String.join(" or ", allowed));
         }
     }
 

@@ -9,7 +9,6 @@ import java.io.InputStream;
 import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -55,21 +54,16 @@ public record ModelDirectory(
      * under the same number has another one (the prediction cache keys on it).
      */
     public String fingerprint() throws IOException {
-        MessageDigest sha256 = Sha256.digest();
-        byte[] buffer = new byte[1 << 16];
+        List<String> parts = new ArrayList<>();
         for (Path file : List.of(modelFile, path.resolve(TOKENIZER), path.resolve(CONFIG), path.resolve(SERVING_PROPERTIES))) {
-            if (!Files.isRegularFile(file)) {
-                continue;
-            }
-            sha256.update(file.getFileName().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            sha256.update((byte) 0);
-            try (InputStream in = Files.newInputStream(file)) {
-                for (int read; (read = in.read(buffer)) > 0; ) {
-                    sha256.update(buffer, 0, read);
+            if (Files.isRegularFile(file)) {
+                try (InputStream in = Files.newInputStream(file)) {
+                    parts.add(file.getFileName().toString());
+                    parts.add(Sha256.hex(in));
                 }
             }
         }
-        return Sha256.hex(sha256.digest());
+        return Sha256.hexOf("", parts.toArray(String[]::new));
     }
 
     /** Reads and checks a version directory; every problem names the file it is in. */

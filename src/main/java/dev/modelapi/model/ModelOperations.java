@@ -51,17 +51,17 @@ public class ModelOperations {
      * is a 422 naming the file, and nothing else changes.
      */
     public ModelView load(String name, String version) {
+        List<String> onDisk = registry.versionsOnDisk(name);
         if (version != null) {
             requireVersion(version); // "" names no version: a 400, not the highest
         } else {
-            List<String> onDisk = registry.versionsOnDisk(name);
             if (onDisk.isEmpty()) {
                 throw new InvalidRequestException(404, "model_not_found", "there is no version of " + name
                         + " in the model repository (" + name + "/<version>)");
             }
             version = onDisk.get(onDisk.size() - 1);
         }
-        if (!registry.versionsOnDisk(name).contains(version) && registry.find(name, version).isEmpty()) {
+        if (!onDisk.contains(version) && registry.find(name, version).isEmpty()) {
             throw new InvalidRequestException(404, "model_not_found", "there is no version " + version + " of "
                     + name + " in the model repository (" + name + "/" + version + ")");
         }

@@ -412,8 +412,13 @@ public final class ModelRegistry implements AutoCloseable {
         return models.computeIfAbsent(name, n -> new ConcurrentSkipListMap<>(VERSION_ORDER));
     }
 
+    /** Whether a text may be a model name or version: 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit. */
+    public static boolean isSafeName(String segment) {
+        return segment != null && SAFE_SEGMENT.matcher(segment).matches();
+    }
+
     private static String safe(String segment) {
-        if (segment == null || !SAFE_SEGMENT.matcher(segment).matches()) {
+        if (!isSafeName(segment)) {
             throw new IllegalArgumentException("\"" + segment + "\" is not a model name or version"
                     + " (letters, digits, '.', '_' and '-', at most 128)");
         }

@@ -21,7 +21,8 @@ class CacheOperationsTest {
     final Cache predictions = CacheConfiguration.caffeineCacheManager(defaults(),
             new IdempotencyProperties(Duration.ofHours(24), 1_000)).getCache(CacheConfiguration.PREDICTIONS);
     final PredictionCache cache = new PredictionCache(predictions, defaults(), meters);
-    final CacheOperations operations = new CacheOperations(cache, CacheOperations.caffeine(predictions), defaults(), meters);
+    final CacheOperations operations = new CacheOperations(cache, CacheOperations.caffeine(predictions), defaults(), meters,
+            model -> true);
 
     /** Answers one text by spam-distilbert:1 and one by spam-roberta:1, then asks each again (two hits). */
     void answerTwoModelsTwice() {
