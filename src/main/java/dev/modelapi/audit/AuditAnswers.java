@@ -1,5 +1,6 @@
 package dev.modelapi.audit;
 
+import dev.modelapi.securityevents.SecurityEvent;
 import java.util.List;
 import java.util.Map;
 
@@ -30,7 +31,23 @@ public final class AuditAnswers {
      */
     public record Report(String from, String to, long texts, double cacheHitRate, long degraded, Latency latencyMs,
             Map<String, Long> byLabel, Map<String, Long> byModel, Map<String, Long> byChannel,
-            Map<String, Long> byPrincipal, Map<String, Long> byFlag, Map<String, Long> byPii) {
+            Map<String, Long> byPrincipal, Map<String, Long> byFlag, Map<String, Long> byPii, Security security) {
+    }
+
+    /**
+     * The report's security events in the same window (filtered by principal and channel only):
+     * counts by kind, reason, outcome, principal ({@code (none)} for an unknown key) and source.
+     */
+    public record Security(long events, Map<String, Long> byKind, Map<String, Long> byReason,
+            Map<String, Long> byOutcome, Map<String, Long> byPrincipal, Map<String, Long> bySource) {
+    }
+
+    /**
+     * {@code GET /api/v1/audit/security-events}: a page of security events, newest first.
+     *
+     * @param total events in the window and filters, on every page
+     */
+    public record SecurityEvents(String from, String to, int page, int size, long total, List<SecurityEvent> events) {
     }
 
     /** Percentiles of the latency in milliseconds; null for an empty window. */

@@ -3,6 +3,7 @@ package dev.modelapi.audit;
 import dev.modelapi.pipeline.PredictionTask;
 import dev.modelapi.pii.PiiDetector;
 import dev.modelapi.pii.PiiType;
+import dev.modelapi.securityevents.SecurityEvent;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -90,6 +91,29 @@ public class AuditRecords {
             values.put("flags", row.flags());
             values.put("pii", row.pii());
             values.put("inputText", row.inputText());
+            columns.add(values);
+        }
+        return columns;
+    }
+
+    /** The {@code security-event-columns} step: security events as the named parameters of their insert. */
+    public static List<Map<String, Object>> securityEventColumns(List<SecurityEvent> events) {
+        List<Map<String, Object>> columns = new ArrayList<>(events.size());
+        for (SecurityEvent event : events) {
+            Map<String, Object> values = new HashMap<>(20);
+            values.put("eventId", event.eventId());
+            values.put("createdAt", OffsetDateTime.ofInstant(event.createdAt(), ZoneOffset.UTC));
+            values.put("kind", event.kind());
+            values.put("reason", event.reason());
+            values.put("outcome", event.outcome());
+            values.put("status", event.status());
+            values.put("channel", event.channel());
+            values.put("principal", event.principal());
+            values.put("source", event.source());
+            values.put("keyId", event.keyId());
+            values.put("target", event.target());
+            values.put("requestId", event.requestId());
+            values.put("detail", event.detail());
             columns.add(values);
         }
         return columns;

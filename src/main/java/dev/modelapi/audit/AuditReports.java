@@ -4,6 +4,8 @@ import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvSchema;
 import dev.modelapi.errors.InvalidRequestException;
 import dev.modelapi.sanitize.InputFlag;
+import dev.modelapi.securityevents.Reason;
+import dev.modelapi.securityevents.SecurityEvent;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.sql.Timestamp;
@@ -44,6 +46,9 @@ public class AuditReports {
     static final List<String> COLUMNS = List.of("created_at", "request_id", "item_index", "channel",
             "principal", "models", "label", "score", "degraded", "failed_models", "cached", "batch_size",
             "latency_ms", "flags", "pii", "input_sha256", "input_length", "idempotency_key", "input_text");
+    /** The columns of a security event, in the order of its CSV export (the queries select them in this order). */
+    static final List<String> SECURITY_COLUMNS = List.of("created_at", "event_id", "kind", "reason", "outcome",
+            "status", "channel", "principal", "source", "key_id", "target", "request_id", "detail");
 
     private final int exportMaxRows;
     private final CsvMapper csv = new CsvMapper();
@@ -89,7 +94,10 @@ public class AuditReports {
     public Map<String, Object> page(@Header("from") String from, @Header("to") String to, @Header("model") String model,
             @Header("label") String label, @Header("principal") String principal, @Header("channel") String channel,
             @Header("flag") String flag, @Header("page") String page, @Header("size") String size) {
-        Map<String, Object> query = query(from, to, model, label, principal, channel, flag);
+        return paged(query(from, to, model, label, principal, channel, flag), page, size);
+    }
+
+    private static Map<String, Object> paged(Map<String, Object> query, String page, String size) {
         int pageNumber = number(page, "page", 0, 0, Integer.MAX_VALUE);
         int pageSize = number(size, "size", 50, 1, MAX_PAGE_SIZE);
         query.put("page", pageNumber);
@@ -105,6 +113,69 @@ public class AuditReports {
         Map<String, Object> query = query(from, to, model, label, principal, channel, flag);
         query.put("limit", exportMaxRows);
         return query;
+    }
+
+    /**
+     * The {@code audit-security-query} step: the filters of the security event views, checked, as
+     * the named parameters of their queries: {@code from}, {@code to}, {@code kind} and
+     * {@code reason} (wire names), {@code principal}, {@code source}, {@code channel}.
+     */
+    public Map<String, Object> securityQuery(@Header("from") String from, @Header("to") String to,
+            @Header("kind") String kind, @Header("reason") String reason, @Header("principal") String principal,
+            @Header("source") String source, @Header("channel") String channel) {
+        Map<String, Object> query = query(from, to, null, null, principal, channel, null);
+        requireText(source, "source");
+        if (given(kind) && !Reason.kinds().contains(kind.strip())) {
+            throw InvalidRequestException.badRequest("invalid_query", "kind must be one of " + Reason.kinds());
+        }
+        if (given(reason) && !Reason.wireNames().contains(reason.strip())) {
+            throw InvalidRequestException.badRequest("invalid_query", "reason must be one of " + Reason.wireNames());
+        }
+        query.remove("model");
+        query.remove("label");
+        query.remove("flag");
+        query.put("kind", given(kind) ? kind.strip() : null);
+        query.put("reason", given(reason) ? reason.strip() : null);
+        query.put("source", given(source) ? source.strip() : null);
+        return query;
+    }
+
+    /** The {@code audit-security-events-query} step: the security filters and a page. */
+    public Map<String, Object> securityPage(@Header("from") String from, @Header("to") String to,
+            @Header("kind") String kind, @Header("reason") String reason, @Header("principal") String principal,
+            @Header("source") String source, @Header("channel") String channel, @Header("page") String page,
+            @Header("size") String size) {
+        return paged(securityQuery(from, to, kind, reason, principal, source, channel), page, size);
+    }
+
+    /** The {@code audit-security-export-query} step: the security filters, at most {@code export-max-rows} events. */
+    public Map<String, Object> securityExport(@Header("from") String from, @Header("to") String to,
+            @Header("kind") String kind, @Header("reason") String reason, @Header("principal") String principal,
+            @Header("source") String source, @Header("channel") String channel) {
+        Map<String, Object> query = securityQuery(from, to, kind, reason, principal, source, channel);
+        query.put("limit", exportMaxRows);
+        return query;
+    }
+
+    /** The {@code audit-security-events-answer} step ({@code GET /api/v1/audit/security-events}): newest first. */
+    public AuditAnswers.SecurityEvents securityEvents(@Body Map<String, Object> query,
+            @Header("auditTotal") Number total, @Header("auditRows") List<Map<String, Object>> rows) {
+        List<SecurityEvent> events = new ArrayList<>(rows.size());
+        for (Map<String, Object> row : rows) {
+            events.add(new SecurityEvent((String) row.get("event_id"), Instant.parse((String) value(row.get("created_at"))),
+                    (String) row.get("kind"), (String) row.get("reason"), (String) row.get("outcome"),
+                    integer(row.get("status")), (String) row.get("channel"), (String) row.get("principal"),
+                    (String) row.get("source"), (String) row.get("key_id"), (String) row.get("target"),
+                    (String) row.get("request_id"), (String) row.get("detail")));
+        }
+        return new AuditAnswers.SecurityEvents(instantOf(query.get("from")).toString(),
+                instantOf(query.get("to")).toString(), (Integer) query.get("page"), (Integer) query.get("limit"),
+                total == null ? 0L : total.longValue(), events);
+    }
+
+    /** The {@code audit-security-export-answer} step ({@code GET /api/v1/audit/security-events.csv}): oldest first. */
+    public String securityCsv(@Header("auditRows") List<Map<String, Object>> rows) {
+        return csv(rows, SECURITY_COLUMNS);
     }
 
     /** The {@code audit-events-answer} step ({@code GET /api/v1/audit/events}): a page of rows, newest first. */
@@ -131,7 +202,8 @@ public class AuditReports {
      * A list column ({@code "a,b"}) counts each element, a model its name without the version.
      */
     public AuditAnswers.Report report(@Body Map<String, Object> query, @Header("auditTotals") Map<String, Object> totals,
-            @Header("auditBuckets") List<Map<String, Object>> buckets) {
+            @Header("auditBuckets") List<Map<String, Object>> buckets,
+            @Header("auditSecurity") List<Map<String, Object>> security) {
         long texts = number(totals.get("texts"));
         long cached = number(totals.get("cached"));
         Map<String, Map<String, Long>> counts = new LinkedHashMap<>();
@@ -159,16 +231,36 @@ public class AuditReports {
                 texts, texts == 0 ? 0.0 : (double) cached / texts, number(totals.get("degraded")),
                 new AuditAnswers.Latency(decimal(totals.get("p50")), decimal(totals.get("p95"))),
                 counts.get("label"), counts.get("model"), counts.get("channel"), counts.get("principal"),
-                counts.get("flag"), counts.get("pii"));
+                counts.get("flag"), counts.get("pii"), security(security == null ? List.of() : security));
+    }
+
+    /** The report's security section from its query's (dimension, bucket, n) rows. */
+    private static AuditAnswers.Security security(List<Map<String, Object>> buckets) {
+        Map<String, Map<String, Long>> counts = new LinkedHashMap<>();
+        for (String dimension : List.of("kind", "reason", "outcome", "principal", "source")) {
+            counts.put(dimension, new TreeMap<>());
+        }
+        for (Map<String, Object> bucket : buckets) {
+            String value = (String) bucket.get("bucket");
+            counts.get(((String) bucket.get("dimension")).strip()).merge(value == null ? "(none)" : value.strip(),
+                    number(bucket.get("n")), Long::sum);
+        }
+        long events = counts.get("kind").values().stream().mapToLong(Long::longValue).sum();
+        return new AuditAnswers.Security(events, counts.get("kind"), counts.get("reason"), counts.get("outcome"),
+                counts.get("principal"), counts.get("source"));
     }
 
     /** The {@code audit-export-answer} step ({@code GET /api/v1/audit/events.csv}): the rows as CSV, oldest first. */
     public String csv(@Header("auditRows") List<Map<String, Object>> rows) {
+        return csv(rows, COLUMNS);
+    }
+
+    private String csv(List<Map<String, Object>> rows, List<String> columns) {
         List<List<String>> lines = new ArrayList<>(rows.size() + 1);
-        lines.add(COLUMNS);
+        lines.add(columns);
         for (Map<String, Object> row : rows) {
-            List<String> line = new ArrayList<>(COLUMNS.size());
-            for (String column : COLUMNS) {
+            List<String> line = new ArrayList<>(columns.size());
+            for (String column : columns) {
                 Object value = value(row.get(column));
                 line.add(value == null ? "" : value.toString());
             }

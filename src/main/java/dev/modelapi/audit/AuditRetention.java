@@ -13,7 +13,8 @@ import org.springframework.transaction.support.TransactionTemplate;
 /**
  * The {@code audit-retention} step (a timer route in routes/audit.camel.yaml): rows older than
  * {@code modelapi.audit.retention} are deleted, or with {@code retention-action: archive} moved
- * to {@code prediction_audit_archive} in the same transaction. A retention of 0 keeps everything.
+ * to {@code prediction_audit_archive} in the same transaction; security events likewise (to
+ * {@code security_event_archive}). A retention of 0 keeps everything.
  * The {@code audit-in-memory-limit} step keeps the in-memory database of the default run to
  * {@code in-memory-max-rows}, so that a service left running on its defaults does not grow.
  */
@@ -48,9 +49,10 @@ public class AuditRetention {
 
     /**
      * With the in-memory database of the default run, deletes the oldest rows past
-     * {@code in-memory-max-rows} (by id, the insertion order); anywhere else nothing.
+     * {@code in-memory-max-rows} (by id, the insertion order), and as many security events;
+     * anywhere else nothing.
      *
-     * @return rows deleted
+     * @return prediction rows deleted
      */
     public int applyInMemoryLimit() {
         if (!inMemory || settings.inMemoryMaxRows() == 0) {
@@ -58,6 +60,9 @@ public class AuditRetention {
         }
         int rows = jdbc.update("DELETE FROM prediction_audit WHERE id <= (SELECT MAX(id) FROM prediction_audit) - ?",
                 settings.inMemoryMaxRows());
+        int events = jdbc.update("DELETE FROM security_event WHERE id <= (SELECT MAX(id) FROM security_event) - ?",
+                settings.inMemoryMaxRows());
+        removed.increment(events);
         if (rows > 0) {
             log.debug("In-memory audit: {} oldest rows deleted (in-memory-max-rows {})", rows, settings.inMemoryMaxRows());
             removed.increment(rows);
@@ -83,7 +88,16 @@ public class AuditRetention {
                         idempotency_key, flags, pii, input_text, CURRENT_TIMESTAMP
                     FROM prediction_audit WHERE created_at < ?""", before);
         }
+        if (settings.retentionAction() == AuditProperties.RetentionAction.ARCHIVE) {
+            jdbc.update("""
+                    INSERT INTO security_event_archive (id, event_id, created_at, kind, reason, outcome, status, channel,
+                        principal, source, key_id, target, request_id, detail, archived_at)
+                    SELECT id, event_id, created_at, kind, reason, outcome, status, channel, principal, source, key_id,
+                        target, request_id, detail, CURRENT_TIMESTAMP
+                    FROM security_event WHERE created_at < ?""", before);
+        }
         int rows = jdbc.update("DELETE FROM prediction_audit WHERE created_at < ?", before);
+        rows += jdbc.update("DELETE FROM security_event WHERE created_at < ?", before);
         if (rows > 0) {
             log.info("Audit retention: {} rows older than {} {}", rows, cutoff,
                     settings.retentionAction() == AuditProperties.RetentionAction.ARCHIVE ? "archived" : "deleted");

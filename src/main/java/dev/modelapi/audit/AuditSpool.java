@@ -1,6 +1,7 @@
 package dev.modelapi.audit;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.modelapi.securityevents.SecurityEvent;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -53,6 +54,14 @@ public class AuditSpool implements PollingConsumerPollStrategy {
     /** Rows waiting on disk for the database. */
     public long pendingRows() {
         return pendingRows.get();
+    }
+
+    /**
+     * The end of a spool file's name before {@code .json} for these rows: {@code .security} for
+     * security events (the drain reads such a file as security events), none for prediction rows.
+     */
+    public String suffixOf(List<?> rows) {
+        return !rows.isEmpty() && rows.get(0) instanceof SecurityEvent ? ".security" : "";
     }
 
     /** The {@code audit-spooled} step: a file of {@code rows} rows is on disk. */

@@ -2,6 +2,8 @@ package dev.modelapi.sanitize;
 
 import dev.modelapi.errors.InvalidRequestException;
 import dev.modelapi.pipeline.PredictionTask;
+import dev.modelapi.securityevents.Reason;
+import dev.modelapi.securityevents.SecurityEvents;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
@@ -14,7 +16,7 @@ import org.springframework.stereotype.Component;
  * The {@code sanitize} step: models and the cache key see one canonical form of a text. Refuses
  * oversized and empty texts; inspects the text as received for signs of evasion (invisible or
  * bidirectional control characters, mixed-script homoglyphs, repetition, very long tokens, binary
- * content) and flags or refuses it by policy; applies Unicode NFKC, and strips control characters
+ * content) and flags or refuses it by policy (a refusal is a security event); applies Unicode NFKC, and strips control characters
  * (but tab, line feed and carriage return) and invisible format characters, counting what it removed.
  */
 @Component("textSanitizer")
@@ -26,10 +28,12 @@ public class TextSanitizer {
     private final SanitizeProperties properties;
     private final InputInspector inspector;
     private final MeterRegistry meters;
+    private final SecurityEvents events;
 
-    public TextSanitizer(SanitizeProperties properties, MeterRegistry meters) {
+    public TextSanitizer(SanitizeProperties properties, MeterRegistry meters, SecurityEvents events) {
         this.properties = properties;
         this.meters = meters;
+        this.events = events;
         this.inspector = new InputInspector(properties.maxRepeatedCharacters(), properties.maxTokenLength(),
                 properties.maxBinaryShare());
         this.maxTextBytes = properties.maxTextSize().toBytes();
@@ -88,8 +92,10 @@ public class TextSanitizer {
         }
         if (!rejected.isEmpty()) {
             refused.increment();
-            throw InvalidRequestException.badRequest("rejected_input",
-                    "text " + task.index() + " was refused: " + String.join(", ", rejected));
+            String message = "text " + task.index() + " was refused: " + String.join(", ", rejected);
+            events.refused(Reason.REJECTED_INPUT, 400, task.channel(), task.principal(), null, null, null,
+                    task.requestId(), message);
+            throw InvalidRequestException.badRequest("rejected_input", message);
         }
     }
 

@@ -2,6 +2,7 @@ package dev.modelapi.security;
 
 import dev.modelapi.ingest.Answers;
 import dev.modelapi.ingest.HttpExchanges;
+import dev.modelapi.securityevents.SecurityEvents;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -24,8 +25,9 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * {@code Authorization: Bearer}. No or an unknown key is a 401, a key without the role the path
  * needs a 403, a key over its rate a 429 with {@code Retry-After} ({@link KeyCheck}); all in the error shape of the
  * path's API (the Open Inference Protocol's under {@code /v2}).
- * The caller's name and model allow-list go on to the routes as the headers
- * {@value #PRINCIPAL_HEADER} and {@value #MODELS_HEADER} (a client cannot set them: its own are dropped).
+ * Each refusal is a security event. The caller's name, model allow-list and address go on to the
+ * routes as the headers {@value #PRINCIPAL_HEADER}, {@value #MODELS_HEADER} and
+ * {@link SecurityEvents#CLIENT_HEADER} (a client cannot set them: its own are dropped).
  * The service's own start-up warm-up sends no key but this JVM's token ({@link WarmUpCaller}).
  */
 @Component
@@ -39,12 +41,15 @@ public class ApiKeyFilter extends OncePerRequestFilter {
     private final KeyCheck check;
     private final Answers answers;
     private final WarmUpCaller warmUp;
+    private final SecurityEvents events;
 
-    public ApiKeyFilter(SecurityProperties settings, KeyCheck check, Answers answers, WarmUpCaller warmUp) {
+    public ApiKeyFilter(SecurityProperties settings, KeyCheck check, Answers answers, WarmUpCaller warmUp,
+            SecurityEvents events) {
         this.settings = settings;
         this.check = check;
         this.answers = answers;
         this.warmUp = warmUp;
+        this.events = events;
     }
 
     /**
@@ -85,10 +90,11 @@ public class ApiKeyFilter extends OncePerRequestFilter {
             throws ServletException, IOException {
         boolean fromWarmUp = warmUp.matches(request.getHeader(WarmUpCaller.HEADER));
         String path = request.getRequestURI().substring(request.getContextPath().length());
-        KeyCheck.Verdict verdict = check.check(keyOf(request), fromWarmUp ? WarmUpCaller.CALLER : null,
+        String key = keyOf(request);
+        KeyCheck.Verdict verdict = check.check(key, fromWarmUp ? WarmUpCaller.CALLER : null,
                 rolesFor(request.getMethod(), path), path);
         if (!verdict.admitted()) {
-            refuse(request, response, path, verdict);
+            refuse(request, response, path, key, verdict);
             return;
         }
         chain.doFilter(new CallerRequest(request, verdict.caller()), response);
@@ -99,9 +105,11 @@ public class ApiKeyFilter extends OncePerRequestFilter {
     }
 
     /** The refusal, with the client's request id or a new one (made only here: most requests pass). */
-    private void refuse(HttpServletRequest request, HttpServletResponse response, String path,
+    private void refuse(HttpServletRequest request, HttpServletResponse response, String path, String key,
             KeyCheck.Verdict refusal) throws IOException {
         String requestId = HttpExchanges.requestIdFor(request.getHeader(HttpExchanges.REQUEST_ID));
+        events.refused(refusal.reason(), refusal.status(), "http", refusal.holder(), request.getRemoteAddr(), key,
+                request.getMethod() + " " + path, requestId, refusal.message());
         if (refusal.status() == 401) {
             response.setHeader("WWW-Authenticate", "Bearer realm=\"model-api\"");
         }
@@ -111,7 +119,7 @@ public class ApiKeyFilter extends OncePerRequestFilter {
         answers.writeError(response, path, requestId, refusal.status(), refusal.code(), refusal.message());
     }
 
-    /** The request as the routes see it: the caller's name and models as headers only this filter sets. */
+    /** The request as the routes see it: the caller's name, models and address as headers only this filter sets. */
     static final class CallerRequest extends HttpServletRequestWrapper {
 
         private final Caller caller;
@@ -132,12 +140,16 @@ public class ApiKeyFilter extends OncePerRequestFilter {
             if (MODELS_HEADER.equalsIgnoreCase(name)) {
                 return String.join(",", caller.models());
             }
+            if (SecurityEvents.CLIENT_HEADER.equalsIgnoreCase(name)) {
+                return getRemoteAddr();
+            }
             return super.getHeader(name);
         }
 
         @Override
         public Enumeration<String> getHeaders(String name) {
-            if (PRINCIPAL_HEADER.equalsIgnoreCase(name) || MODELS_HEADER.equalsIgnoreCase(name)) {
+            if (PRINCIPAL_HEADER.equalsIgnoreCase(name) || MODELS_HEADER.equalsIgnoreCase(name)
+                    || SecurityEvents.CLIENT_HEADER.equalsIgnoreCase(name)) {
                 return Collections.enumeration(List.of(getHeader(name)));
             }
             if (WarmUpCaller.HEADER.equalsIgnoreCase(name)) {
@@ -152,12 +164,14 @@ public class ApiKeyFilter extends OncePerRequestFilter {
             for (Enumeration<String> e = super.getHeaderNames(); e.hasMoreElements(); ) {
                 String name = e.nextElement();
                 if (!PRINCIPAL_HEADER.equalsIgnoreCase(name) && !MODELS_HEADER.equalsIgnoreCase(name)
+                        && !SecurityEvents.CLIENT_HEADER.equalsIgnoreCase(name)
                         && !WarmUpCaller.HEADER.equalsIgnoreCase(name)) {
                     names.add(name);
                 }
             }
             names.add(PRINCIPAL_HEADER);
             names.add(MODELS_HEADER);
+            names.add(SecurityEvents.CLIENT_HEADER);
             return Collections.enumeration(names);
         }
     }

@@ -29,20 +29,27 @@ class ApiKeys {
     private final SecurityProperties settings;
     private final JdbcTemplate jdbc;
     private final Map<String, Caller> configured;
+    /** Disabled keys' holders by the keys' hashes: a refusal of one is told apart from an unknown key. */
+    private final Map<String, String> configuredDisabled;
     private volatile Map<String, Caller> fromDatabase = Map.of();
+    private volatile Map<String, String> disabledInDatabase = Map.of();
     private volatile long readAtNanos;
 
     public ApiKeys(SecurityProperties settings, JdbcTemplate jdbc) {
         this.settings = settings;
         this.jdbc = jdbc;
         Map<String, Caller> keys = new HashMap<>();
+        Map<String, String> disabled = new HashMap<>();
         for (SecurityProperties.Key key : settings.keys()) {
             if (key.enabled()) {
                 keys.put(key.sha256().toLowerCase(Locale.ROOT), new Caller(key.name(), java.util.Set.copyOf(key.roles()),
                         key.models(), settings.limitFor(key.requestsPerSecond())));
+            } else {
+                disabled.put(key.sha256().toLowerCase(Locale.ROOT), key.name());
             }
         }
         this.configured = Map.copyOf(keys);
+        this.configuredDisabled = Map.copyOf(disabled);
     }
 
     /** The holder of a key, if the key is known and enabled. */
@@ -53,6 +60,17 @@ class ApiKeys {
             return Optional.of(caller);
         }
         return Optional.ofNullable(databaseKeys().get(hash));
+    }
+
+    /** The holder of a key that is known but disabled, for the security event of its refusal. */
+    public Optional<String> disabledHolder(String key) {
+        String hash = sha256(key);
+        String holder = configuredDisabled.get(hash);
+        if (holder != null) {
+            return Optional.of(holder);
+        }
+        databaseKeys();
+        return Optional.ofNullable(disabledInDatabase.get(hash));
     }
 
     /** Hex SHA-256 of a key, as stored. */
@@ -75,8 +93,13 @@ class ApiKeys {
     public synchronized void reload() {
         try {
             Map<String, Caller> keys = new HashMap<>();
-            jdbc.query("SELECT name, key_sha256, roles, models, requests_per_second FROM api_keys WHERE enabled",
+            Map<String, String> disabled = new HashMap<>();
+            jdbc.query("SELECT name, key_sha256, roles, models, requests_per_second, enabled FROM api_keys",
                     rs -> {
+                        if (!rs.getBoolean("enabled")) {
+                            disabled.put(rs.getString("key_sha256").toLowerCase(Locale.ROOT), rs.getString("name"));
+                            return;
+                        }
                         if (PredictionTask.WARM_UP_PRINCIPAL.equals(rs.getString("name"))) {
                             log.warn("api_keys: the key named {} is ignored; the name is the service's own warm-up's",
                                     PredictionTask.WARM_UP_PRINCIPAL);
@@ -87,6 +110,7 @@ class ApiKeys {
                                 split(rs.getString("models")), settings.limitFor(rs.getDouble("requests_per_second"))));
                     });
             fromDatabase = Map.copyOf(keys);
+            disabledInDatabase = Map.copyOf(disabled);
         } catch (DataAccessException e) {
             log.warn("Could not read api_keys; the keys read before stay in force: {}", e.getMostSpecificCause().getMessage());
         }

@@ -1,5 +1,6 @@
 package dev.modelapi.security;
 
+import dev.modelapi.securityevents.Reason;
 import io.github.resilience4j.ratelimiter.RateLimiter;
 import io.github.resilience4j.ratelimiter.RateLimiterConfig;
 import io.github.resilience4j.ratelimiter.RateLimiterRegistry;
@@ -33,15 +34,20 @@ class KeyCheck {
      *
      * @param caller who it is, or null for a refusal
      * @param status the refusal's HTTP status (401, 403, 429), 0 when admitted
+     * @param reason the refusal's security event reason (finer than the code the caller is told:
+     *     an unknown and a disabled key are both {@code invalid_api_key} to the caller)
+     * @param holder the name of the refused key's holder when the key is known (also a disabled one)
      */
-    public record Verdict(Caller caller, int status, String code, String message, Duration retryAfter) {
+    public record Verdict(Caller caller, int status, String code, String message, Duration retryAfter, Reason reason,
+            String holder) {
 
         static Verdict admit(Caller caller) {
-            return new Verdict(caller, 0, null, null, null);
+            return new Verdict(caller, 0, null, null, null, null, null);
         }
 
-        static Verdict refuse(int status, String code, String message) {
-            return new Verdict(null, status, code, message, status == 429 ? Duration.ofSeconds(1) : null);
+        static Verdict refuse(int status, String code, String message, Reason reason, String holder) {
+            return new Verdict(null, status, code, message, status == 429 ? Duration.ofSeconds(1) : null, reason,
+                    holder);
         }
 
         public boolean admitted() {
@@ -65,18 +71,22 @@ class KeyCheck {
             return Verdict.admit(caller == null ? Caller.ANONYMOUS : caller);
         }
         if (caller == null && key == null) {
-            return Verdict.refuse(401, "missing_api_key", "send an API key in X-API-Key or Authorization: Bearer");
+            return Verdict.refuse(401, "missing_api_key", "send an API key in X-API-Key or Authorization: Bearer",
+                    Reason.MISSING_KEY, null);
         }
         if (caller == null) {
-            return Verdict.refuse(401, "invalid_api_key", "the API key is not known or no longer enabled");
+            String disabled = keys.disabledHolder(key).orElse(null);
+            return Verdict.refuse(401, "invalid_api_key", "the API key is not known or no longer enabled",
+                    disabled == null ? Reason.UNKNOWN_KEY : Reason.DISABLED_KEY, disabled);
         }
         if (!roles.isEmpty() && roles.stream().noneMatch(caller::has)) {
             return Verdict.refuse(403, "forbidden", "the key of " + caller.name() + " lacks the role "
-                    + roles.stream().map(Role::wireName).sorted().toList() + " that " + target + " needs");
+                    + roles.stream().map(Role::wireName).sorted().toList() + " that " + target + " needs",
+                    Reason.ROLE, caller.name());
         }
         if (caller.requestsPerSecond() > 0 && !limiterOf(caller).acquirePermission()) {
             return Verdict.refuse(429, "rate_limited", "more than " + caller.requestsPerSecond()
-                    + " requests per second for the key of " + caller.name());
+                    + " requests per second for the key of " + caller.name(), Reason.RATE_LIMITED, caller.name());
         }
         return Verdict.admit(caller);
     }

@@ -48,6 +48,13 @@ class PackageGraphTest {
     static final ArchRule digestIsALeaf = noClasses().that().resideInAPackage("dev.modelapi.digest..")
             .should().dependOnClassesThat().resideOutsideOfPackages("dev.modelapi.digest..", "java..");
 
+    /** Security events are recorded by gates of every kind, so their package needs none of them. */
+    @ArchTest
+    static final ArchRule securityEventsKnowNoFeature = noClasses().that().resideInAPackage("dev.modelapi.securityevents..")
+            .should().dependOnClassesThat(com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage("dev.modelapi..")
+                    .and(com.tngtech.archunit.base.DescribedPredicate.not(com.tngtech.archunit.core.domain.JavaClass.Predicates
+                            .resideInAnyPackage("dev.modelapi.securityevents..", "dev.modelapi.digest.."))));
+
     /** Only {@code batching} makes or shares a text's pending answer, and only it makes the outcome that completes one. */
     @ArchTest
     static final ArchRule pendingAnswersHaveOneOwner = noClasses().that().resideOutsideOfPackage("dev.modelapi.batching..")

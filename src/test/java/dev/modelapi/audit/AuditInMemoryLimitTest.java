@@ -41,6 +41,11 @@ class AuditInMemoryLimitTest {
             rows.add(AuditRoutesContract.row(requestId, i));
         }
         AuditRoutesContract.insert(jdbc, rows);
+        for (int i = 0; i < 9; i++) {
+            jdbc.update("INSERT INTO security_event (event_id, created_at, kind, reason, outcome, status) "
+                    + "VALUES (?, CURRENT_TIMESTAMP, 'refused', 'missing_key', 'refused', 401)",
+                    java.util.UUID.randomUUID().toString());
+        }
         long total = count();
         assertThat(total).isGreaterThanOrEqualTo(12);
 
@@ -48,6 +53,8 @@ class AuditInMemoryLimitTest {
 
         assertThat(deleted).isEqualTo((int) (total - 5));
         assertThat(count()).isEqualTo(5);
+        assertThat(jdbc.queryForObject("SELECT COUNT(*) FROM security_event", Long.class))
+                .as("security events have the same bound").isEqualTo(5);
         assertThat(queries.findByRequestId(requestId)).extracting(AuditRecord::itemIndex).containsExactly(7, 8, 9, 10, 11);
         assertThat(retention.applyInMemoryLimit()).isZero();
     }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.modelapi.securityevents.SecurityEvent;
 import dev.modelapi.testsupport.RouteFiles;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -96,15 +97,17 @@ abstract class AuditRoutesContract {
                         "auditReports", new AuditReports(3),
                         "httpExchanges", new HttpStandIn(),
                         "failures", new dev.modelapi.ingest.Failures()),
-                Map.of("modelapi.audit.queue-capacity", "100",
-                        "modelapi.audit.batch-size", "100",
-                        "modelapi.audit.flush-interval", "50ms",
-                        "modelapi.audit.timeout-checker-interval", "10ms",
-                        "modelapi.audit.enabled", "true",
-                        "modelapi.audit.spool-directory", spoolDirectory.toString(),
-                        "modelapi.audit.spool-drain-interval", "100ms",
-                        "modelapi.audit.retention-interval", "1h",
-                        "modelapi.audit.in-memory-limit-interval", "1h"),
+                Map.ofEntries(
+                        Map.entry("modelapi.audit.queue-capacity", "100"),
+                        Map.entry("modelapi.audit.batch-size", "100"),
+                        Map.entry("modelapi.audit.flush-interval", "50ms"),
+                        Map.entry("modelapi.audit.timeout-checker-interval", "10ms"),
+                        Map.entry("modelapi.audit.enabled", "true"),
+                        Map.entry("modelapi.audit.spool-directory", spoolDirectory.toString()),
+                        Map.entry("modelapi.audit.spool-drain-interval", "100ms"),
+                        Map.entry("modelapi.audit.retention-interval", "1h"),
+                        Map.entry("modelapi.audit.in-memory-limit-interval", "1h"),
+                        Map.entry("modelapi.security.events.queue-capacity", "100")),
                 "audit.camel.yaml", "audit-api.camel.yaml");
         // the HTTP routes of audit-api.camel.yaml as direct: endpoints; the tests call the query routes
         routes.camel().addComponent("platform-http", new DirectComponent());
@@ -141,7 +144,7 @@ abstract class AuditRoutesContract {
         }
     }
 
-    void store(List<AuditRecord> rows) {
+    void store(List<?> rows) {
         producer.requestBody("direct:audit-store", rows);
     }
 
@@ -178,7 +181,7 @@ abstract class AuditRoutesContract {
 
     @Test
     void shouldCreateTheTableWithFlyway() {
-        assertThat(flyway.info().current().getVersion().getVersion()).isEqualTo("4");
+        assertThat(flyway.info().current().getVersion().getVersion()).isEqualTo("5");
         assertThat(queries.countByRequestId(newRequestId())).isZero();
     }
 
@@ -393,6 +396,115 @@ abstract class AuditRoutesContract {
         try (Stream<Path> left = Files.list(spoolDirectory)) {
             assertThat(left.filter(Files::isRegularFile)).isEmpty();
         }
+    }
+
+    static SecurityEvent securityEvent(String requestId, Instant at, String kind, String reason, String principal,
+            String source) {
+        return new SecurityEvent(UUID.randomUUID().toString(), at, kind, reason,
+                "command".equals(kind) ? "done" : "refused", "command".equals(kind) ? 200 : 401, "http", principal,
+                source, principal == null ? "0123456789ab" : null, "POST /api/v1/predict", requestId,
+                "the API key is not known or no longer enabled");
+    }
+
+    AuditAnswers.SecurityEvents securityEvents(Map<String, Object> filters) {
+        return producer.requestBodyAndHeaders("direct:audit-security-events", null, filters,
+                AuditAnswers.SecurityEvents.class);
+    }
+
+    @Test
+    void shouldStoreSecurityEventsAndReadThemBackFilteredPagedAndAsCsv() {
+        String requestId = newRequestId();
+        String source = "198.51.100." + (int) (Math.random() * 250);
+        Instant start = Instant.parse("2031-05-01T10:00:00Z");
+        List<SecurityEvent> events = List.of(
+                securityEvent(requestId, start, "refused", "unknown_key", null, source),
+                securityEvent(requestId, start.plusSeconds(1), "refused", "role", "reader-" + requestId, source),
+                securityEvent(requestId, start.plusSeconds(2), "command", "cache_flush", "admin-" + requestId, source),
+                new SecurityEvent(UUID.randomUUID().toString(), start.plusSeconds(3), "burst", "refusals", "detected",
+                        0, "grpc", null, source, "0123456789ab", null, requestId, "20 refusals within PT1M"));
+
+        store(List.copyOf(events));
+        store(List.of(events.get(0))); // written twice (a retried batch): one row
+
+        Map<String, Object> window = Map.of("from", "2031-05-01", "to", "2031-05-02", "source", source);
+        AuditAnswers.SecurityEvents all = securityEvents(window);
+        assertThat(all.total()).isEqualTo(4L);
+        assertThat(all.events()).containsExactly(events.get(3), events.get(2), events.get(1), events.get(0));
+        assertThat(securityEvents(with(window, "reason", "role")).events()).containsExactly(events.get(1));
+        assertThat(securityEvents(with(window, "kind", "refused")).total()).isEqualTo(2L);
+        assertThat(securityEvents(with(window, "channel", "grpc")).events()).containsExactly(events.get(3));
+        assertThat(securityEvents(with(window, "principal", "admin-" + requestId)).events())
+                .containsExactly(events.get(2));
+        AuditAnswers.SecurityEvents page = securityEvents(with(with(window, "size", "1"), "page", "2"));
+        assertThat(page.events()).containsExactly(events.get(1));
+        assertThatThrownBy(() -> securityEvents(with(window, "reason", "bad_vibes")))
+                .hasRootCauseInstanceOf(dev.modelapi.errors.InvalidRequestException.class);
+
+        String csv = producer.requestBodyAndHeaders("direct:audit-security-export", null, window, String.class);
+        assertThat(csv.lines()).hasSize(4); // the header and at most export-max-rows (3 here), oldest first
+        assertThat(csv.lines().findFirst().orElseThrow()).isEqualTo(
+                "created_at,event_id,kind,reason,outcome,status,channel,principal,source,key_id,target,request_id,detail");
+        assertThat(csv.lines().skip(1).findFirst().orElseThrow()).startsWith("2031-05-01T10:00:00Z,")
+                .contains(events.get(0).eventId() + "\",refused,unknown_key,refused,401,http,," + source + ",0123456789ab,");
+
+        AuditAnswers.Security report = report(Map.of("from", "2031-05-01", "to", "2031-05-02")).security();
+        assertThat(report.byReason()).containsEntry("unknown_key", 1L).containsEntry("role", 1L)
+                .containsEntry("cache_flush", 1L).containsEntry("refusals", 1L);
+        assertThat(report.bySource()).containsEntry(source, 4L);
+        assertThat(report.byKind()).containsEntry("refused", 2L).containsEntry("command", 1L).containsEntry("burst", 1L);
+        assertThat(report.events()).isGreaterThanOrEqualTo(4L);
+    }
+
+    @Test
+    void shouldSendSecurityEventsThroughTheirQueueInBatches() {
+        String requestId = newRequestId();
+        String source = "203.0.113." + (int) (Math.random() * 250);
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        for (int i = 0; i < 30; i++) {
+            producer.sendBody("seda:security-events", securityEvent(requestId, now, "refused", "missing_key", null, source));
+        }
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> securityEvents(Map.of("source", source)).total() == 30);
+    }
+
+    @Test
+    void shouldSpoolSecurityEventsWithPredictionRowsWhileTheDatabaseIsDownAndDrainBoth() throws Exception {
+        String requestId = newRequestId();
+        String source = "192.0.2." + (int) (Math.random() * 250);
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        down.set(true);
+
+        store(List.of(row(requestId, 0), row(requestId, 1)));
+        store(List.of(securityEvent(requestId, now, "refused", "rate_limited", "slow", source),
+                securityEvent(requestId, now, "command", "model_load", "admin", source)));
+
+        assertThat(spool.pendingRows()).isEqualTo(4);
+        assertThat(jsonFiles(spoolDirectory)).hasSize(2)
+                .filteredOn(f -> f.getFileName().toString().endsWith(".security.json")).hasSize(1);
+
+        down.set(false);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> spool.pendingRows() == 0);
+        assertThat(queries.countByRequestId(requestId)).isEqualTo(2);
+        assertThat(securityEvents(Map.of("source", source)).events()).extracting(SecurityEvent::reason)
+                .containsExactlyInAnyOrder("rate_limited", "model_load");
+        assertThat(jsonFiles(spoolDirectory)).isEmpty();
+    }
+
+    @Test
+    void shouldRemoveSecurityEventsPastRetention() {
+        String requestId = newRequestId();
+        String source = "192.0.2.251-" + requestId;
+        store(List.of(securityEvent(requestId, Instant.parse("2001-01-01T00:00:00Z"), "refused", "unknown_key", null,
+                        source),
+                securityEvent(requestId, Instant.parse("2003-01-01T00:00:00Z"), "refused", "unknown_key", null, source)));
+        Map<String, Object> always = Map.of("from", "2000-01-01", "to", "2004-01-01", "source", source);
+        assertThat(securityEvents(always).total()).isEqualTo(2L);
+
+        retention.applyBefore(Instant.parse("2002-01-01T00:00:00Z"));
+
+        assertThat(securityEvents(always).events()).extracting(SecurityEvent::createdAt)
+                .containsExactly(Instant.parse("2003-01-01T00:00:00Z"));
     }
 
     static List<Path> jsonFiles(Path directory) throws Exception {

@@ -4,6 +4,7 @@ import static dev.modelapi.cache.Predictions.defaults;
 import static dev.modelapi.cache.Predictions.inferAndStore;
 import static dev.modelapi.cache.Predictions.task;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -11,6 +12,7 @@ import dev.modelapi.ingest.Answers;
 import dev.modelapi.ingest.Failures;
 import dev.modelapi.ingest.HttpExchanges;
 import dev.modelapi.pipeline.PredictionTask;
+import dev.modelapi.securityevents.SecurityEvent;
 import dev.modelapi.testsupport.RouteFiles;
 import dev.modelapi.testsupport.StubPipeline;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -94,6 +96,10 @@ class CacheRoutesTest {
         Exchange all = call("http-cache", "DELETE", Map.of());
         assertThat(RouteFiles.steps(all)).contains("http-cache-accept", "cache-flush-all").doesNotContain("cache-statistics");
         assertThat(JSON.readTree(all.getMessage().getBody(String.class)).get("removed").asLong()).isZero();
+        // each flush is a security event (route configuration admin-commands)
+        assertThat(routes.securityEvents.events).extracting(SecurityEvent::kind, SecurityEvent::reason,
+                SecurityEvent::outcome, SecurityEvent::status).containsOnly(tuple("command", "cache_flush", "done", 200))
+                .hasSize(3);
     }
 
     @Test
@@ -105,6 +111,10 @@ class CacheRoutesTest {
         assertThat(post.getMessage().getHeader("Allow")).isEqualTo("GET, DELETE");
         RouteFiles.assertHttpError(call("http-cache-model-version", "DELETE",
                 Map.of("name", "spam-roberta", "version", "\u0084")), 400, "invalid_version");
+        // the refused flushes are security events with the status answered; the GET is a read, not one
+        assertThat(routes.securityEvents.events).extracting(SecurityEvent::reason, SecurityEvent::outcome,
+                SecurityEvent::status).containsExactly(tuple("cache_flush", "failed", 404),
+                tuple("cache_flush", "failed", 405), tuple("cache_flush", "failed", 400));
     }
 
     @Test

@@ -67,6 +67,8 @@ class DeploymentFilesTest {
             Map.entry("modelapi_batch_queue_capacity", "modelapi.batch.queue.capacity"),
             Map.entry("modelapi_http_refused_total", "modelapi.http.refused"),
             Map.entry("modelapi_routes_reload_failing", "modelapi.routes.reload.failing"),
+            Map.entry("modelapi_security_burst_sources", "modelapi.security.burst.sources"),
+            Map.entry("modelapi_security_events_dropped_total", "modelapi.security.events.dropped"),
             Map.entry("modelapi_batch_size", "modelapi.batch.size"),
             Map.entry("modelapi_cache_errors_total", "modelapi.cache.errors"),
             Map.entry("modelapi_cache_inflight", "modelapi.cache.inflight"),

@@ -125,7 +125,7 @@ class OpenApiDocumentTest {
             }
         }
         softly.assertAll();
-        assertThat(operations).isEqualTo(24);
+        assertThat(operations).isEqualTo(26);
     }
 
     @Test

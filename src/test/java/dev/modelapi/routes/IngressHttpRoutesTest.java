@@ -58,7 +58,7 @@ class IngressHttpRoutesTest {
                         "idempotentAnswers", new IdempotentAnswers(new ConcurrentMapCacheManager(CacheNames.IDEMPOTENT_ANSWERS),
                                 JSON, new SimpleMeterRegistry()),
                         "predictRequests", new RequestsStandIn(),
-                        "modelAccess", new ModelAccess()),
+                        "modelAccess", new ModelAccess(new dev.modelapi.testsupport.RecordedSecurityEvents().recorder)),
                 Map.of(), "ingress-http.camel.yaml")
                 .with(pipeline);
         routes.camel().addComponent("platform-http", new DirectComponent());

@@ -60,7 +60,7 @@ class IngressV2RoutesTest {
                         "failures", failures,
                         "httpExchanges", new HttpExchanges(JSON, new Answers(JSON), failures),
                         "inferenceProtocol", protocol,
-                        "modelAccess", new ModelAccess()),
+                        "modelAccess", new ModelAccess(new dev.modelapi.testsupport.RecordedSecurityEvents().recorder)),
                 Map.of(), "ingress-v2.camel.yaml")
                 .with(pipeline);
         routes.camel().addComponent("platform-http", new DirectComponent());

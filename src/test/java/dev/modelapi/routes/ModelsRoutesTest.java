@@ -10,6 +10,7 @@ import dev.modelapi.ingest.HttpExchanges;
 import dev.modelapi.model.ModelOperations;
 import dev.modelapi.model.ModelProperties;
 import dev.modelapi.model.ModelRegistry;
+import dev.modelapi.securityevents.SecurityEvent;
 import dev.modelapi.testsupport.RouteFiles;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -81,6 +82,7 @@ class ModelsRoutesTest {
 
     @Test
     void shouldRunEachCommandThroughItsOwnRoute() throws Exception {
+        routes.securityEvents.events.clear();
         Exchange load = command("spam", "load", "{\"version\": \"2\"}");
         assertThat(RouteFiles.steps(load)).contains("http-model-command-accept", "model-command", "model-load-from",
                 "model-load-version");
@@ -89,6 +91,14 @@ class ModelsRoutesTest {
         assertThat(RouteFiles.steps(command("spam", "unload", "{\"version\": \"2\"}"))).contains("model-unload-version");
         assertThat(RouteFiles.steps(command("spam", "default", "{\"version\": \"2\"}"))).contains("model-set-default");
         assertThat(RouteFiles.steps(command("spam", "rollback", ""))).contains("model-rollback-default");
+        // each is a security event with what it was answered (route configuration admin-commands)
+        assertThat(routes.securityEvents.events).extracting(SecurityEvent::reason)
+                .containsExactly("model_load", "model_unload", "model_default", "model_rollback");
+        assertThat(routes.securityEvents.events.get(0)).satisfies(event -> {
+            assertThat(event.outcome()).isEqualTo("failed");
+            assertThat(event.status()).isEqualTo(404);
+            assertThat(event.detail()).contains("spam");
+        });
     }
 
     @Test

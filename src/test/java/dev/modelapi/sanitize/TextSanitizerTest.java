@@ -7,6 +7,8 @@ import dev.modelapi.ensemble.EnsembleMethod;
 import dev.modelapi.ensemble.EnsembleSpec;
 import dev.modelapi.errors.InvalidRequestException;
 import dev.modelapi.pipeline.PredictionTask;
+import dev.modelapi.securityevents.SecurityEvent;
+import dev.modelapi.testsupport.RecordedSecurityEvents;
 import java.util.List;
 import java.util.Map;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -16,10 +18,35 @@ import org.springframework.util.unit.DataSize;
 class TextSanitizerTest {
 
     final SimpleMeterRegistry meters = new SimpleMeterRegistry();
-    final TextSanitizer sanitizer = new TextSanitizer(new SanitizeProperties(DataSize.ofBytes(32), java.util.Map.of(), 64, 512, 0.05), meters);
+    final RecordedSecurityEvents events = new RecordedSecurityEvents();
+    final TextSanitizer sanitizer = new TextSanitizer(new SanitizeProperties(DataSize.ofBytes(32), Map.of(), 64, 512, 0.05),
+            meters, events.recorder);
 
     static PredictionTask task(String text) {
         return new PredictionTask("r", 0, "http", "anonymous", text, new EnsembleSpec(List.of(), EnsembleMethod.SOFT, Map.of()), 0);
+    }
+
+    @Test
+    void shouldRefuseByPolicyAndRecordTheRefusalAsASecurityEvent() {
+        TextSanitizer strict = new TextSanitizer(new SanitizeProperties(DataSize.ofKilobytes(1),
+                Map.of("bidi-control", SanitizeProperties.Policy.REJECT), 64, 512, 0.05), meters, events.recorder);
+        PredictionTask task = new PredictionTask("req-9", 2, "kafka", "mailer", "pay \u202Eusd\u202C now",
+                new EnsembleSpec(List.of(), EnsembleMethod.SOFT, Map.of()), 0);
+
+        assertThatThrownBy(() -> strict.sanitize(task)).isInstanceOf(InvalidRequestException.class)
+                .hasMessageContaining("bidi_control");
+
+        assertThat(events.events).singleElement().satisfies(event -> {
+            assertThat(event.reason()).isEqualTo("rejected_input");
+            assertThat(event.status()).isEqualTo(400);
+            assertThat(event.channel()).isEqualTo("kafka");
+            assertThat(event.principal()).isEqualTo("mailer");
+            assertThat(event.requestId()).isEqualTo("req-9");
+            assertThat(event.detail()).isEqualTo("text 2 was refused: bidi_control");
+        });
+        // a text refused for its size is the caller's mistake, not a security event
+        assertThatThrownBy(() -> sanitizer.sanitize(task("x".repeat(40)))).isInstanceOf(InvalidRequestException.class);
+        assertThat(events.events).extracting(SecurityEvent::reason).containsExactly("rejected_input");
     }
 
     @Test

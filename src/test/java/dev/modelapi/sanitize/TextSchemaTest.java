@@ -36,7 +36,7 @@ class TextSchemaTest {
     void shouldMatchExactlyTheOneCharacterTextsTheSanitizerKeeps() throws Exception {
         Pattern visible = Pattern.compile((String) textSchema().get("pattern"));
         TextSanitizer sanitizer = new TextSanitizer(new SanitizeProperties(DataSize.ofKilobytes(64), Map.of(), 32, 128,
-                0.1), new SimpleMeterRegistry());
+                0.1), new SimpleMeterRegistry(), new dev.modelapi.testsupport.RecordedSecurityEvents().recorder);
         List<String> disagreements = new ArrayList<>();
         for (int cp = 0; cp < 0x10000; cp++) {
             if (Character.isSurrogate((char) cp)) {

@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.modelapi.audit.AuditQueries;
-import dev.modelapi.testsupport.RealServices;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,7 +13,6 @@ import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.client.TestRestTemplate;
 import org.springframework.http.HttpEntity;
 import org.springframework.http.HttpHeaders;
@@ -27,21 +25,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * API keys over HTTP, with the keys of application.yaml (the development key), keys added in the
  * test's configuration, and keys in the real PostgreSQL's {@code api_keys} table.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
-        "modelapi.security.enabled=true",
-        // a list set here replaces application.yaml's whole list: the development key again as keys[0]
-        "modelapi.security.keys[0].name=development",
-        "modelapi.security.keys[0].sha256=cf38ba39942a6f4c62ca89f21d908642af63e294531f80c568d64ad50ec61123",
-        "modelapi.security.keys[0].roles=predict,admin,auditor",
-        "modelapi.security.keys[1].name=reader",
-        "modelapi.security.keys[1].sha256=" + AccessControlTest.READER_SHA256,
-        "modelapi.security.keys[1].roles=predict",
-        "modelapi.security.keys[1].models=spam-roberta",
-        "modelapi.security.keys[2].name=slow",
-        "modelapi.security.keys[2].sha256=" + AccessControlTest.SLOW_SHA256,
-        "modelapi.security.keys[2].roles=predict",
-        "modelapi.security.keys[2].requests-per-second=1"})
-@RealServices
+@WithTestKeys
 class AccessControlTest {
 
     static final String DEV_KEY = "modelapi-dev-key";

@@ -16,7 +16,7 @@ class ApiKeyFilterTest {
     static ApiKeyFilter filter(boolean healthNeedsKey, boolean metricsNeedsKey) {
         SecurityProperties settings = new SecurityProperties(true, List.of(), 50, healthNeedsKey, metricsNeedsKey,
                 Duration.ofSeconds(30));
-        return new ApiKeyFilter(settings, null, null, new WarmUpCaller());
+        return new ApiKeyFilter(settings, null, null, new WarmUpCaller(), null);
     }
 
     @Test

@@ -11,7 +11,7 @@ class GrpcKeyInterceptorTest {
 
     static GrpcKeyInterceptor interceptor(boolean healthNeedsKey) {
         return new GrpcKeyInterceptor(new SecurityProperties(true, List.of(), 50, healthNeedsKey, false,
-                Duration.ofSeconds(30)), null);
+                Duration.ofSeconds(30)), null, null);
     }
 
     @Test

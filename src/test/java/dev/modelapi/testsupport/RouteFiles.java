@@ -25,6 +25,9 @@ public final class RouteFiles implements AutoCloseable {
 
     private final DefaultCamelContext camel = new DefaultCamelContext();
 
+    /** The security events the routes recorded, when the test bound no {@code securityEvents} of its own. */
+    public final RecordedSecurityEvents securityEvents = new RecordedSecurityEvents();
+
     private RouteFiles() {
     }
 
@@ -50,7 +53,12 @@ public final class RouteFiles implements AutoCloseable {
         Properties properties = new Properties();
         properties.putAll(settings);
         camel.getPropertiesComponent().setInitialProperties(properties);
-        beans.apply(camel).forEach(camel.getRegistry()::bind);
+        Map<String, Object> bound = beans.apply(camel);
+        bound.forEach(camel.getRegistry()::bind);
+        if (!bound.containsKey("securityEvents")) {
+            // errors.camel.yaml's admin-commands records commands with it; its events stay in the test's memory
+            camel.getRegistry().bind("securityEvents", routes.securityEvents.recorder);
+        }
         RoutesLoader loader = PluginHelper.getRoutesLoader(camel);
         loader.loadRoutes(resource(camel, "errors.camel.yaml"));
         for (String file : files) {

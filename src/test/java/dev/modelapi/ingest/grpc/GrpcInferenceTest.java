@@ -73,6 +73,9 @@ public class GrpcInferenceTest {
     @Autowired
     AuditQueries audit;
 
+    @Autowired
+    org.springframework.jdbc.core.JdbcTemplate jdbc;
+
     @DynamicPropertySource
     static void grpcPort(DynamicPropertyRegistry registry) {
         serveGrpcOn(registry, PORT);
@@ -102,6 +105,23 @@ public class GrpcInferenceTest {
         return GRPCInferenceServiceGrpc.newBlockingStub(channel)
                 .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
                 .withDeadlineAfter(60, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void shouldRecordARefusedCallAsASecurityEventWithTheCallersAddressAndNoKey() {
+        String key = "grpc-guess-" + UUID.randomUUID();
+
+        assertStatus(() -> stub(key).serverMetadata(ServerMetadataRequest.getDefaultInstance()),
+                Status.Code.UNAUTHENTICATED);
+
+        String keyId = dev.modelapi.securityevents.SecurityEvents.keyId(key);
+        await().atMost(Duration.ofSeconds(10)).until(() -> jdbc.queryForObject(
+                "SELECT COUNT(*) FROM security_event WHERE key_id = ?", Integer.class, keyId) == 1);
+        Map<String, Object> event = jdbc.queryForMap("SELECT * FROM security_event WHERE key_id = ?", keyId);
+        assertThat(event).containsEntry("kind", "refused").containsEntry("reason", "unknown_key")
+                .containsEntry("channel", "grpc").containsEntry("source", "127.0.0.1")
+                .containsEntry("target", "ServerMetadata").containsEntry("status", 401);
+        assertThat(event.values()).allSatisfy(value -> assertThat(String.valueOf(value)).doesNotContain(key));
     }
 
     @Test

@@ -103,7 +103,7 @@ class GrpcRoutesTest {
                         "failures", failures,
                         "grpcExchanges", new GrpcExchanges(new Answers(json), failures, new SimpleMeterRegistry()),
                         "grpcInference", new InferenceStandIn(),
-                        "modelAccess", new ModelAccess()),
+                        "modelAccess", new ModelAccess(new dev.modelapi.testsupport.RecordedSecurityEvents().recorder)),
                 Map.of("modelapi.grpc.enabled", "true", "modelapi.grpc.host", "127.0.0.1", "modelapi.grpc.port", "1",
                         "modelapi.grpc.max-message-bytes", "4194304"),
                 "ingress-grpc.camel.yaml")
