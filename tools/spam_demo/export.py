@@ -1,9 +1,10 @@
 """TorchScript export in the layout djl-convert writes for text-classification models.
 
 models/<name>/1/ holds exactly: <name>.pt, tokenizer.json, tokenizer_config.json,
-config.json and serving.properties.
+config.json and serving.properties, and sha256sums (their checksums, as sha256sum writes them).
 """
 
+import hashlib
 import shutil
 from pathlib import Path
 
@@ -74,7 +75,7 @@ def serving_properties(name: str, include_types: bool) -> str:
 
 def write_model_dir(model_dir: Path, name: str, traced, model: PreTrainedModel,
                     hf_tokenizer: PreTrainedTokenizerFast, include_types: bool) -> int:
-    """Write the five files; returns the directory size in bytes."""
+    """Write the five files and their checksum manifest; returns the directory size in bytes."""
     if model_dir.exists():
         shutil.rmtree(model_dir)
     model_dir.mkdir(parents=True)
@@ -90,7 +91,18 @@ def write_model_dir(model_dir: Path, name: str, traced, model: PreTrainedModel,
     found = {p.name for p in model_dir.iterdir()}
     if found != expected:
         raise RuntimeError(f"{model_dir} holds {sorted(found)}, expected {sorted(expected)}")
+    write_manifest(model_dir)
     size = sum(p.stat().st_size for p in model_dir.iterdir())
     if size > MAX_DIR_BYTES:
         raise RuntimeError(f"{model_dir} is {size} bytes, over the {MAX_DIR_BYTES} byte budget")
     return size
+
+
+def write_manifest(model_dir: Path) -> None:
+    """sha256sums in the format `sha256sum * > sha256sums` writes: the service checks every listed
+    file at load and refuses the version, naming the file, when one differs."""
+    lines = []
+    for path in sorted(p for p in model_dir.iterdir() if p.name != "sha256sums"):
+        lines.append(f"{hashlib.sha256(path.read_bytes()).hexdigest()}  {path.name}")
+    (model_dir / "sha256sums").write_text("\n".join(lines) + "\n")
+

@@ -29,10 +29,20 @@ import java.util.TreeMap;
  * @param labels the labels in id order, from {@code config.json}'s {@code id2label}
  * @param problemType {@code config.json}'s {@code problem_type}, "" when it has none
  * @param properties {@code serving.properties}, as written
+ * @param verified whether a checksum manifest ({@value #MANIFEST}) covered the files that decide the
+ *     answers and every file it lists matched it
  */
 public record ModelDirectory(
         String name, String version, Path path, Path modelFile, List<String> labels, String problemType,
-        Properties properties) {
+        Properties properties, boolean verified) {
+
+    /**
+     * The checksum manifest of a version directory, in the format {@code sha256sum} writes
+     * ({@code <hex>  <file>}, or {@code <hex> *<file>}): {@code cd <name>/<version> && sha256sum * > sha256sums}.
+     */
+    public static final String MANIFEST = "sha256sums";
+    private static final java.util.regex.Pattern MANIFEST_LINE =
+            java.util.regex.Pattern.compile("([0-9a-fA-F]{64}) [ *](.+)");
 
     public static final String SERVING_PROPERTIES = "serving.properties";
     public static final String TOKENIZER = "tokenizer.json";
@@ -66,8 +76,16 @@ public record ModelDirectory(
         return Sha256.hexOf("", parts.toArray(String[]::new));
     }
 
-    /** Reads and checks a version directory; every problem names the file it is in. */
+    /** Reads and checks a version directory, its manifest if it has one; every problem names the file it is in. */
     public static ModelDirectory read(Path versionDir) throws ModelLoadException {
+        return read(versionDir, false);
+    }
+
+    /**
+     * As {@link #read(Path)}; with {@code requireManifest}, a directory without a {@value #MANIFEST}
+     * is refused too.
+     */
+    public static ModelDirectory read(Path versionDir, boolean requireManifest) throws ModelLoadException {
         Path dir = versionDir.toAbsolutePath().normalize();
         if (!Files.isDirectory(dir)) {
             throw new ModelLoadException(dir, "not a directory");
@@ -84,7 +102,74 @@ public record ModelDirectory(
         Path configFile = dir.resolve(CONFIG);
         JsonNode config = readConfig(configFile);
         List<String> labels = readLabels(configFile, config);
-        return new ModelDirectory(name, version, dir, modelFile, labels, config.path("problem_type").asText(""), properties);
+        boolean verified = verify(dir, List.of(modelFile, dir.resolve(TOKENIZER), configFile,
+                dir.resolve(SERVING_PROPERTIES)), requireManifest);
+        return new ModelDirectory(name, version, dir, modelFile, labels, config.path("problem_type").asText(""),
+                properties, verified);
+    }
+
+    /**
+     * Checks every file the manifest lists against its SHA-256, and that it lists the files that
+     * decide the answers ({@code decisive}): a manifest that leaves the model out proves nothing.
+     *
+     * @return whether the directory has a manifest (and it held); false without one, unless required
+     */
+    static boolean verify(Path dir, List<Path> decisive, boolean required) throws ModelLoadException {
+        Path manifest = dir.resolve(MANIFEST);
+        if (!Files.isRegularFile(manifest)) {
+            if (required) {
+                throw new ModelLoadException(manifest, "missing, and modelapi.models.require-manifest is on"
+                        + " (write one with: sha256sum * > " + MANIFEST + ")");
+            }
+            return false;
+        }
+        Map<String, String> listed = new TreeMap<>();
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(manifest);
+        } catch (IOException e) {
+            throw new ModelLoadException(manifest, "unreadable: " + e.getMessage(), e);
+        }
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i).strip();
+            if (line.isEmpty()) {
+                continue;
+            }
+            java.util.regex.Matcher entry = MANIFEST_LINE.matcher(line);
+            if (!entry.matches()) {
+                throw new ModelLoadException(manifest, "line " + (i + 1) + " is not \"<sha256>  <file>\"");
+            }
+            String file = entry.group(2).strip();
+            Path listedFile = dir.resolve(file).normalize();
+            if (!listedFile.getParent().equals(dir) || file.contains("/") || file.contains("\\")) {
+                throw new ModelLoadException(manifest, "line " + (i + 1) + " names " + file
+                        + ", not a file of this directory");
+            }
+            listed.put(file, entry.group(1).toLowerCase(java.util.Locale.ROOT));
+        }
+        for (Path file : decisive) {
+            if (!listed.containsKey(file.getFileName().toString())) {
+                throw new ModelLoadException(manifest, "does not list " + file.getFileName()
+                        + ", which decides the model's answers");
+            }
+        }
+        for (Map.Entry<String, String> entry : listed.entrySet()) {
+            Path file = dir.resolve(entry.getKey());
+            if (!Files.isRegularFile(file)) {
+                throw new ModelLoadException(file, "listed in " + MANIFEST + " but missing");
+            }
+            String actual;
+            try (InputStream in = Files.newInputStream(file)) {
+                actual = Sha256.hex(in);
+            } catch (IOException e) {
+                throw new ModelLoadException(file, "unreadable: " + e.getMessage(), e);
+            }
+            if (!actual.equals(entry.getValue())) {
+                throw new ModelLoadException(file, "sha256 is " + actual + ", " + MANIFEST + " says " + entry.getValue()
+                        + ": the file is not the one the manifest was written for");
+            }
+        }
+        return true;
     }
 
     /** {@code name:version}, the form requests and logs use. */

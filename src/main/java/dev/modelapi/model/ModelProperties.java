@@ -28,6 +28,8 @@ import org.springframework.validation.annotation.Validated;
  * @param maxLoaded the most model versions loaded at once; past it the least recently used idle one is unloaded
  * @param maxLoadedSize the most TorchScript bytes loaded at once, with the same rule
  * @param loadOnDemand load a version on disk that a request names but that is not loaded (evicted, say)
+ * @param requireManifest refuse to load a version directory without a checksum manifest
+ *     ({@code sha256sums}); with one, its files are checked whatever this says
  */
 @Validated
 @ConfigurationProperties("modelapi.models")
@@ -41,7 +43,8 @@ public record ModelProperties(
         @DefaultValue("true") boolean warmUp,
         @Min(1) @DefaultValue("32") int maxLoaded,
         @NotNull @DefaultValue("4GB") DataSize maxLoadedSize,
-        @DefaultValue("true") boolean loadOnDemand) {
+        @DefaultValue("true") boolean loadOnDemand,
+        @DefaultValue("false") boolean requireManifest) {
 
     @ConstructorBinding
     public ModelProperties {
@@ -49,6 +52,6 @@ public record ModelProperties(
 
     /** Settings with the default limits, for tools and tests that load models directly. */
     public ModelProperties(Path directory, int workersPerModel, Duration predictorWait, String device, boolean warmUp) {
-        this(directory, workersPerModel, 64, 0, predictorWait, device, warmUp, 32, DataSize.ofGigabytes(4), true);
+        this(directory, workersPerModel, 64, 0, predictorWait, device, warmUp, 32, DataSize.ofGigabytes(4), true, false);
     }
 }

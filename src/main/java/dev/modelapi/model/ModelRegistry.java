@@ -186,7 +186,7 @@ public final class ModelRegistry implements AutoCloseable {
         String version = versionDir.getFileName().toString();
         TextClassifier classifier;
         try {
-            ModelDirectory directory = ModelDirectory.read(versionDir);
+            ModelDirectory directory = ModelDirectory.read(versionDir, settings.requireManifest());
             makeRoom(directory);
             classifier = TextClassifier.load(directory, settings, forwards);
         } catch (ModelLoadException e) {

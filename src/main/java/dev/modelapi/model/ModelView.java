@@ -30,16 +30,18 @@ public record ModelView(String name, String defaultVersion, List<Version> versio
      * @param source its directory
      * @param sha256 the fingerprint of the files that decide its answers (model, tokenizer, config,
      *     serving.properties): the prediction cache keys on it
+     * @param verified whether its files were checked against the directory's checksum manifest
+     *     ({@code sha256sums}) at load; false when it has none
      * @param memoryBytes what it holds in memory (weights and tokenizer)
      * @param lastUsed when it last answered, or null when it has not yet
      */
-    public record Loaded(String version, String state, String source, String sha256, List<String> labels,
+    public record Loaded(String version, String state, String source, String sha256, boolean verified, List<String> labels,
             List<String> inputs, long modelBytes, long memoryBytes, int workers, long loadTimeMs, String loadedAt,
             @JsonInclude(JsonInclude.Include.ALWAYS) String lastUsed) implements Version {
 
         static Loaded of(TextClassifier classifier) {
             return new Loaded(classifier.version(), "loaded", classifier.directory().path().toString(),
-                    classifier.fingerprint(), classifier.labels(), classifier.inputs(), classifier.modelBytes(),
+                    classifier.fingerprint(), classifier.directory().verified(), classifier.labels(), classifier.inputs(), classifier.modelBytes(),
                     classifier.memoryBytes(),
                     classifier.workers(), classifier.loadTime().toMillis(), classifier.loadedAt().toString(),
                     classifier.lastUsed() == null ? null : classifier.lastUsed().toString());

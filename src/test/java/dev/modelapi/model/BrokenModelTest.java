@@ -89,7 +89,14 @@ class BrokenModelTest {
         assertThat(registry.find("good").orElseThrow().version()).isEqualTo("1");
     }
 
+    /** A copy without the checksum manifest: these tests break files to see the check that names each break. */
     private static Path copy(Path from, Path to) {
-        return TestFiles.copyDirectory(from, to);
+        Path copy = TestFiles.copyDirectory(from, to);
+        try {
+            Files.deleteIfExists(copy.resolve(ModelDirectory.MANIFEST));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return copy;
     }
 }

@@ -63,7 +63,7 @@ class ModelLifecycleTest {
         // the fields of a loaded version, lastUsed included while it is null
         // the files' fingerprint, which the prediction cache keys on
         assertThat(one.get("sha256").asText()).matches("[0-9a-f]{64}");
-        assertThat(one.fieldNames()).toIterable().containsExactly("version", "state", "source", "sha256", "labels", "inputs",
+        assertThat(one.fieldNames()).toIterable().containsExactly("version", "state", "source", "sha256", "verified", "labels", "inputs",
                 "modelBytes", "memoryBytes", "workers", "loadTimeMs", "loadedAt", "lastUsed");
         assertThat(model.fieldNames()).toIterable().containsExactly("name", "defaultVersion", "versions");
     }
@@ -128,7 +128,9 @@ class ModelLifecycleTest {
         JsonNode again = ModelsApi.versionOf(command("load", "5"), "5");
         assertThat(again.get("loadedAt").asText()).as("the same files: not loaded again").isEqualTo(first.get("loadedAt").asText());
 
+        // an operator's edit, with the manifest written again for the new files
         Files.writeString(five.resolve("config.json"), Files.readString(five.resolve("config.json")) + "\n");
+        TestFiles.writeManifest(five, false);
         JsonNode changed = ModelsApi.versionOf(command("load", "5"), "5");
         assertThat(changed.get("sha256").asText()).isNotEqualTo(first.get("sha256").asText());
         assertThat(changed.get("loadedAt").asText()).isNotEqualTo(first.get("loadedAt").asText());

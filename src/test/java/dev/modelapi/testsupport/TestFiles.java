@@ -38,4 +38,24 @@ public final class TestFiles {
             throw new UncheckedIOException(e);
         }
     }
+
+    /**
+     * Writes {@code sha256sums} for the directory's files as they are now, in {@code sha256sum}'s
+     * format ({@code binary}: its {@code -b} form, {@code <hex> *<file>}).
+     */
+    public static void writeManifest(Path directory, boolean binary) {
+        try {
+            java.util.List<String> lines = new java.util.ArrayList<>();
+            try (Stream<Path> files = Files.list(directory)) {
+                for (Path file : files.filter(f -> !f.getFileName().toString().equals("sha256sums")).sorted().toList()) {
+                    try (java.io.InputStream in = Files.newInputStream(file)) {
+                        lines.add(dev.modelapi.digest.Sha256.hex(in) + (binary ? " *" : "  ") + file.getFileName());
+                    }
+                }
+            }
+            Files.write(directory.resolve("sha256sums"), lines);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
 }
