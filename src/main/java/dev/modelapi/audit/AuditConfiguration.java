@@ -19,7 +19,7 @@ import org.springframework.transaction.PlatformTransactionManager;
 
 /** Wires the audit routes' beans and the audit queries to Boot's DataSource, which Flyway has migrated before they run. */
 @Configuration(proxyBeanMethods = false)
-@EnableConfigurationProperties(AuditProperties.class)
+@EnableConfigurationProperties({AuditProperties.class, AuditEncryptionProperties.class})
 class AuditConfiguration {
 
     /**
@@ -59,9 +59,17 @@ class AuditConfiguration {
         return spool;
     }
 
+    /** The keys audit texts are sealed with, proven against the database before any row is written. */
     @Bean
-    AuditRecords auditRecords(AuditProperties settings, MeterRegistry meters) {
-        return new AuditRecords(new PiiDetector(), settings.textStorage(), meters);
+    AuditCipher auditCipher(AuditEncryptionProperties encryption, AuditProperties settings, JdbcTemplate jdbcTemplate) {
+        AuditCipher cipher = AuditCipher.of(encryption, settings.textStorage());
+        cipher.checkKeys(jdbcTemplate);
+        return cipher;
+    }
+
+    @Bean
+    AuditRecords auditRecords(AuditProperties settings, AuditCipher auditCipher, MeterRegistry meters) {
+        return new AuditRecords(new PiiDetector(), settings.textStorage(), auditCipher, meters);
     }
 
     @Bean
@@ -77,12 +85,12 @@ class AuditConfiguration {
     }
 
     @Bean
-    AuditReports auditReports(AuditProperties settings) {
-        return new AuditReports(settings.exportMaxRows());
+    AuditReports auditReports(AuditProperties settings, AuditCipher auditCipher) {
+        return new AuditReports(settings.exportMaxRows(), auditCipher);
     }
 
     @Bean
-    AuditQueries auditQueries(JdbcTemplate jdbcTemplate) {
-        return new AuditQueries(jdbcTemplate);
+    AuditQueries auditQueries(JdbcTemplate jdbcTemplate, AuditCipher auditCipher) {
+        return new AuditQueries(jdbcTemplate, auditCipher);
     }
 }

@@ -21,7 +21,8 @@ import java.util.stream.Collectors;
  * The {@code audit-record} step: an answered text becomes its audit row, with the kinds of
  * personal data found in it and the text itself as {@code modelapi.audit.text-storage} allows:
  * {@code hash} (the default: SHA-256 and length only), {@code redacted} (personal data replaced by
- * {@code [EMAIL]}, {@code [PAYMENT_CARD]}, ...) or {@code raw}. The kinds found in a text are
+ * {@code [EMAIL]}, {@code [PAYMENT_CARD]}, ...) or {@code raw}; a kept text is sealed at once
+ * ({@link AuditCipher}), so the queue, the spool and the database never hold it in the clear. The kinds found in a text are
  * remembered by the text's SHA-256 (a bounded cache): a text asked again, as a cache hit is, is
  * not scanned again, which was the largest cost of a cached answer.
  */
@@ -38,11 +39,13 @@ public class AuditRecords {
 
     private final PiiDetector pii;
     private final TextStorage storage;
+    private final AuditCipher cipher;
     private final Cache<String, String> kindsBySha256;
 
-    AuditRecords(PiiDetector pii, TextStorage storage, MeterRegistry meters) {
+    AuditRecords(PiiDetector pii, TextStorage storage, AuditCipher cipher, MeterRegistry meters) {
         this.pii = pii;
         this.storage = storage;
+        this.cipher = cipher;
         this.kindsBySha256 = Caffeine.newBuilder().maximumSize(KNOWN_TEXTS).recordStats().build();
         CaffeineCacheMetrics.monitor(meters, kindsBySha256, "audit-pii-kinds");
     }
@@ -56,7 +59,8 @@ public class AuditRecords {
             case REDACTED -> pii.redact(task.text());
             case RAW -> task.text();
         };
-        return AuditRecord.of(task, kinds, text, sha256);
+        return AuditRecord.of(task, kinds, text == null ? null : cipher.seal(text, task.requestId(), task.index()),
+                sha256);
     }
 
     /** The {@code jms-audit} step: the rows of a request's answered texts. */

@@ -51,10 +51,12 @@ public class AuditReports {
             "status", "channel", "principal", "source", "key_id", "target", "request_id", "detail");
 
     private final int exportMaxRows;
+    private final AuditCipher cipher;
     private final CsvMapper csv = new CsvMapper();
 
-    AuditReports(int exportMaxRows) {
+    AuditReports(int exportMaxRows, AuditCipher cipher) {
         this.exportMaxRows = exportMaxRows;
+        this.cipher = cipher;
     }
 
     /**
@@ -189,8 +191,7 @@ public class AuditReports {
                     Boolean.TRUE.equals(row.get("degraded")), (String) row.get("failed_models"),
                     Boolean.TRUE.equals(row.get("cached")), integer(row.get("batch_size")), number(row.get("latency_ms")),
                     (String) row.get("flags"), (String) row.get("pii"), (String) row.get("input_sha256"),
-                    integer(row.get("input_length")), (String) row.get("idempotency_key"),
-                    (String) row.get("input_text")));
+                    integer(row.get("input_length")), (String) row.get("idempotency_key"), text(row)));
         }
         return new AuditAnswers.Events(instantOf(query.get("from")).toString(), instantOf(query.get("to")).toString(),
                 (Integer) query.get("page"), (Integer) query.get("limit"), total == null ? 0L : total.longValue(), events);
@@ -252,7 +253,15 @@ public class AuditReports {
 
     /** The {@code audit-export-answer} step ({@code GET /api/v1/audit/events.csv}): the rows as CSV, oldest first. */
     public String csv(@Header("auditRows") List<Map<String, Object>> rows) {
+        for (Map<String, Object> row : rows) {
+            row.put("input_text", text(row));
+        }
         return csv(rows, COLUMNS);
+    }
+
+    /** A row's kept text, opened. */
+    private String text(Map<String, Object> row) {
+        return cipher.open((String) row.get("input_text"), (String) row.get("request_id"), integer(row.get("item_index")));
     }
 
     private String csv(List<Map<String, Object>> rows, List<String> columns) {

@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
 class AuditRecordsTest {
 
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
-    private final AuditRecords records = new AuditRecords(new PiiDetector(), AuditRecords.TextStorage.HASH, meters);
+    private final AuditRecords records = new AuditRecords(new PiiDetector(), AuditRecords.TextStorage.HASH, AuditCipher.none(),
+            meters);
 
     @Test
     void shouldScanATextForPersonalDataOnceAndRememberWhatItFound() {
@@ -44,8 +45,13 @@ class AuditRecordsTest {
     }
 
     private static PredictionTask answered(String text) {
+        return answered("r-" + text.hashCode(), 0, text);
+    }
+
+    /** A text answered ham by spam-distilbert:1, as item {@code index} of request {@code requestId}. */
+    static PredictionTask answered(String requestId, int index, String text) {
         EnsembleSpec ensemble = new EnsembleSpec(List.of(new ModelRef("spam-distilbert", "1")), EnsembleMethod.SOFT, Map.of());
-        PredictionTask task = new PredictionTask("r-" + text.hashCode(), 0, "http", "anonymous", text, ensemble, 0);
+        PredictionTask task = new PredictionTask(requestId, index, "http", "anonymous", text, ensemble, 0);
         task.answer(new EnsembleResult("ham", 0.9, EnsembleMethod.SOFT, 1.0, 0.8,
                 List.of(new ModelVote("spam-distilbert", "1", "ham", Map.of("ham", 0.9, "spam", 0.1))), List.of(), null),
                 false, 1);

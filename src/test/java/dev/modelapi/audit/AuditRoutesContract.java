@@ -69,6 +69,9 @@ abstract class AuditRoutesContract {
     @Autowired
     AuditRetention retention;
 
+    @Autowired
+    AuditCipher cipher;
+
     @TempDir
     Path spoolDirectory;
 
@@ -94,7 +97,7 @@ abstract class AuditRoutesContract {
                         "auditDatabase", breaker,
                         "auditRetention", retention,
                         "bodiesAsList", new GroupedBodyAggregationStrategy(),
-                        "auditReports", new AuditReports(3),
+                        "auditReports", new AuditReports(3, cipher),
                         "httpExchanges", new HttpStandIn(),
                         "failures", new dev.modelapi.ingest.Failures()),
                 Map.ofEntries(
@@ -181,7 +184,7 @@ abstract class AuditRoutesContract {
 
     @Test
     void shouldCreateTheTableWithFlyway() {
-        assertThat(flyway.info().current().getVersion().getVersion()).isEqualTo("5");
+        assertThat(flyway.info().current().getVersion().getVersion()).isEqualTo("6");
         assertThat(queries.countByRequestId(newRequestId())).isZero();
     }
 
@@ -505,6 +508,59 @@ abstract class AuditRoutesContract {
 
         assertThat(securityEvents(always).events()).extracting(SecurityEvent::createdAt)
                 .containsExactly(Instant.parse("2003-01-01T00:00:00Z"));
+    }
+
+    @Test
+    void shouldKeepTextsSealedInTheDatabaseAndTheSpoolAndOpenThemAcrossAKeyRotation() throws Exception {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        String oldId = "rot-a-" + run;
+        String newId = "rot-b-" + run;
+        String oldKey = AuditCipherTest.newKey();
+        String newKey = AuditCipherTest.newKey();
+        JdbcTemplate jdbc = new JdbcTemplate(database);
+        try {
+            // ciphers as an instance keeping no texts builds them, so that keys other tests recorded in the
+            // shared database are not asked for; the last check below is an instance keeping texts
+            AuditCipher before = AuditCipher.of(new AuditEncryptionProperties(null, Map.of(oldId, oldKey), null),
+                    AuditRecords.TextStorage.HASH);
+            before.checkKeys(jdbc);
+            String requestId = newRequestId();
+            AuditRecords raw = new AuditRecords(new dev.modelapi.pii.PiiDetector(), AuditRecords.TextStorage.RAW, before,
+                    meters);
+            store(List.of(raw.of(AuditRecordsTest.answered(requestId, 0, AuditCipherTest.TEXT))));
+
+            AuditCipher rotated = AuditCipher.of(new AuditEncryptionProperties(null, Map.of(oldId, oldKey, newId, newKey),
+                    newId), AuditRecords.TextStorage.HASH);
+            rotated.checkKeys(jdbc);
+            AuditRecords afterRotation = new AuditRecords(new dev.modelapi.pii.PiiDetector(),
+                    AuditRecords.TextStorage.RAW, rotated, meters);
+            store(List.of(afterRotation.of(AuditRecordsTest.answered(requestId, 1, AuditCipherTest.TEXT))));
+            // while the database is down, the spool holds the sealed text too
+            down.set(true);
+            store(List.of(afterRotation.of(AuditRecordsTest.answered(requestId, 2, AuditCipherTest.TEXT))));
+            assertThat(jsonFiles(spoolDirectory)).singleElement().satisfies(file ->
+                    assertThat(Files.readString(file)).contains("enc:v1:" + newId + ":").doesNotContain("jane"));
+            down.set(false);
+            await().atMost(Duration.ofSeconds(10)).until(() -> queries.countByRequestId(requestId) == 3);
+
+            AuditQueries reader = new AuditQueries(jdbc, rotated);
+            assertThat(reader.storedTexts(requestId)).satisfiesExactly(
+                    first -> assertThat(first).startsWith("enc:v1:" + oldId + ":").doesNotContain("jane"),
+                    second -> assertThat(second).startsWith("enc:v1:" + newId + ":").doesNotContain("jane"),
+                    third -> assertThat(third).startsWith("enc:v1:" + newId + ":"));
+            assertThat(reader.findByRequestId(requestId)).extracting(AuditRecord::inputText)
+                    .containsOnly(AuditCipherTest.TEXT);
+
+            // a key under the old id that is not the old key, and the old key left out: both stop the start
+            AuditCipher wrong = AuditCipher.of(new AuditEncryptionProperties(null,
+                    Map.of(oldId, AuditCipherTest.newKey(), newId, newKey), newId), AuditRecords.TextStorage.HASH);
+            assertThatThrownBy(() -> wrong.checkKeys(jdbc)).hasMessageContaining("key " + oldId + " is not the key");
+            AuditCipher missing = AuditCipher.of(new AuditEncryptionProperties(null, Map.of(newId, newKey), null),
+                    AuditRecords.TextStorage.RAW);
+            assertThatThrownBy(() -> missing.checkKeys(jdbc)).hasMessageContaining("which is not configured");
+        } finally {
+            jdbc.update("DELETE FROM audit_encryption_key WHERE key_id IN (?, ?)", oldId, newId);
+        }
     }
 
     static List<Path> jsonFiles(Path directory) throws Exception {

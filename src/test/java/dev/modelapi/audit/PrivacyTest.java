@@ -24,10 +24,12 @@ import org.springframework.http.ResponseEntity;
 /**
  * Suspicious input and personal data end to end, with the audit in the real PostgreSQL keeping
  * texts redacted: flags and PII kinds land in the audit row, the stored text has the personal
- * data replaced, a text the policy rejects is a 400, and no personal data reaches the log.
+ * data replaced and is sealed with the test's key, a text the policy rejects is a 400, and no
+ * personal data reaches the log.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "modelapi.audit.text-storage=redacted",
+        "modelapi.audit.encryption.keys.privacy-test=nyB0COLBn47q1oShlXHf5wwvXqs2+9oEHIZXq7/wn9U=",
         "modelapi.sanitize.policies.bidi-control=flag",
         "modelapi.sanitize.policies.binary=reject"})
 @RealServices
@@ -60,6 +62,8 @@ class PrivacyTest {
         assertThat(row.flags()).isEqualTo("bidi_control");
         assertThat(row.pii()).isEqualTo("email,payment_card");
         assertThat(row.inputText()).contains("[EMAIL]", "[PAYMENT_CARD]").doesNotContain(EMAIL, "4111");
+        assertThat(audit.storedTexts(requestId)).singleElement().asString().startsWith("enc:v1:privacy-test:")
+                .doesNotContain("[EMAIL]").doesNotContain("your order");
         assertThat(output.getAll()).doesNotContain(EMAIL).doesNotContain(CARD);
     }
 

@@ -37,6 +37,7 @@ class EnsembleResolverTest {
         Path phish = TestFiles.copyDirectory(Path.of("models/spam-distilbert/1"), repository.resolve("phish-x/1"));
         Path config = phish.resolve("config.json");
         Files.writeString(config, Files.readString(config).replace("\"ham\"", "\"ok\"").replace("\"spam\"", "\"phish\""));
+        TestFiles.writeManifest(phish, false); // its labels changed: its checksums too
         registry = ModelRegistry.loadFrom(repository, new ModelProperties(repository, 1, Duration.ofSeconds(5), "cpu", false));
         assertThat(registry.all()).hasSize(3);
     }
