@@ -28,6 +28,7 @@ import torch  # noqa: E402
 import transformers  # noqa: E402
 from transformers import AutoTokenizer  # noqa: E402
 
+import drift_reference  # noqa: E402
 from spam_demo import corpus, export, tokenization, training, verify  # noqa: E402
 from spam_demo.architectures import ARCHITECTURES, VOCAB_SIZE, Architecture  # noqa: E402
 
@@ -105,6 +106,9 @@ def build_one(arch: Architecture, splits: dict[str, list[corpus.Message]], model
     scripted = verify.verify_model_dir(model_dir, arch.name, test_rows, logits)
     if any(scripted[k] != test_metrics[k] for k in ("tp", "fp", "fn", "tn")):
         raise RuntimeError(f"{arch.name}: TorchScript test metrics {scripted} != eager {test_metrics}")
+    reference = drift_reference.reference(model_dir, [row["text"] for row in test_rows])
+    (model_dir / "drift-reference.json").write_text(json.dumps(reference, indent=2) + "\n")
+    export.write_manifest(model_dir)  # again, now with the drift reference
     log(f"  exported {model_dir} ({size} bytes); trace max diff {trace_error:.2e}; "
         f"reloaded TorchScript test acc {scripted['accuracy']:.4f}")
     return {"architecture": type(model).__name__, "tokenizer": type(hf_tokenizer).__name__,

@@ -125,7 +125,7 @@ class OpenApiDocumentTest {
             }
         }
         softly.assertAll();
-        assertThat(operations).isEqualTo(26);
+        assertThat(operations).isEqualTo(27);
     }
 
     @Test

@@ -51,7 +51,8 @@ class ModelsRoutesTest {
                         "httpExchanges", new HttpExchanges(JSON, answers, failures),
                         "modelOperations", new ModelOperations(registry),
                         "mlflowModels", new MlflowStandIn(),
-                        "cacheOperations", new CacheStandIn()),
+                        "cacheOperations", new CacheStandIn(),
+                        "driftMonitor", new DriftStandIn()),
                 Map.of(), "models.camel.yaml");
         routes.camel().addComponent("platform-http", new DirectComponent());
         routes.start();
@@ -69,6 +70,13 @@ class ModelsRoutesTest {
     public static final class CacheStandIn {
         public void forget(String model, String version, String principal) {
             forgotten.add(model + ":" + version);
+        }
+    }
+
+    /** Answers what a drift view would hold, for the route's own steps. */
+    public static final class DriftStandIn {
+        public Map<String, Object> describe(String name) {
+            return Map.of("name", name, "subjects", List.of());
         }
     }
 
@@ -130,6 +138,19 @@ class ModelsRoutesTest {
         });
         RouteFiles.assertHttpError(get, 405, "method_not_allowed");
         assertThat(RouteFiles.steps(get)).contains("http-invalid-request").doesNotContain("model-command");
+    }
+
+    @Test
+    void shouldAnswerDriftFromItsOwnRouteNotTheCommands() throws Exception {
+        Exchange drift = routes.camel().createProducerTemplate().send(from("http-model-drift"), e -> {
+            e.getIn().setHeader(Exchange.HTTP_METHOD, "GET");
+            e.getIn().setHeader("name", "spam");
+        });
+
+        assertThat(RouteFiles.steps(drift)).contains("http-model-drift-accept", "model-drift", "http-model-drift-respond")
+                .doesNotContain("model-command");
+        assertThat(drift.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE)).isEqualTo(200);
+        assertThat(JSON.readTree(drift.getMessage().getBody(String.class)).get("name").asText()).isEqualTo("spam");
     }
 
     @Test
