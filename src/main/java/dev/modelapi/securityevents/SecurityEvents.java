@@ -195,14 +195,18 @@ public class SecurityEvents {
         }
     }
 
+    /**
+     * Whose refusals add up: a known key's holder; else the client's address, so that one client
+     * guessing many keys is one source; else, where the channel has no address, the key's id.
+     */
     private static String sourceOf(String principal, String keyId, String source) {
         if (principal != null) {
             return "key holder " + principal;
         }
-        if (keyId != null) {
-            return "key id " + keyId;
+        if (source != null) {
+            return "address " + source;
         }
-        return source == null ? null : "address " + source;
+        return keyId == null ? null : "key id " + keyId;
     }
 
     private long sourcesInBurst() {

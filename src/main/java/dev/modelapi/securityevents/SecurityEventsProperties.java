@@ -16,7 +16,7 @@ import org.springframework.validation.annotation.Validated;
  *
  * @param queueCapacity events waiting for the audit database's writer (queue {@code seda:security-events});
  *     one more is dropped and counted, never waited for: a flood of refusals must not slow the gate
- * @param burstRefusals refusals from one source (key holder, key, or address) within {@code burstWindow}
+ * @param burstRefusals refusals from one source (key holder, else address, else key id) within {@code burstWindow}
  *     that make a burst: one {@code burst} event, {@code modelapi_security_refusal_bursts_total}
  *     and {@code modelapi_security_burst_sources}
  * @param burstWindow the window of a burst (a bare number is seconds)

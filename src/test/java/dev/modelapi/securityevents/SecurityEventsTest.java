@@ -123,6 +123,17 @@ class SecurityEventsTest {
     }
 
     @Test
+    void shouldCountOneAddressGuessingManyKeysAsOneSource() {
+        for (int i = 0; i < 5; i++) {
+            refuseUnknownKey("guess-" + i, "203.0.113.66");
+        }
+
+        assertThat(recorded.events).filteredOn(e -> e.kind().equals("burst")).singleElement()
+                .satisfies(burst -> assertThat(burst.source()).isEqualTo("203.0.113.66"));
+        assertThat(burstSources()).isEqualTo(1);
+    }
+
+    @Test
     void shouldDropAndCountAnEventTheQueueHasNoRoomFor() {
         SecurityEvents full = new SecurityEvents(event -> {
             throw new IllegalStateException("Queue full");
