@@ -179,13 +179,16 @@ public class SecurityEvents {
     private void record(SecurityEvent event, boolean logAtInfo) {
         Counter.builder("modelapi.security.events").description("Security events by kind and reason")
                 .tags("kind", event.kind(), "reason", event.reason()).register(meters).increment();
-        if (logAtInfo) {
-            log.info("Security event: {} {} {} by {} from {} (key id {}) on {}: {} {}{}", event.kind(), event.reason(),
-                    event.outcome(), event.principal(), event.source(), event.keyId(), event.target(), event.status(),
-                    event.requestId(), event.detail() == null ? "" : " (" + event.detail() + ")");
-        } else if (log.isDebugEnabled()) {
-            log.debug("Security event: {} {} by {} from {} (key id {}) on {}: {}", event.kind(), event.reason(),
-                    event.principal(), event.source(), event.keyId(), event.target(), event.status());
+        if (logAtInfo || log.isDebugEnabled()) {
+            String line = event.kind() + " " + event.reason() + " " + event.outcome() + ", status " + event.status()
+                    + ", by " + event.principal() + " from " + event.source()
+                    + (event.keyId() == null ? "" : " (key id " + event.keyId() + ")") + " on " + event.target()
+                    + ", request " + event.requestId() + (event.detail() == null ? "" : ": " + event.detail());
+            if (logAtInfo) {
+                log.info("Security event: {}", line);
+            } else {
+                log.debug("Security event: {}", line);
+            }
         }
         try {
             sink.accept(event);
