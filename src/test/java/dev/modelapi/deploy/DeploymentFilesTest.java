@@ -69,6 +69,7 @@ class DeploymentFilesTest {
             Map.entry("modelapi_routes_reload_failing", "modelapi.routes.reload.failing"),
             Map.entry("modelapi_security_burst_sources", "modelapi.security.burst.sources"),
             Map.entry("modelapi_drift_psi", "modelapi.drift.psi"),
+            Map.entry("modelapi_security_events_total", "modelapi.security.events"),
             Map.entry("modelapi_security_events_dropped_total", "modelapi.security.events.dropped"),
             Map.entry("modelapi_batch_size", "modelapi.batch.size"),
             Map.entry("modelapi_cache_errors_total", "modelapi.cache.errors"),
