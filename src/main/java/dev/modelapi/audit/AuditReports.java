@@ -68,27 +68,33 @@ public class AuditReports {
     public Map<String, Object> query(@Header("from") String from, @Header("to") String to, @Header("model") String model,
             @Header("label") String label, @Header("principal") String principal, @Header("channel") String channel,
             @Header("flag") String flag) {
+        requireText(model, "model");
+        requireText(label, "label");
+        if (given(flag) && !FLAGS.contains(flag.strip())) {
+            throw InvalidRequestException.badRequest("invalid_query", "flag must be one of " + FLAGS);
+        }
+        Map<String, Object> query = shared(from, to, principal, channel);
+        // models is "name:version,name:version": match a whole name; flags "a,b": a whole flag
+        query.put("model", given(model) ? "%," + model.strip() + ":%" : null);
+        query.put("label", given(label) ? label.strip() : null);
+        query.put("flag", given(flag) ? "%," + flag.strip() + ",%" : null);
+        return query;
+    }
+
+    /** The filters every view has, checked: the window, the principal and the channel. */
+    private static Map<String, Object> shared(String from, String to, String principal, String channel) {
         Instant end = to == null || to.isBlank() ? Instant.now() : instant(to, "to");
         Instant start = from == null || from.isBlank() ? end.minus(Duration.ofDays(1)) : instant(from, "from");
         // a window whose start is not before its end holds nothing: an empty answer, not an error
-        requireText(model, "model");
-        requireText(label, "label");
         requireText(principal, "principal");
         if (given(channel) && !CHANNELS.contains(channel.strip())) {
             throw InvalidRequestException.badRequest("invalid_query", "channel must be one of " + CHANNELS);
         }
-        if (given(flag) && !FLAGS.contains(flag.strip())) {
-            throw InvalidRequestException.badRequest("invalid_query", "flag must be one of " + FLAGS);
-        }
         Map<String, Object> query = new HashMap<>();
         query.put("from", OffsetDateTime.ofInstant(start, ZoneOffset.UTC));
         query.put("to", OffsetDateTime.ofInstant(end, ZoneOffset.UTC));
-        // models is "name:version,name:version": match a whole name; flags "a,b": a whole flag
-        query.put("model", given(model) ? "%," + model.strip() + ":%" : null);
-        query.put("label", given(label) ? label.strip() : null);
         query.put("principal", given(principal) ? principal.strip() : null);
         query.put("channel", given(channel) ? channel.strip() : null);
-        query.put("flag", given(flag) ? "%," + flag.strip() + ",%" : null);
         return query;
     }
 
@@ -125,7 +131,6 @@ public class AuditReports {
     public Map<String, Object> securityQuery(@Header("from") String from, @Header("to") String to,
             @Header("kind") String kind, @Header("reason") String reason, @Header("principal") String principal,
             @Header("source") String source, @Header("channel") String channel) {
-        Map<String, Object> query = query(from, to, null, null, principal, channel, null);
         requireText(source, "source");
         if (given(kind) && !Reason.kinds().contains(kind.strip())) {
             throw InvalidRequestException.badRequest("invalid_query", "kind must be one of " + Reason.kinds());
@@ -133,9 +138,7 @@ public class AuditReports {
         if (given(reason) && !Reason.wireNames().contains(reason.strip())) {
             throw InvalidRequestException.badRequest("invalid_query", "reason must be one of " + Reason.wireNames());
         }
-        query.remove("model");
-        query.remove("label");
-        query.remove("flag");
+        Map<String, Object> query = shared(from, to, principal, channel);
         query.put("kind", given(kind) ? kind.strip() : null);
         query.put("reason", given(reason) ? reason.strip() : null);
         query.put("source", given(source) ? source.strip() : null);

@@ -29,12 +29,12 @@ import java.util.TreeMap;
  * @param labels the labels in id order, from {@code config.json}'s {@code id2label}
  * @param problemType {@code config.json}'s {@code problem_type}, "" when it has none
  * @param properties {@code serving.properties}, as written
- * @param verified whether a checksum manifest ({@value #MANIFEST}) covered the files that decide the
- *     answers and every file it lists matched it
+ * @param checksums the SHA-256 of each file the checksum manifest ({@value #MANIFEST}) lists, by
+ *     file name, as checked at read; empty without a manifest
  */
 public record ModelDirectory(
         String name, String version, Path path, Path modelFile, List<String> labels, String problemType,
-        Properties properties, boolean verified) {
+        Properties properties, Map<String, String> checksums) {
 
     /**
      * The checksum manifest of a version directory, in the format {@code sha256sum} writes
@@ -55,6 +55,15 @@ public record ModelDirectory(
 
     public ModelDirectory {
         labels = List.copyOf(labels);
+        checksums = Map.copyOf(checksums);
+    }
+
+    /**
+     * Whether a checksum manifest covered the files that decide the answers and every file it
+     * lists matched it (read refuses a directory whose manifest does not hold).
+     */
+    public boolean verified() {
+        return !checksums.isEmpty();
     }
 
     /**
@@ -66,9 +75,15 @@ public record ModelDirectory(
     public String fingerprint() throws IOException {
         List<String> parts = new ArrayList<>();
         for (Path file : List.of(modelFile, path.resolve(TOKENIZER), path.resolve(CONFIG), path.resolve(SERVING_PROPERTIES))) {
-            if (Files.isRegularFile(file)) {
+            String name = file.getFileName().toString();
+            String checked = checksums.get(name);
+            if (checked != null) {
+                // read has just hashed it against the manifest: not again
+                parts.add(name);
+                parts.add(checked);
+            } else if (Files.isRegularFile(file)) {
                 try (InputStream in = Files.newInputStream(file)) {
-                    parts.add(file.getFileName().toString());
+                    parts.add(name);
                     parts.add(Sha256.hex(in));
                 }
             }
@@ -102,26 +117,27 @@ public record ModelDirectory(
         Path configFile = dir.resolve(CONFIG);
         JsonNode config = readConfig(configFile);
         List<String> labels = readLabels(configFile, config);
-        boolean verified = verify(dir, List.of(modelFile, dir.resolve(TOKENIZER), configFile,
+        Map<String, String> checksums = verify(dir, List.of(modelFile, dir.resolve(TOKENIZER), configFile,
                 dir.resolve(SERVING_PROPERTIES)), requireManifest);
         return new ModelDirectory(name, version, dir, modelFile, labels, config.path("problem_type").asText(""),
-                properties, verified);
+                properties, checksums);
     }
 
     /**
      * Checks every file the manifest lists against its SHA-256, and that it lists the files that
      * decide the answers ({@code decisive}): a manifest that leaves the model out proves nothing.
      *
-     * @return whether the directory has a manifest (and it held); false without one, unless required
+     * @return the SHA-256 of each listed file by name, as checked; empty without a manifest (unless
+     *     one is required: then a missing one is refused)
      */
-    static boolean verify(Path dir, List<Path> decisive, boolean required) throws ModelLoadException {
+    static Map<String, String> verify(Path dir, List<Path> decisive, boolean required) throws ModelLoadException {
         Path manifest = dir.resolve(MANIFEST);
         if (!Files.isRegularFile(manifest)) {
             if (required) {
                 throw new ModelLoadException(manifest, "missing, and modelapi.models.require-manifest is on"
                         + " (write one with: sha256sum * > " + MANIFEST + ")");
             }
-            return false;
+            return Map.of();
         }
         Map<String, String> listed = new TreeMap<>();
         List<String> lines;
@@ -169,7 +185,7 @@ public record ModelDirectory(
                         + ": the file is not the one the manifest was written for");
             }
         }
-        return true;
+        return listed;
     }
 
     /** {@code name:version}, the form requests and logs use. */
