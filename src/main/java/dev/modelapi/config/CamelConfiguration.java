@@ -4,7 +4,6 @@ import dev.modelapi.observability.RequestLogUnitOfWork;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.concurrent.ExecutorService;
 import org.apache.camel.CamelContext;
-import org.apache.camel.component.micrometer.spi.InstrumentedThreadPoolFactory;
 import org.apache.camel.spring.boot.CamelContextConfiguration;
 import org.apache.camel.support.DefaultThreadPoolFactory;
 
@@ -28,6 +27,7 @@ class CamelConfiguration {
      * wraps each pool for context propagation, and Micrometer cannot measure a wrapped pool, so the
      * routes' pools would go unmeasured. Camel's tracing keeps spans on the exchange, not in the
      * thread's context, so the plain pools lose nothing (ObservabilityTest checks the span tree).
+     * {@link MeasuredThreadPoolFactory} rather than camel-micrometer's factory: see there why.
      */
     @Bean
     CamelContextConfiguration measuredThreadPools(MeterRegistry meters) {
@@ -35,7 +35,7 @@ class CamelConfiguration {
             @Override
             public void beforeApplicationStart(CamelContext camel) {
                 camel.getExecutorServiceManager().setThreadPoolFactory(
-                        new InstrumentedThreadPoolFactory(meters, new DefaultThreadPoolFactory()));
+                        new MeasuredThreadPoolFactory(meters, new DefaultThreadPoolFactory()));
             }
 
             @Override
