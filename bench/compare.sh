@@ -11,6 +11,10 @@
 # $WARMUP s, then measured for $MEASURE s; one server at a time. Then the cached path: the service
 # with its cache on, one text repeated (same-text.lua) at 1, 4, 32 and 256 connections.
 # Prints markdown tables, absolute and as ratios to the seed peer measured in the same run.
+# The service is measured WARMUP s after it is ready, while the JIT may still be compiling (on 2
+# cores it settles 4-7 minutes after start: docs/performance.md); bench/warmup.sh draws that curve.
+# A/B two jars or settings in alternating order (A B B A): on this machine the first of two runs
+# back to back was the faster in 6 of 7 pairs, whichever it was.
 #
 #   bench/compare.sh
 #   ROWS="service seed" COLUMNS=one WARMUP=3 MEASURE=3 SKIP_BUILD=1 bench/compare.sh   # a quick partial run
