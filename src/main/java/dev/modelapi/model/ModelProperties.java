@@ -30,6 +30,8 @@ import org.springframework.validation.annotation.Validated;
  * @param loadOnDemand load a version on disk that a request names but that is not loaded (evicted, say)
  * @param requireManifest refuse to load a version directory without a checksum manifest
  *     ({@code sha256sums}); with one, its files are checked whatever this says
+ * @param variantsAtStartUp also load variants ({@code <version>-<kind>} directories such as
+ *     {@code 1-int8}) at start-up; off, they load when loaded through the API or named in a request
  */
 @Validated
 @ConfigurationProperties("modelapi.models")
@@ -44,7 +46,8 @@ public record ModelProperties(
         @Min(1) @DefaultValue("32") int maxLoaded,
         @NotNull @DefaultValue("4GB") DataSize maxLoadedSize,
         @DefaultValue("true") boolean loadOnDemand,
-        @DefaultValue("false") boolean requireManifest) {
+        @DefaultValue("false") boolean requireManifest,
+        @DefaultValue("false") boolean variantsAtStartUp) {
 
     @ConstructorBinding
     public ModelProperties {
@@ -52,6 +55,7 @@ public record ModelProperties(
 
     /** Settings with the default limits, for tools and tests that load models directly. */
     public ModelProperties(Path directory, int workersPerModel, Duration predictorWait, String device, boolean warmUp) {
-        this(directory, workersPerModel, 64, 0, predictorWait, device, warmUp, 32, DataSize.ofGigabytes(4), true, false);
+        this(directory, workersPerModel, 64, 0, predictorWait, device, warmUp, 32, DataSize.ofGigabytes(4), true, false,
+                false);
     }
 }

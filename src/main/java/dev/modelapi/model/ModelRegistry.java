@@ -36,6 +36,8 @@ public final class ModelRegistry implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ModelRegistry.class);
     private static final Pattern SAFE_SEGMENT = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+    /** A variant of a numeric version: {@code 1-int8} is version 1 made another way (models/README.md). */
+    private static final Pattern VARIANT = Pattern.compile("[0-9]+-[A-Za-z0-9._-]+");
     private static final int HISTORY = 16;
 
     /** Numeric versions in numeric order ("10" after "9"), others after them in text order. */
@@ -91,6 +93,11 @@ public final class ModelRegistry implements AutoCloseable {
     static ModelRegistry loadFrom(Path root, ModelProperties settings, Duration retireAfter) {
         ModelRegistry registry = new ModelRegistry(root, settings, retireAfter);
         for (Path versionDir : versionDirectories(root)) {
+            if (!settings.variantsAtStartUp() && isVariant(versionDir.getFileName().toString())) {
+                log.info("Model {}:{} is a variant: not loaded at start-up (load it, or name it in a request)",
+                        versionDir.getParent().getFileName(), versionDir.getFileName());
+                continue;
+            }
             registry.tryLoad(versionDir);
         }
         log.info("Model repository {}: {} loaded, {} failed", root.toAbsolutePath().normalize(),
@@ -169,7 +176,7 @@ public final class ModelRegistry implements AutoCloseable {
             return loaded;
         }
         List<String> onDisk = versionsOnDisk(name);
-        String wanted = version != null ? version : onDisk.isEmpty() ? null : onDisk.get(onDisk.size() - 1);
+        String wanted = version != null ? version : highestPlainVersion(onDisk);
         if (wanted == null || !onDisk.contains(wanted) || unloadedOnPurpose.contains(name + ":" + wanted)) {
             return Optional.empty();
         }
@@ -196,7 +203,7 @@ public final class ModelRegistry implements AutoCloseable {
         }
         TextClassifier previous = versionsOf(name).put(version, classifier);
         if (highestIsDefault) {
-            defaults.merge(name, version, (old, added) -> VERSION_ORDER.compare(added, old) > 0 ? added : old);
+            defaults.merge(name, version, (old, added) -> highestPlainVersion(List.of(old, added)));
         } else {
             defaults.putIfAbsent(name, version);
         }
@@ -231,8 +238,9 @@ public final class ModelRegistry implements AutoCloseable {
             if (versions.isEmpty()) {
                 defaults.remove(name);
             } else {
-                defaults.put(name, versions.lastKey());
-                defaultChanged(name, version, versions.lastKey());
+                String fallback = highestPlainVersion(versions.keySet());
+                defaults.put(name, fallback);
+                defaultChanged(name, version, fallback);
             }
         }
         retire(removed);
@@ -284,7 +292,7 @@ public final class ModelRegistry implements AutoCloseable {
         }
         String version = defaults.get(name);
         TextClassifier chosen = version == null ? null : versions.get(version);
-        return Optional.of(chosen != null ? chosen : versions.lastEntry().getValue());
+        return Optional.of(chosen != null ? chosen : versions.get(highestPlainVersion(versions.keySet())));
     }
 
     public Optional<TextClassifier> find(String name, String version) {
@@ -423,6 +431,21 @@ public final class ModelRegistry implements AutoCloseable {
                     + " (letters, digits, '.', '_' and '-', at most 128)");
         }
         return segment;
+    }
+
+    /** Whether a version names a variant of a numeric version ({@code 1-int8}), not a version of its own. */
+    public static boolean isVariant(String version) {
+        return VARIANT.matcher(version).matches();
+    }
+
+    /**
+     * The highest version that is not a variant, else the highest variant, else null: a name's
+     * version when none is named (start-up default, load by name, fallback after an unload).
+     */
+    public static String highestPlainVersion(java.util.Collection<String> sortedVersions) {
+        List<String> plain = sortedVersions.stream().filter(v -> !isVariant(v)).sorted(VERSION_ORDER).toList();
+        List<String> from = plain.isEmpty() ? sortedVersions.stream().sorted(VERSION_ORDER).toList() : plain;
+        return from.isEmpty() ? null : from.get(from.size() - 1);
     }
 
     private static List<Path> versionDirectories(Path root) {
