@@ -1,12 +1,17 @@
-"""The demo models on short forms of the held-out messages (issue #18's baseline and target check).
+"""The demo models on short forms of the held-out messages (issue #18's target check).
 
 Writes models/eval/spamassassin-test-short.jsonl (each test message's short forms, spam_demo.short_forms)
 and prints, per model and for their mean-probability ensemble, on the full held-out messages and on
 the short forms: accuracy, spam F1, the ham false-positive rate and the expected calibration error
-(10 bins of the answered label's probability). Runs the exported TorchScript models as the service
-does (tokenizer.json with serving.properties' truncation, softmax):
+(10 bins of the answered label's probability). Runs the exported TorchScript files as the service
+does (tokenizer.json with serving.properties' truncation, softmax), one text per call:
 
-    python tools/short_forms_eval.py [models-dir]
+    python tools/short_forms_eval.py [models-dir] [version]
+
+version: 1 (default) or 1-int8 (the int8 variant, also compared label by label with version 1).
+Then the ensemble on models/eval/typed-messages.jsonl: 22 messages of the kind people type (one-line
+notes, chat, short lures), written for this check and not from the corpus; it prints each one the
+ensemble gets wrong.
 """
 
 import json
@@ -68,7 +73,7 @@ def scores(rows: list[dict], spam_probability: list[float]) -> dict:
             "ham_false_positive_rate": round(fp / (fp + tn), 4) if fp + tn else 0.0, "ece": round(ece, 4)}
 
 
-def main(models_dir: Path) -> None:
+def main(models_dir: Path, version: str) -> None:
     full = [json.loads(line) for line in (models_dir / "eval" / "spamassassin-test.jsonl").read_text().splitlines()
             if line.strip()]
     short = [{"id": m["id"], "form": form, "label": m["label"], "text": text}
@@ -79,11 +84,15 @@ def main(models_dir: Path) -> None:
     results = {}
     ensemble = {"full": [0.0] * len(full), "short": [0.0] * len(short)}
     for name in MODELS:
-        labels, probabilities = load(models_dir / name / "1")
+        labels, probabilities = load(models_dir / name / version)
         spam = labels.index("spam")
+        reference = load(models_dir / name / "1")[1] if version != "1" else None
         for kind, rows in (("full", full), ("short", short)):
             p = [probabilities(row["text"])[spam] for row in rows]
-            results[f"{name} {kind}"] = scores(rows, p)
+            results[f"{name}:{version} {kind}"] = scores(rows, p)
+            if reference:
+                agree = sum((q >= 0.5) == (reference(row["text"])[spam] >= 0.5) for q, row in zip(p, rows))
+                results[f"{name}:{version} {kind}"]["label_agreement_with_1"] = round(agree / len(rows), 4)
             ensemble[kind] = [e + q / len(MODELS) for e, q in zip(ensemble[kind], p)]
     for kind, rows in (("full", full), ("short", short)):
         results[f"ensemble (mean) {kind}"] = scores(rows, ensemble[kind])
@@ -97,6 +106,16 @@ def main(models_dir: Path) -> None:
     for key, value in results.items():
         print(f"{key:34s} {json.dumps(value)}")
 
+    typed_file = models_dir / "eval" / "typed-messages.jsonl"
+    if typed_file.exists():
+        typed = [json.loads(line) for line in typed_file.read_text().splitlines() if line.strip()]
+        scorers = [load(models_dir / name / version) for name in MODELS]
+        mean = [sum(f(row["text"])[labels.index("spam")] for labels, f in scorers) / len(MODELS) for row in typed]
+        print(f"{'ensemble (mean) typed':34s} {json.dumps(scores(typed, mean))}")
+        for row, p in zip(typed, mean):
+            if (p >= 0.5) != (row["label"] == "spam"):
+                print(f"  wrong: {row['label']} {p:.3f} {row['text']!r}")
+
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1] if len(sys.argv) > 1 else "models"))
+    main(Path(sys.argv[1] if len(sys.argv) > 1 else "models"), sys.argv[2] if len(sys.argv) > 2 else "1")

@@ -64,9 +64,9 @@ def _deberta_config(tokenizer: Tokenizer) -> DebertaV2Config:
 
 ARCHITECTURES = [
     Architecture("spam-distilbert", "distilbert", tokenization.train_wordpiece,
-                 DistilBertForSequenceClassification, _distilbert_config, epochs=6, learning_rate=1e-3),
+                 DistilBertForSequenceClassification, _distilbert_config, epochs=2, learning_rate=1e-3),
     Architecture("spam-roberta", "roberta", tokenization.train_byte_level_bpe,
-                 RobertaForSequenceClassification, _roberta_config, epochs=6, learning_rate=1e-3),
+                 RobertaForSequenceClassification, _roberta_config, epochs=2, learning_rate=1e-3),
     Architecture("spam-deberta", "deberta", tokenization.train_unigram,
-                 DebertaV2ForSequenceClassification, _deberta_config, epochs=5, learning_rate=1e-3),
+                 DebertaV2ForSequenceClassification, _deberta_config, epochs=3, learning_rate=1e-3),
 ]

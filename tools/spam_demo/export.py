@@ -1,9 +1,13 @@
 """TorchScript export in the layout djl-convert writes for text-classification models.
 
-models/<name>/1/ holds exactly: <name>.pt, tokenizer.json, tokenizer_config.json,
+models/<name>/<version>/ holds exactly: <name>.pt, tokenizer.json, tokenizer_config.json,
 config.json and serving.properties, and sha256sums (their checksums, as sha256sum writes them).
+The traced module divides the logits by the model's fitted temperature (calibration inside the
+file: DJL's translator applies softmax as it always does). The int8 variant is the same model with
+dynamic int8 quantisation of its linear layers (weights int8, activations quantised per call).
 """
 
+import copy
 import hashlib
 import shutil
 from pathlib import Path
@@ -21,18 +25,28 @@ TRANSLATOR_FACTORY = "ai.djl.huggingface.translator.TextClassificationTranslator
 
 
 class ClassifierWrapper(nn.Module):
-    """forward(input_ids, attention_mask[, token_type_ids]) -> the HF model output (logits)."""
+    """forward(input_ids, attention_mask[, token_type_ids]) -> {"logits": model logits / temperature}."""
 
-    def __init__(self, model: PreTrainedModel, include_types: bool):
+    def __init__(self, model: PreTrainedModel, include_types: bool, temperature: float = 1.0):
         super().__init__()
         self.model = model
         self.include_types = include_types
+        self.register_buffer("temperature", torch.tensor(temperature, dtype=torch.float32))
 
     def forward(self, input_ids, attention_mask, token_type_ids=None):
         if self.include_types:
-            return self.model(input_ids=input_ids, attention_mask=attention_mask,
-                              token_type_ids=token_type_ids)
-        return self.model(input_ids=input_ids, attention_mask=attention_mask)
+            out = self.model(input_ids=input_ids, attention_mask=attention_mask,
+                             token_type_ids=token_type_ids)
+        else:
+            out = self.model(input_ids=input_ids, attention_mask=attention_mask)
+        return {"logits": out.logits / self.temperature}
+
+
+def quantized_int8(model: PreTrainedModel) -> PreTrainedModel:
+    """A copy with dynamic int8 quantisation of every nn.Linear (fbgemm/x86 kernels on CPU)."""
+    torch.backends.quantized.engine = "x86" if "x86" in torch.backends.quantized.supported_engines \
+        else "fbgemm"
+    return torch.ao.quantization.quantize_dynamic(copy.deepcopy(model).eval(), {nn.Linear}, dtype=torch.qint8)
 
 
 def takes_token_types(hf_tokenizer: PreTrainedTokenizerFast) -> bool:
@@ -44,21 +58,22 @@ def positional(batch: dict, include_types: bool) -> tuple:
     return tuple(model_inputs(batch, include_types).values())
 
 
-def trace(model: PreTrainedModel, include_types: bool, example: list[list[int]], pad_id: int):
+def trace(model: PreTrainedModel, include_types: bool, example: list[list[int]], pad_id: int,
+          temperature: float = 1.0):
     model.eval()
-    wrapper = ClassifierWrapper(model, include_types).eval()
+    wrapper = ClassifierWrapper(model, include_types, temperature).eval()
     with torch.no_grad():
         return torch.jit.trace(wrapper, positional(collate(example, pad_id), include_types), strict=False)
 
 
 def max_trace_error(traced, model: PreTrainedModel, include_types: bool,
-                    batches: list[list[list[int]]], pad_id: int) -> float:
-    """Largest |traced - eager| logit difference over the given batches."""
+                    batches: list[list[list[int]]], pad_id: int, temperature: float = 1.0) -> float:
+    """Largest |traced - eager / temperature| logit difference over the given batches."""
     worst = 0.0
     with torch.no_grad():
         for sequences in batches:
             batch = collate(sequences, pad_id)
-            eager = model(**model_inputs(batch, include_types)).logits
+            eager = model(**model_inputs(batch, include_types)).logits / temperature
             scripted = traced(*positional(batch, include_types))["logits"]
             worst = max(worst, (eager - scripted).abs().max().item())
     return worst

@@ -12,7 +12,9 @@ from transformers import PreTrainedModel, get_linear_schedule_with_warmup
 
 SEED = 20240601
 BATCH_SIZE = 32
+POOL_BATCHES = 50   # batches formed from one length-sorted pool of shuffled texts
 SPAM = 1
+ECE_BINS = 10
 
 
 def seed_everything(seed: int = SEED) -> None:
@@ -51,16 +53,37 @@ def model_inputs(batch: dict[str, torch.Tensor], include_types: bool) -> dict[st
     return {name: batch[name] for name in names}
 
 
+def length_batches(lengths: list[int], rng: random.Random) -> list[list[int]]:
+    """Training batches of similar length: shuffle, sort pools of POOL_BATCHES batches by length,
+    cut them into batches and shuffle the batches. Short texts then cost little (padding to a
+    long neighbour is what made a mixed batch expensive), and every epoch still mixes."""
+    order = list(range(len(lengths)))
+    rng.shuffle(order)
+    batches = []
+    pool = BATCH_SIZE * POOL_BATCHES
+    for start in range(0, len(order), pool):
+        chunk = sorted(order[start:start + pool], key=lambda i: lengths[i])
+        batches += [chunk[i:i + BATCH_SIZE] for i in range(0, len(chunk), BATCH_SIZE)]
+    rng.shuffle(batches)
+    return batches
+
+
 @torch.no_grad()
 def predict_logits(model: PreTrainedModel, data: EncodedSplit, pad_id: int,
-                   include_types: bool) -> torch.Tensor:
-    """Eager logits in the data's order, batches of BATCH_SIZE padded to the batch's longest."""
+                   include_types: bool, by_length: bool = True) -> torch.Tensor:
+    """Eager logits in the data's order, batches of BATCH_SIZE padded to the batch's longest;
+    by_length: batches of texts of similar length (cheaper; a float model's logits are the same
+    either way within float error), else batches in the data's order."""
     model.eval()
-    chunks = []
-    for start in range(0, len(data.ids), BATCH_SIZE):
-        batch = collate(data.ids[start:start + BATCH_SIZE], pad_id)
-        chunks.append(model(**model_inputs(batch, include_types)).logits)
-    return torch.cat(chunks)
+    order = sorted(range(len(data.ids)), key=lambda i: len(data.ids[i])) if by_length \
+        else list(range(len(data.ids)))
+    logits = [None] * len(order)
+    for start in range(0, len(order), BATCH_SIZE):
+        rows = order[start:start + BATCH_SIZE]
+        batch = collate([data.ids[i] for i in rows], pad_id)
+        for row, value in zip(rows, model(**model_inputs(batch, include_types)).logits):
+            logits[row] = value
+    return torch.stack(logits)
 
 
 def classification_metrics(predictions: list[int], labels: list[int]) -> dict:
@@ -76,29 +99,66 @@ def classification_metrics(predictions: list[int], labels: list[int]) -> dict:
             "spam_f1": f1, "tp": tp, "fp": fp, "fn": fn, "tn": tn, "count": len(pairs)}
 
 
-def evaluate(model, data: EncodedSplit, pad_id: int, include_types: bool) -> dict:
-    logits = predict_logits(model, data, pad_id, include_types)
-    metrics = classification_metrics(logits.argmax(-1).tolist(), data.labels)
-    metrics["loss"] = torch.nn.functional.cross_entropy(logits, torch.tensor(data.labels)).item()
+def scored(logits: torch.Tensor, labels: list[int]) -> dict:
+    metrics = classification_metrics(logits.argmax(-1).tolist(), labels)
+    metrics["loss"] = torch.nn.functional.cross_entropy(logits, torch.tensor(labels)).item()
+    metrics["ham_false_positive_rate"] = metrics["fp"] / (metrics["fp"] + metrics["tn"]) \
+        if metrics["fp"] + metrics["tn"] else 0.0
+    metrics["ece"] = calibration_error(logits, labels)
     return metrics
+
+
+def evaluate(model, data: EncodedSplit, pad_id: int, include_types: bool) -> dict:
+    return scored(predict_logits(model, data, pad_id, include_types), data.labels)
+
+
+def calibration_error(logits: torch.Tensor, labels: list[int]) -> float:
+    """Expected calibration error: ECE_BINS equal bins of the answered label's probability, the
+    gap between mean probability and accuracy in each, weighted by the bin's share of texts."""
+    probabilities = torch.softmax(logits.double(), dim=-1)
+    confidence, answered = probabilities.max(dim=-1)
+    correct = (answered == torch.tensor(labels)).double()
+    bins = torch.clamp((confidence * ECE_BINS).long(), max=ECE_BINS - 1)
+    error = 0.0
+    for b in range(ECE_BINS):
+        members = bins == b
+        if members.any():
+            error += abs(confidence[members].mean().item() - correct[members].mean().item()) \
+                * members.sum().item() / len(labels)
+    return error
+
+
+def fit_temperature(logits: torch.Tensor, labels: list[int]) -> float:
+    """Temperature scaling (Guo et al. 2017): the T > 0 minimising the cross-entropy of logits / T
+    on held-out data. One parameter, so the answered label never changes."""
+    log_t = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    target = torch.tensor(labels)
+    values = logits.detach().double()
+    optimizer = torch.optim.LBFGS([log_t], lr=0.1, max_iter=200, line_search_fn="strong_wolfe")
+
+    def closure():
+        optimizer.zero_grad()
+        loss = torch.nn.functional.cross_entropy(values / log_t.exp(), target)
+        loss.backward()
+        return loss
+    optimizer.step(closure)
+    return float(log_t.exp().item())
 
 
 def train(model: PreTrainedModel, train_data: EncodedSplit, val_data: EncodedSplit, *, pad_id: int,
           include_types: bool, epochs: int, learning_rate: float, log=print) -> dict:
     """AdamW with linear warmup/decay; keeps the weights of the best validation epoch."""
     optimizer = torch.optim.AdamW(model.parameters(), lr=learning_rate, weight_decay=0.01)
-    steps_per_epoch = -(-len(train_data.ids) // BATCH_SIZE)
+    lengths = [len(ids) for ids in train_data.ids]
+    steps_per_epoch = len(length_batches(lengths, random.Random(SEED)))
     scheduler = get_linear_schedule_with_warmup(optimizer, steps_per_epoch // 2, steps_per_epoch * epochs)
     order_rng = random.Random(SEED)
     best = {"key": None}
     started = time.perf_counter()
     for epoch in range(1, epochs + 1):
         model.train()
-        order = list(range(len(train_data.ids)))
-        order_rng.shuffle(order)
         total_loss = 0.0
-        for start in range(0, len(order), BATCH_SIZE):
-            rows = order[start:start + BATCH_SIZE]
+        for rows in length_batches(lengths, order_rng):
             batch = collate([train_data.ids[i] for i in rows], pad_id)
             labels = torch.tensor([train_data.labels[i] for i in rows])
             loss = model(**model_inputs(batch, include_types), labels=labels).loss
@@ -109,8 +169,9 @@ def train(model: PreTrainedModel, train_data: EncodedSplit, val_data: EncodedSpl
             optimizer.zero_grad()
             total_loss += loss.item() * len(rows)
         val = evaluate(model, val_data, pad_id, include_types)
-        log(f"  epoch {epoch}: train loss {total_loss / len(order):.4f}, val loss {val['loss']:.4f}, "
-            f"val acc {val['accuracy']:.4f}, val spam F1 {val['spam_f1']:.4f} "
+        log(f"  epoch {epoch}: train loss {total_loss / len(lengths):.4f}, val loss {val['loss']:.4f}, "
+            f"val acc {val['accuracy']:.4f}, val spam F1 {val['spam_f1']:.4f}, "
+            f"val ham FP {val['ham_false_positive_rate']:.4f} "
             f"({time.perf_counter() - started:.0f}s)")
         key = (val["accuracy"], val["spam_f1"], -val["loss"])
         if best["key"] is None or key > best["key"]:
