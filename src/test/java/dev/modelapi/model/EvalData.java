@@ -11,12 +11,19 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
-/** The held-out test split and the Python reference logits that tools/ committed under models/eval. */
+/**
+ * The held-out test split, its short forms and the Python reference logits that tools/ committed
+ * under models/eval ({@code <name>-logits.jsonl} for version 1, {@code <name>-int8-logits.jsonl}
+ * for its int8 variant).
+ */
 final class EvalData {
 
-    static final Path MODELS = Path.of("models");
+    /** The demo models; {@code -Dmodelapi.demo-models=<dir>} checks a freshly trained set before it replaces them. */
+    static final Path MODELS = Path.of(System.getProperty("modelapi.demo-models", "models"));
     static final Path EVAL = MODELS.resolve("eval");
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    static final String INT8 = "1-int8";
 
     record Message(String id, String label, String text) {
     }
@@ -34,15 +41,29 @@ final class EvalData {
                 .toList();
     }
 
+    /** Short forms of the test messages (subject alone, body alone, a sentence or two), each labelled as its message. */
+    static List<Message> testShortForms() {
+        return lines(EVAL.resolve("spamassassin-test-short.jsonl"))
+                .map(n -> new Message(n.get("id").asText() + "#" + n.get("form").asText(), n.get("label").asText(),
+                        n.get("text").asText()))
+                .toList();
+    }
+
     static Map<String, Message> testSplitById() {
         Map<String, Message> byId = new LinkedHashMap<>();
         testSplit().forEach(m -> byId.put(m.id(), m));
         return byId;
     }
 
-    /** Python's logits of some test messages for one model. */
+    /** Python's logits of some test messages for version 1 of a model. */
     static List<Logits> pythonLogits(String model) {
-        return lines(EVAL.resolve(model + "-logits.jsonl")).map(n -> {
+        return pythonLogits(model, "1");
+    }
+
+    /** Python's logits of some test messages for version 1 of a model or its int8 variant. */
+    static List<Logits> pythonLogits(String model, String version) {
+        String file = model + (version.equals(INT8) ? "-int8" : "") + "-logits.jsonl";
+        return lines(EVAL.resolve(file)).map(n -> {
             JsonNode values = n.get("logits");
             float[] logits = new float[values.size()];
             for (int i = 0; i < logits.length; i++) {
@@ -56,7 +77,7 @@ final class EvalData {
     static List<String> modelsWithReferenceLogits() {
         try (Stream<Path> files = Files.list(EVAL)) {
             return files.map(p -> p.getFileName().toString())
-                    .filter(f -> f.endsWith("-logits.jsonl"))
+                    .filter(f -> f.endsWith("-logits.jsonl") && !f.endsWith("-int8-logits.jsonl"))
                     .map(f -> f.substring(0, f.length() - "-logits.jsonl".length()))
                     .sorted().toList();
         } catch (IOException e) {
