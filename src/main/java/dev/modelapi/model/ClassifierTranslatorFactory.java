@@ -20,8 +20,10 @@ import java.util.Set;
  * {@code tokenizer.json} with the {@code serving.properties} arguments (maxLength, truncation,
  * padding, addSpecialTokens, doLowerCase, ...), {@code includeTokenTypes} and {@code int32} from
  * the same arguments, and sigmoid or softmax as {@link ModelDirectory#independentScores()} says.
+ * Public for bench/InProcessBench.java, which runs DJL alone with the service's translator
+ * (BenchSourcesTest compiles the benchmarks).
  */
-final class ClassifierTranslatorFactory implements TranslatorFactory {
+public final class ClassifierTranslatorFactory implements TranslatorFactory {
 
     private final ModelDirectory directory;
 
