@@ -32,10 +32,11 @@ import java.util.concurrent.CountDownLatch;
  * <pre>
  * java -cp target/classes:$(cat classpath.txt) bench/InProcessBench.java \
  *   --texts=$PEERS_WORK/texts-2000.jsonl [--models=spam-distilbert,spam-roberta] [--threads=2] \
- *   [--warmup=60] [--measure=30] [--models-dir=models] [--translator=service|djl]
+ *   [--warmup=60] [--measure=30] [--models-dir=models] [--version=1] [--translator=service|djl]
  * </pre>
  * {@code --texts} takes JSON lines with a {@code "text"} field: the wrk bodies or the eval split.
- * Without {@code --models}, every loaded model (the service's default ensemble).
+ * Without {@code --models}, every loaded model (the service's default ensemble). {@code --version}
+ * picks each model's version directory ({@code 1-int8}: the demo models' int8 variant).
  */
 public class InProcessBench {
 
@@ -61,7 +62,7 @@ public class InProcessBench {
         List<ZooModel<String, Classifications>> models = new ArrayList<>();
         try {
             for (String name : names) {
-                Path dir = modelsDir.resolve(name).resolve("1");
+                Path dir = modelsDir.resolve(name).resolve(options.getOrDefault("version", "1"));
                 TranslatorFactory translator = djlTranslator ? new TextClassificationTranslatorFactory()
                         : new ClassifierTranslatorFactory(ModelDirectory.read(dir));
                 models.add(Criteria.builder()

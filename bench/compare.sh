@@ -23,6 +23,8 @@
 #   ROWS ["service seed torchserve djl torch cached"]  what to run; "cached" is the cached-path section
 #   COLUMNS ["one ensemble"]   CLIENTS [32]   WARMUP [60]   MEASURE [30]   (seconds)
 #   ONE_MODEL [spam-distilbert]  the model of the one-model column
+#   MODEL_VERSION [1]          its version for the service and the in-process DJL rows (1-int8: the
+#                              int8 variant; bench/variants.sh); the peers always run version 1
 #   ROUNDS [1]                 2 or more repeats the whole sequence; the tables show each cell's best round
 #   SKIP_BUILD=1               use the jar already in target/ (otherwise ./mvnw -B -q -DskipTests package)
 #   SKIP_TORCHSERVE=1, SKIP_CACHED=1   drop those rows
@@ -38,7 +40,7 @@
 #   READY_TIMEOUT [300]        seconds a server may take to become ready; LOCK_WAIT [3600] for /tmp/bench.lock
 #   PEERS_DIR [../shared/peers]  PEERS_VENV [~/.cache/modelapi/peers-venv]  PEERS_WORK [~/.cache/modelapi/peers-work]
 #   TEXTS_FILE [$PEERS_WORK/texts-2000.jsonl, written by the peers' prepare_texts.py when missing]
-# Output: $PEERS_WORK/compare-<timestamp>/: results.jsonl (every measurement, warm-ups included),
+# Output: $PEERS_WORK/compare-<timestamp>/ (or $COMPARE_OUT): results.jsonl (every measurement, warm-ups included),
 # report.md (the tables), servers' logs, wrk's output. Only loopback addresses are used.
 # The run holds /tmp/bench.lock throughout (the machine's rule for any load) and stops every server
 # it started when it ends, also on Ctrl-C. The service runs a copy of the jar and of the routes taken
@@ -68,6 +70,7 @@ DJL_TRANSLATOR=${DJL_TRANSLATOR:-service}
 READY_TIMEOUT=${READY_TIMEOUT:-300}
 LOCK_WAIT=${LOCK_WAIT:-3600}
 ONE_MODEL=${ONE_MODEL:-spam-distilbert}
+MODEL_VERSION=${MODEL_VERSION:-1}
 SEED_PORT=18091
 TS_PORT=18092
 TS_MANAGEMENT_PORT=18093
@@ -95,7 +98,7 @@ for tool in wrk curl jq python3 java flock timeout ss; do
   command -v "$tool" > /dev/null || { echo "$tool is needed on PATH" >&2; exit 2; }
 done
 
-OUT=$PEERS_WORK/compare-$(date +%Y%m%d-%H%M%S)
+OUT=${COMPARE_OUT:-$PEERS_WORK/compare-$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$OUT"
 RESULTS=$OUT/results.jsonl
 log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
@@ -259,7 +262,7 @@ service_args() { # cache on|off, column
     --modelapi.security.requests-per-second=1000000 --logging.level.root=WARN
     --modelapi.routes.directory="$OUT/routes" --modelapi.data-directory="$OUT/service-data")
   [ "$1" = on ] || args+=(--modelapi.cache.enabled=false)
-  [ "$2" = ensemble ] || args+=(--modelapi.ensemble.default-models="$ONE_MODEL")
+  [ "$2" = ensemble ] || args+=(--modelapi.ensemble.default-models="$ONE_MODEL:$MODEL_VERSION")
   local a
   for a in "${args[@]}"; do
     # SERVICE_ARGS wins: Spring would read a property given twice as a list
@@ -425,7 +428,8 @@ run_djl() { # column round
     java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=1 -Dai.djl.pytorch.num_interop_threads=1 \
     ${DJL_JAVA_OPTS:-} -cp "$OUT/classes:$(cat "$OUT/classpath.txt")" bench/InProcessBench.java \
     --models-dir=models --texts="$TEXTS_FILE" --threads=2 --warmup="$WARMUP" --measure="$MEASURE" \
-    --translator="$DJL_TRANSLATOR" ${models[@]+"${models[@]}"} > "$out" 2>&1 || log "djl/$1 failed, see $out"
+    --translator="$DJL_TRANSLATOR" --version="$MODEL_VERSION" ${models[@]+"${models[@]}"} > "$out" 2>&1 \
+    || log "djl/$1 failed, see $out"
   record_inprocess djl "$1" "$2" "$out"
 }
 
@@ -529,12 +533,12 @@ jq -nc --arg at "$(date -Iseconds)" --arg rev "$(git rev-parse --short HEAD 2> /
   --argjson measure "$MEASURE" --argjson rounds "$ROUNDS" --arg serviceArgs "${SERVICE_ARGS:-}" \
   --arg javaOpts "${JAVA_OPTS:-}" --arg texts "$TEXTS_FILE" --argjson textCount "$TEXT_COUNT" \
   --argjson cpus "$(nproc)" --arg wrkTimeout "$WRK_TIMEOUT" --arg staleRoutes "${stale_routes:-}" \
-  --arg oneModel "$ONE_MODEL" --arg djlTranslator "$DJL_TRANSLATOR" \
+  --arg oneModel "$ONE_MODEL" --arg modelVersion "$MODEL_VERSION" --arg djlTranslator "$DJL_TRANSLATOR" \
   '{meta: {at: $at, revision: $rev, uncommitted_files: $dirty, jar: $jar, jar_time: $jarTime, rows: $rows,
     columns: $columns, clients: $clients, warmup_s: $warmup, measure_s: $measure, rounds: $rounds,
     service_args: $serviceArgs, java_opts: $javaOpts, texts_file: $texts, texts: $textCount, cpus: $cpus,
     wrk_timeout: $wrkTimeout, routes_newer_than_jar: $staleRoutes, one_model: $oneModel,
-    djl_translator: $djlTranslator}}' > "$RESULTS"
+    model_version: $modelVersion, djl_translator: $djlTranslator}}' > "$RESULTS"
 
 log "rows: $ROWS; columns: $COLUMNS; $ROUNDS round(s); -c$CLIENTS, ${WARMUP}s warm-up, ${MEASURE}s measured; output $OUT"
 for round in $(seq 1 "$ROUNDS"); do
@@ -561,7 +565,7 @@ measured = [l for l in lines[1:] if l.get("phase") == "measure"]
 errors = [l for l in lines[1:] if "error" in l]
 ROWS = [("service", "service"), ("seed", "seed-fastapi peer"), ("torchserve", "TorchServe peer"),
         ("djl", "in-process DJL"), ("torch", "in-process torch")]
-COLS = [("one", f"one model ({meta.get('one_model', 'spam-distilbert')})"), ("ensemble", "three-model ensemble")]
+COLS = [("one", f"one model ({meta.get('one_model', 'spam-distilbert')}:{meta.get('model_version', '1')})"), ("ensemble", "three-model ensemble")]
 cols = [c for c in COLS if c[0] in meta["columns"].split()]
 
 
