@@ -20,9 +20,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -47,8 +49,8 @@ class DemoModelsTest {
     static ModelRegistry registry;
 
     /** Per model and version, the spam probabilities served for the full messages and for the short forms. */
-    static final Map<String, double[]> SPAM_FULL = new java.util.concurrent.ConcurrentHashMap<>();
-    static final Map<String, double[]> SPAM_SHORT = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final Map<String, double[]> SPAM_FULL = new ConcurrentHashMap<>();
+    private static final Map<String, double[]> SPAM_SHORT = new ConcurrentHashMap<>();
 
     @BeforeAll
     static void loadDemoModels() throws ModelLoadException {
@@ -69,7 +71,7 @@ class DemoModelsTest {
 
     /** Every demo model as {@code name:version}, version 1 and its int8 variant. */
     static List<String> demoVersions() {
-        return demoModels().stream().flatMap(n -> java.util.stream.Stream.of(n + ":1", n + ":" + EvalData.INT8)).toList();
+        return demoModels().stream().flatMap(n -> Stream.of(n + ":1", n + ":" + EvalData.INT8)).toList();
     }
 
     private static TextClassifier classifier(String nameAndVersion) {
