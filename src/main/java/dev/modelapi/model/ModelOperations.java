@@ -47,8 +47,8 @@ public class ModelOperations {
 
     /**
      * Loads {@code models/<name>/<version>}; without a version, the highest version on disk that is
-     * not a variant such as {@code 1-int8} (as Triton and TorchServe load a model by name). No such directory is a 404, a failure to load one
-     * is a 422 naming the file, and nothing else changes.
+     * not a variant such as {@code 1-int8} (as Triton and TorchServe load a model by name). No such
+     * directory is a 404, a failure to load one is a 422 naming the file, and nothing else changes.
      */
     public ModelView load(String name, String version) {
         List<String> onDisk = registry.versionsOnDisk(name);
@@ -59,7 +59,7 @@ public class ModelOperations {
                 throw new InvalidRequestException(404, "model_not_found", "there is no version of " + name
                         + " in the model repository (" + name + "/<version>)");
             }
-            version = ModelRegistry.highestPlainVersion(onDisk);
+            version = ModelRegistry.defaultAmong(onDisk);
         }
         if (!onDisk.contains(version) && registry.find(name, version).isEmpty()) {
             throw new InvalidRequestException(404, "model_not_found", "there is no version " + version + " of "

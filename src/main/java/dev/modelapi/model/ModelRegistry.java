@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.Deque;
@@ -45,6 +46,14 @@ public final class ModelRegistry implements AutoCloseable {
             .comparing((String v) -> !v.chars().allMatch(Character::isDigit))
             .thenComparing(v -> v.chars().allMatch(Character::isDigit) ? v.length() : 0)
             .thenComparing(Comparator.naturalOrder());
+
+    /**
+     * Which version a name gets when none is named (the start-up default, load by name, the
+     * fallback after an unload): the highest by {@link #VERSION_ORDER}, a variant only when there
+     * is no plain version.
+     */
+    private static final Comparator<String> DEFAULT_ORDER = Comparator
+            .comparing((String v) -> !isVariant(v)).thenComparing(VERSION_ORDER);
 
     private final Path root;
     private final ModelProperties settings;
@@ -176,7 +185,7 @@ public final class ModelRegistry implements AutoCloseable {
             return loaded;
         }
         List<String> onDisk = versionsOnDisk(name);
-        String wanted = version != null ? version : highestPlainVersion(onDisk);
+        String wanted = version != null ? version : defaultAmong(onDisk);
         if (wanted == null || !onDisk.contains(wanted) || unloadedOnPurpose.contains(name + ":" + wanted)) {
             return Optional.empty();
         }
@@ -203,7 +212,7 @@ public final class ModelRegistry implements AutoCloseable {
         }
         TextClassifier previous = versionsOf(name).put(version, classifier);
         if (highestIsDefault) {
-            defaults.merge(name, version, (old, added) -> highestPlainVersion(List.of(old, added)));
+            defaults.merge(name, version, (old, added) -> DEFAULT_ORDER.compare(added, old) > 0 ? added : old);
         } else {
             defaults.putIfAbsent(name, version);
         }
@@ -238,7 +247,7 @@ public final class ModelRegistry implements AutoCloseable {
             if (versions.isEmpty()) {
                 defaults.remove(name);
             } else {
-                String fallback = highestPlainVersion(versions.keySet());
+                String fallback = defaultAmong(versions.keySet());
                 defaults.put(name, fallback);
                 defaultChanged(name, version, fallback);
             }
@@ -292,7 +301,7 @@ public final class ModelRegistry implements AutoCloseable {
         }
         String version = defaults.get(name);
         TextClassifier chosen = version == null ? null : versions.get(version);
-        return Optional.of(chosen != null ? chosen : versions.get(highestPlainVersion(versions.keySet())));
+        return Optional.of(chosen != null ? chosen : versions.get(defaultAmong(versions.keySet())));
     }
 
     public Optional<TextClassifier> find(String name, String version) {
@@ -438,14 +447,9 @@ public final class ModelRegistry implements AutoCloseable {
         return VARIANT.matcher(version).matches();
     }
 
-    /**
-     * The highest version that is not a variant, else the highest variant, else null: a name's
-     * version when none is named (start-up default, load by name, fallback after an unload).
-     */
-    public static String highestPlainVersion(java.util.Collection<String> sortedVersions) {
-        List<String> plain = sortedVersions.stream().filter(v -> !isVariant(v)).sorted(VERSION_ORDER).toList();
-        List<String> from = plain.isEmpty() ? sortedVersions.stream().sorted(VERSION_ORDER).toList() : plain;
-        return from.isEmpty() ? null : from.get(from.size() - 1);
+    /** The version a name gets when none is named ({@link #DEFAULT_ORDER}), or null when there is none. */
+    public static String defaultAmong(Collection<String> versions) {
+        return versions.stream().max(DEFAULT_ORDER).orElse(null);
     }
 
     private static List<Path> versionDirectories(Path root) {

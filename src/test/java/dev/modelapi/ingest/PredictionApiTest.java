@@ -21,6 +21,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -181,31 +182,28 @@ class PredictionApiTest {
         return http.postForEntity(path, new HttpEntity<>(json.writeValueAsString(body), headers), String.class);
     }
 
-    /** Distinct test-split texts, made unique so that no other test's cache entry answers them. */
-    /** The first sentences of held-out messages (models/eval's short forms), each made unique for this run. */
+    /** The first sentences of held-out messages (models/eval's short forms), made unique for this run. */
     private List<String> shortTexts(int count) throws Exception {
-        List<String> texts = new ArrayList<>();
-        String run = UUID.randomUUID().toString().substring(0, 8);
-        for (String line : Files.readAllLines(Path.of("models/eval/spamassassin-test-short.jsonl"))) {
-            JsonNode form = json.readTree(line);
-            if (texts.size() == count) {
-                break;
-            }
-            if (form.get("form").asText().equals("first")) {
-                texts.add(form.get("text").asText() + " " + run);
-            }
-        }
-        return texts;
+        return heldOut("spamassassin-test-short.jsonl", line -> line.get("form").asText().equals("first"), count);
     }
 
+    /** Held-out e-mails, made unique for this run. */
     private List<String> testTexts(int count) throws Exception {
+        return heldOut("spamassassin-test.jsonl", line -> true, count);
+    }
+
+    /** Texts of a models/eval file, each with this run's mark so that no other test's cache entry answers them. */
+    private List<String> heldOut(String file, Predicate<JsonNode> keep, int count) throws Exception {
         List<String> texts = new ArrayList<>();
-        String run = UUID.randomUUID().toString();
-        for (String line : Files.readAllLines(Path.of("models/eval/spamassassin-test.jsonl"))) {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        for (String line : Files.readAllLines(Path.of("models/eval", file))) {
             if (texts.size() == count) {
                 break;
             }
-            texts.add(json.readTree(line).get("text").asText() + "\n" + run);
+            JsonNode row = json.readTree(line);
+            if (keep.test(row)) {
+                texts.add(row.get("text").asText() + "\n" + run);
+            }
         }
         return texts;
     }
