@@ -35,7 +35,7 @@ from transformers import AutoTokenizer  # noqa: E402
 
 import drift_reference  # noqa: E402
 from spam_demo import corpus, export, tokenization, training, verify  # noqa: E402
-from spam_demo.short_forms import short_forms  # noqa: E402
+from spam_demo.short_forms import with_forms  # noqa: E402
 from spam_demo.architectures import ARCHITECTURES, VOCAB_SIZE, Architecture  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,21 +80,6 @@ def trace_check_batches(test: training.EncodedSplit, by_id: dict[str, int], samp
 
 
 
-def with_short_forms(messages: list[corpus.Message]) -> list[dict]:
-    """Each message, then its short forms (same id and label; spam_demo.short_forms)."""
-    rows = []
-    for m in messages:
-        rows.append({"id": m.id, "form": "full", "label": m.label, "text": m.text})
-        rows += [{"id": m.id, "form": form, "label": m.label, "text": text}
-                 for form, text in short_forms(m.id, m.text)]
-    return rows
-
-
-def short_rows(test_rows: list[dict]) -> list[dict]:
-    return [{"id": m["id"], "form": form, "label": m["label"], "text": text}
-            for m in test_rows for form, text in short_forms(m["id"], m["text"])]
-
-
 @torch.no_grad()
 def one_by_one(model, data: training.EncodedSplit, include_types: bool) -> torch.Tensor:
     """Eager logits, one unpadded text per call: how a lone request runs."""
@@ -105,12 +90,16 @@ def one_by_one(model, data: training.EncodedSplit, include_types: bool) -> torch
     return torch.stack(rows)
 
 
+def message_row(m: corpus.Message) -> dict:
+    return {"id": m.id, "label": m.label, "group": m.group, "text": m.text}
+
+
 def agreement(a: torch.Tensor, b: torch.Tensor) -> float:
     return (a.argmax(-1) == b.argmax(-1)).double().mean().item()
 
 
 def build_one(arch: Architecture, splits: dict[str, list[corpus.Message]], models_dir: Path,
-              sample_ids: list[str], test_rows: list[dict]) -> tuple[dict, dict]:
+              sample_ids: list[str], test_rows: list[dict], test_short: list[dict]) -> tuple[dict, dict]:
     log(f"== {arch.name}")
     training.seed_everything()
     texts = {name: [m.text for m in msgs] for name, msgs in splits.items()}
@@ -119,8 +108,9 @@ def build_one(arch: Architecture, splits: dict[str, list[corpus.Message]], model
     include_types = export.takes_token_types(hf_tokenizer)
     pad_id = hf_tokenizer.pad_token_id
     unpadded = tokenization.unpadded_copy(tokenizer)
-    rows = {"train": with_short_forms(splits["train"]), "validation": with_short_forms(splits["validation"]),
-            "test": test_rows, "test_short": short_rows(test_rows)}
+    rows = {"train": with_forms([message_row(m) for m in splits["train"]]),
+            "validation": with_forms([message_row(m) for m in splits["validation"]]),
+            "test": test_rows, "test_short": test_short}
     data = {name: training.encode_split(unpadded, [r["text"] for r in split], [r["label"] for r in split])
             for name, split in rows.items()}
     log(f"  texts with short forms: train {len(rows['train'])}, validation {len(rows['validation'])}, "
@@ -267,9 +257,9 @@ def main() -> int:
     messages = corpus.load_messages(corpus.fetch_tarball(args.work_dir))
     splits = {name: [m for m in messages if m.split == name] for name in ("train", "validation", "test")}
     log("split sizes: " + ", ".join(f"{k} {len(v)}" for k, v in splits.items()))
-    test_rows = [{"id": m.id, "label": m.label, "group": m.group, "text": m.text} for m in splits["test"]]
+    test_rows = [message_row(m) for m in splits["test"]]
     write_jsonl(args.models_dir / "eval" / "spamassassin-test.jsonl", test_rows)
-    test_short = short_rows(test_rows)
+    test_short = with_forms(test_rows, keep_whole=False)
     write_jsonl(args.models_dir / "eval" / "spamassassin-test-short.jsonl", test_short)
     sample_ids = logit_sample_ids(splits["test"])
 
@@ -292,16 +282,15 @@ def main() -> int:
         if args.epochs:
             arch = dataclasses.replace(arch, epochs=args.epochs)
         metrics["models"][arch.name], spam_probabilities[arch.name] = build_one(
-            arch, splits, args.models_dir, sample_ids, test_rows)
+            arch, splits, args.models_dir, sample_ids, test_rows, test_short)
         metrics_path.write_text(json.dumps(metrics, indent=2) + "\n")
     if len(spam_probabilities) == len(ARCHITECTURES):
         # the default ensemble: the mean of the three calibrated spam probabilities
         ensemble = {}
         for kind, rows in (("test", test_rows), ("test_short", test_short)):
             mean = torch.stack([p[kind] for p in spam_probabilities.values()]).mean(dim=0)
-            logits = torch.stack([torch.log1p(-mean), torch.log(mean)], dim=-1)
             labels = [training.SPAM if r["label"] == "spam" else 0 for r in rows]
-            ensemble[kind] = training.scored(logits, labels)
+            ensemble[kind] = training.scored(training.logits_of(mean), labels)
         metrics["ensemble_mean"] = ensemble
         metrics_path.write_text(json.dumps(metrics, indent=2) + "\n")
 

@@ -49,3 +49,16 @@ def _cut(parts: list[str], start: int) -> str:
     if start + 1 < len(parts) and len(cut) + 1 + len(parts[start + 1]) <= MAX_CUT_OUT_CHARS:
         cut += " " + parts[start + 1]
     return cut[:MAX_CUT_OUT_CHARS]
+
+
+def with_forms(rows: list[dict], keep_whole: bool = True) -> list[dict]:
+    """Rows ({"id", "label", "text"}) each followed by its short forms as rows {"id", "form",
+    "label", "text"} (same id and label); keep_whole=False: the forms only. The whole row's form
+    is "full"."""
+    out = []
+    for row in rows:
+        if keep_whole:
+            out.append({"id": row["id"], "form": "full", "label": row["label"], "text": row["text"]})
+        out += [{"id": row["id"], "form": form, "label": row["label"], "text": text}
+                for form, text in short_forms(row["id"], row["text"])]
+    return out

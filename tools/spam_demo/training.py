@@ -99,6 +99,12 @@ def classification_metrics(predictions: list[int], labels: list[int]) -> dict:
             "spam_f1": f1, "tp": tp, "fp": fp, "fn": fn, "tn": tn, "count": len(pairs)}
 
 
+def logits_of(spam_probability: torch.Tensor) -> torch.Tensor:
+    """[ham, spam] logits whose softmax is the given spam probabilities (an ensemble's mean, say)."""
+    p = spam_probability.double().clamp(1e-12, 1 - 1e-12)
+    return torch.stack([torch.log1p(-p), torch.log(p)], dim=-1)
+
+
 def scored(logits: torch.Tensor, labels: list[int]) -> dict:
     metrics = classification_metrics(logits.argmax(-1).tolist(), labels)
     metrics["loss"] = torch.nn.functional.cross_entropy(logits, torch.tensor(labels)).item()
