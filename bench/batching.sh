@@ -3,7 +3,7 @@
 # against 1 (batching off), on the held-out e-mails (cut to 2,000 characters) and on chat-length
 # texts (the same messages' subject lines), one model, cache off, 32 clients. Each cell is a run of
 # bench/compare.sh (service row, one-model column), so warm-up, lock and output are compare.sh's.
-#   bench/batching.sh                     # WARMUP=60 MEASURE=30 by default, as compare.sh
+#   bench/batching.sh                     # WARMUP=120 MEASURE=30 by default, as compare.sh
 # Env: WARMUP, MEASURE, CLIENTS, SKIP_BUILD (passed on); PEERS_WORK as compare.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
