@@ -42,7 +42,8 @@
 #   PEERS_DIR [../shared/peers]  PEERS_VENV [~/.cache/modelapi/peers-venv]  PEERS_WORK [~/.cache/modelapi/peers-work]
 #   TEXTS_FILE [$PEERS_WORK/texts-2000.jsonl, written by the peers' prepare_texts.py when missing]
 # Output: $PEERS_WORK/compare-<timestamp>/ (or $COMPARE_OUT): results.jsonl (every measurement, warm-ups included),
-# report.md (the tables), servers' logs, wrk's output. Only loopback addresses are used.
+# report.md (the tables), servers' logs, wrk's output. Only loopback addresses are used. Exits 1
+# when any row failed (the report names it under "Failures:").
 # The run holds /tmp/bench.lock throughout (the machine's rule for any load) and stops every server
 # it started when it ends, also on Ctrl-C. The service runs a copy of the jar and of the routes taken
 # at the start, with its data directory (broker journal, folder inbox) under the output directory,
@@ -679,3 +680,9 @@ if errors:
 print("\n".join(out))
 PY
 cat "$OUT/report.md"
+# a row that failed fails the run (the report lists it under "Failures:"), so that no caller
+# takes a partial table for a whole one
+if grep -q '"error":' "$RESULTS"; then
+  log "some rows failed (see Failures: above)"
+  exit 1
+fi
