@@ -19,6 +19,7 @@ import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BinaryOperator;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -212,7 +213,7 @@ public final class ModelRegistry implements AutoCloseable {
         }
         TextClassifier previous = versionsOf(name).put(version, classifier);
         if (highestIsDefault) {
-            defaults.merge(name, version, (old, added) -> DEFAULT_ORDER.compare(added, old) > 0 ? added : old);
+            defaults.merge(name, version, BinaryOperator.maxBy(DEFAULT_ORDER));
         } else {
             defaults.putIfAbsent(name, version);
         }
