@@ -61,6 +61,34 @@ class MeasuredThreadPoolFactoryTest {
         }
     }
 
+    @Test
+    void shouldGiveAScheduledPoolTheGaugesOfItsBoundAndItsQueue() throws Exception {
+        // Camel wraps the JDK's scheduled pool in a SizedScheduledExecutorService, which Micrometer
+        // alone does not recognise: it warned "Failed to bind" and made none of these gauges
+        ScheduledExecutorService pool = factory.newScheduledThreadPool(profile("throttle-pool", 2),
+                Executors.defaultThreadFactory());
+        try {
+            CountDownLatch release = new CountDownLatch(1);
+            CountDownLatch started = new CountDownLatch(1);
+            pool.schedule(() -> {
+                started.countDown();
+                release.await();
+                return null;
+            }, 0, TimeUnit.MILLISECONDS);
+            pool.schedule(() -> { }, 1, TimeUnit.HOURS);
+            assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
+            String name = meters.find("executor.pool.core").gauges().stream().map(g -> g.getId().getTag("name"))
+                    .filter(n -> n.startsWith("throttle-pool")).findFirst().orElseThrow();
+
+            assertThat(meters.get("executor.pool.core").tag("name", name).gauge().value()).isEqualTo(1.0);
+            assertThat(meters.get("executor.active").tag("name", name).gauge().value()).isEqualTo(1.0);
+            assertThat(meters.get("executor.queued").tag("name", name).gauge().value()).isEqualTo(1.0);
+            release.countDown();
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     private static ThreadPoolProfile profile(String id, int maxThreads) {
         return new ThreadPoolProfileBuilder(id).poolSize(1).maxPoolSize(maxThreads).keepAliveTime(60L, TimeUnit.SECONDS)
                 .maxQueueSize(4).build();
