@@ -187,6 +187,8 @@ public class AsyncPlatformHttpEngine implements PlatformHttpEngine {
             private final Exchange exchange;
             private final HttpServletRequest request;
             private final HttpServletResponse response;
+            /** For logs after the container may have recycled the request, when it can no longer say. */
+            private final String uri;
             private boolean routeDone;
             private boolean gone;
             private AsyncContext async;
@@ -195,6 +197,7 @@ public class AsyncPlatformHttpEngine implements PlatformHttpEngine {
                 this.exchange = exchange;
                 this.request = request;
                 this.response = response;
+                this.uri = request.getRequestURI();
             }
 
             /** The route's callback, on whichever thread finished it. */
@@ -215,7 +218,7 @@ public class AsyncPlatformHttpEngine implements PlatformHttpEngine {
                     } catch (IllegalStateException e) {
                         // the container failed the request while the answer was being written
                         abandoned.increment();
-                        log.debug("Could not complete {}: {}", request.getRequestURI(), e.toString());
+                        log.debug("Could not complete {}: {}", uri, e.toString());
                     }
                 }
                 // else: the container's thread is still in service() and writes the answer itself
@@ -247,8 +250,7 @@ public class AsyncPlatformHttpEngine implements PlatformHttpEngine {
                     }
                 } catch (Exception e) {
                     abandoned.increment();
-                    log.debug("Could not write the answer to {} (the client is gone?): {}", request.getRequestURI(),
-                            e.toString());
+                    log.debug("Could not write the answer to {} (the client is gone?): {}", uri, e.toString());
                 } finally {
                     doneUoW(exchange);
                     releaseExchange(exchange, false);
@@ -276,7 +278,7 @@ public class AsyncPlatformHttpEngine implements PlatformHttpEngine {
                 log.warn("No answer to request {} within {} ms; answered 503", requestId, asyncTimeoutMillis);
                 if (!response.isCommitted()) {
                     response.setHeader(HttpHeaders.RETRY_AFTER, "1");
-                    answers.writeError(response, request.getRequestURI(), requestId,
+                    answers.writeError(response, uri, requestId,
                             HttpServletResponse.SC_SERVICE_UNAVAILABLE, "timeout", "no answer in time; try again shortly");
                 }
                 event.getAsyncContext().complete();
@@ -297,7 +299,7 @@ public class AsyncPlatformHttpEngine implements PlatformHttpEngine {
                     gone = true;
                 }
                 abandoned.increment();
-                log.debug("The client of {} went away before its answer: {}", request.getRequestURI(),
+                log.debug("The client of {} went away before its answer: {}", uri,
                         String.valueOf(event.getThrowable()));
                 event.getAsyncContext().complete();
             }
