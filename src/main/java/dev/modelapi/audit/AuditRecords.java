@@ -42,12 +42,17 @@ public class AuditRecords {
     private final AuditCipher cipher;
     private final Cache<String, String> kindsBySha256;
 
+    static final String PII_KINDS_CACHE = "audit-pii-kinds";
+
     AuditRecords(PiiDetector pii, TextStorage storage, AuditCipher cipher, MeterRegistry meters) {
         this.pii = pii;
         this.storage = storage;
         this.cipher = cipher;
         this.kindsBySha256 = Caffeine.newBuilder().maximumSize(KNOWN_TEXTS).recordStats().build();
-        CaffeineCacheMetrics.monitor(meters, kindsBySha256, "audit-pii-kinds");
+        // the tag keys of Spring's cache meters: Prometheus takes only one set of keys per name, and a
+        // cache registered first with fewer kept the prediction cache's meters out of the scrape
+        CaffeineCacheMetrics.monitor(meters, kindsBySha256, PII_KINDS_CACHE, "cache.manager", "audit",
+                "name", PII_KINDS_CACHE);
     }
 
     public AuditRecord of(PredictionTask task) {
