@@ -268,11 +268,6 @@ public final class TextClassifier implements AutoCloseable {
     }
 
     /**
-     * Resident memory the process gained while this version loaded and warmed up (its weights,
-     * libtorch's state and the workers' first buffers), measured at load; -1 where the platform
-     * does not tell. Loads run one at a time, so the figure is the model's own.
-     */
-    /**
      * SHA-256 of the files that decide this version's answers ({@link ModelDirectory#fingerprint}):
      * the prediction cache keys on it, so answers of a version's old files are never served for new ones.
      */
@@ -280,6 +275,11 @@ public final class TextClassifier implements AutoCloseable {
         return fingerprint;
     }
 
+    /**
+     * Resident memory the process gained while this version loaded and warmed up (its weights,
+     * libtorch's state and the workers' first buffers), measured at load; -1 where the platform
+     * does not tell. Loads run one at a time, so the figure is the model's own.
+     */
     public long memoryBytes() {
         return memoryBytes;
     }
