@@ -16,13 +16,17 @@ import org.springframework.context.annotation.Configuration;
  * {@code modelapi.jms.redelivery-delay}, doubling up to a minute, so a model or database that is
  * down for a moment is not hammered. The route dead-letters a request after
  * {@code max-deliveries}; the broker's own dead-letter address is a backstop two tries later (for
- * a consumer that dies mid-message). An external broker ({@code BROKER_URL}) needs the same
- * address settings on its side.
+ * a consumer that dies mid-message). A message whose time to live ran out before a consumer
+ * took it goes to Spring Boot's {@code ExpiryQueue}, not nowhere. An external broker
+ * ({@code BROKER_URL}) needs the same address settings on its side.
  */
 @Configuration(proxyBeanMethods = false)
 class JmsConfiguration {
 
     private static final Logger log = LoggerFactory.getLogger(JmsConfiguration.class);
+
+    /** The expiry queue Spring Boot's embedded broker creates (and names in its own address settings). */
+    static final String EXPIRY_QUEUE = "ExpiryQueue";
 
     @Bean
     ArtemisConfigurationCustomizer redelivery(JmsProperties settings) {
@@ -32,6 +36,7 @@ class JmsConfiguration {
                 .setMaxRedeliveryDelay(60_000)
                 .setMaxDeliveryAttempts(settings.maxDeliveries() + 2)
                 .setDeadLetterAddress(SimpleString.of(settings.deadLetterQueue()))
+                .setExpiryAddress(SimpleString.of(EXPIRY_QUEUE))
                 .setAutoCreateQueues(true)
                 .setAutoCreateAddresses(true));
     }

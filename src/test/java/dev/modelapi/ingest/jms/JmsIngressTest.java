@@ -240,4 +240,28 @@ class JmsIngressTest {
         assertThat(dead.getIntProperty(JmsExchanges.DELIVERIES)).isEqualTo(3);
         assertThat(audit.findByRequestId(requestId)).isEmpty();
     }
+
+    /** A message whose time to live runs out on the broker is kept in the expiry queue, not dropped. */
+    @Test
+    void shouldKeepAMessageThatExpiredInTheExpiryQueue() throws Exception {
+        String queue = "test.expiring." + UUID.randomUUID();
+        String requestId = "expired-" + UUID.randomUUID();
+        JmsTemplate shortLived = new JmsTemplate(connections);
+        shortLived.setExplicitQosEnabled(true);
+        shortLived.setTimeToLive(1);
+        shortLived.send(queue, session -> {
+            TextMessage request = session.createTextMessage("{\"text\": \"Subject: too late\"}");
+            request.setStringProperty("requestId", requestId);
+            return request;
+        });
+        JmsTemplate impatient = new JmsTemplate(connections);
+        impatient.setReceiveTimeout(200);
+
+        // the broker expires the message when it would deliver it
+        assertThat(impatient.receive(queue)).isNull();
+        Message expired = jms.receiveSelected(JmsConfiguration.EXPIRY_QUEUE, "requestId = '" + requestId + "'");
+
+        assertThat(expired).isNotNull();
+        assertThat(((TextMessage) expired).getText()).contains("too late");
+    }
 }
