@@ -148,17 +148,16 @@ public class AsyncPlatformHttpEngine implements PlatformHttpEngine {
                 exchange = createExchange(true);
                 exchange.setPattern(ExchangePattern.InOut);
                 HttpHelper.setCharsetFromContentType(request.getContentType(), exchange);
-                PlatformHttpMessage message = new PlatformHttpMessage(request, response, exchange, binding, false);
-                exchange.setIn(message);
                 if (body != null) {
-                    // read and decoded already; set before init, which would otherwise read the body
-                    // through the container's lenient reader and copy it into a stream cache
-                    message.setBody(body.text());
+                    messageOf(exchange, binding, request, response, body.text());
                     if (body.binary() != null) {
                         exchange.setProperty(InferenceProtocol.BINARY_PROPERTY, body.binary());
                     }
+                } else {
+                    PlatformHttpMessage message = new PlatformHttpMessage(request, response, exchange, binding, false);
+                    exchange.setIn(message);
+                    message.init(exchange, binding, request, response);
                 }
-                message.init(exchange, binding, request, response);
                 exchange.getIn().setHeader(SpringBootPlatformHttpConstants.CONTEXT_PATH, getEndpoint().getPath());
                 createUoW(exchange);
             } catch (Exception e) {
@@ -330,5 +329,27 @@ public class AsyncPlatformHttpEngine implements PlatformHttpEngine {
                 // the client has gone
             }
         }
+    }
+
+    /**
+     * The exchange's message for a body read and decoded already: what
+     * {@link PlatformHttpMessage#init} does (the servlet's request and response as headers, the
+     * request's headers and parameters through the binding), less two things. It does not read
+     * the body through the container's lenient reader, and it does not offer the body to Camel's
+     * type converters as a {@code StreamCache}: none takes a String, and each miss searches all
+     * of them again (7 % of the container thread's CPU on a cache hit, profiled).
+     */
+    static PlatformHttpMessage messageOf(Exchange exchange, HttpBinding binding, HttpServletRequest request,
+            HttpServletResponse response, String text) {
+        PlatformHttpMessage message = new PlatformHttpMessage(request, response, exchange, binding, false);
+        exchange.setIn(message);
+        message.setBody(text);
+        message.setHeader(Exchange.HTTP_SERVLET_REQUEST, request);
+        message.setHeader(Exchange.HTTP_SERVLET_RESPONSE, response);
+        if (Boolean.TRUE.equals(exchange.getProperty(Exchange.SKIP_WWW_FORM_URLENCODED, Boolean.class))) {
+            message.setHeader(Exchange.SKIP_WWW_FORM_URLENCODED, Boolean.TRUE);
+        }
+        binding.readRequest(request, message);
+        return message;
     }
 }
