@@ -131,6 +131,8 @@ class ModelsRoutesTest {
         RouteFiles.assertHttpError(command("spam", "unload", "{}"), 404, "model_not_loaded");
         RouteFiles.assertHttpError(command("spam", "default", "{}"), 400, "missing_version");
         RouteFiles.assertHttpError(command("spam", "load", "{\"version\": 2}"), 400, "invalid_command");
+        RouteFiles.assertHttpError(command("spam", "unload", "{\"version\": null}"), 400, "invalid_command");
+        RouteFiles.assertHttpError(command("spam", "load", "{\"source\": null}"), 400, "invalid_command");
         RouteFiles.assertHttpError(command("spam", "load", "[\"2\"]"), 400, "malformed_json");
         Exchange get = routes.camel().createProducerTemplate().send(from("http-model-command"), e -> {
             request(e, "spam", "load", "{}");
