@@ -17,7 +17,8 @@ import org.apache.camel.support.ResourceHelper;
  * it names (the test's: real ones where they are light, stand-ins where they would need models or
  * servers), the settings its placeholders read, and the test's own routes in place of what the
  * file calls ({@code direct:predict}: the pipeline, with the models, stubbed). Steps are found by
- * their ids (AdviceWith, message history).
+ * their ids (AdviceWith, message history). The application's named predicates
+ * ({@link dev.modelapi.pipeline.TaskPredicates}) are always bound.
  */
 public final class RouteFiles implements AutoCloseable {
 
@@ -59,6 +60,14 @@ public final class RouteFiles implements AutoCloseable {
             // errors.camel.yaml's admin-commands records commands with it; its events stay in the test's memory
             camel.getRegistry().bind("securityEvents", routes.securityEvents.recorder);
         }
+        // the named predicates the files' filters use (ref: textUnanswered), the application's own
+        dev.modelapi.pipeline.TaskPredicates predicates = new dev.modelapi.pipeline.TaskPredicates();
+        Map.of("textUnanswered", predicates.textUnanswered(), "ownInference", predicates.ownInference(),
+                "callerText", predicates.callerText()).forEach((name, predicate) -> {
+                    if (!bound.containsKey(name)) {
+                        camel.getRegistry().bind(name, predicate);
+                    }
+                });
         RoutesLoader loader = PluginHelper.getRoutesLoader(camel);
         loader.loadRoutes(resource(camel, "errors.camel.yaml"));
         for (String file : files) {
