@@ -5,11 +5,13 @@ import dev.modelapi.errors.ModelUnavailableException;
 import dev.modelapi.model.TextClassifier;
 import dev.modelapi.errors.InvalidRequestException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
@@ -52,13 +54,13 @@ public class EnsembleResolver {
                     throw new IllegalStateException("ensemble " + name + ": the weight of " + model + " must be 0 or more");
                 }
             });
-            List<ModelRef> loaded = named.models().stream().map(ModelRef::parse)
+            List<TextClassifier> loaded = named.models().stream().map(ModelRef::parse)
                     .flatMap(ref -> (ref.version() == null ? registry.find(ref.name())
                             : registry.find(ref.name(), ref.version())).stream())
-                    .map(c -> new ModelRef(c.name(), c.version())).toList();
+                    .toList();
             if (loaded.size() < named.models().size()) {
-                log.warn("Ensemble {}: only {} of its models {} are loaded now", name, loaded.stream().toList(),
-                        named.models());
+                log.warn("Ensemble {}: only {} of its models {} are loaded now", name,
+                        loaded.stream().map(EnsembleResolver::refOf).toList(), named.models());
             }
             if (!loaded.isEmpty()) {
                 try {
@@ -105,17 +107,18 @@ public class EnsembleResolver {
             }
         }
         List<String> names = named != null ? named.models() : modelsGiven ? models : defaults.defaultModels();
-        List<ModelRef> refs = new ArrayList<>();
+        List<TextClassifier> classifiers = new ArrayList<>();
         if (names.isEmpty()) {
             registry.all().stream().map(TextClassifier::name).distinct()
-                    .forEach(model -> refs.add(resolve(ModelRef.parse(model))));
+                    .forEach(model -> classifiers.add(resolve(ModelRef.parse(model))));
         } else {
-            new LinkedHashSet<>(names).forEach(model -> refs.add(resolve(ModelRef.parse(model))));
+            new LinkedHashSet<>(names).forEach(model -> classifiers.add(resolve(ModelRef.parse(model))));
         }
-        if (refs.isEmpty()) {
+        if (classifiers.isEmpty()) {
             throw new ModelUnavailableException("no model is loaded");
         }
-        checkSameLabels(refs);
+        checkSameLabels(classifiers);
+        List<ModelRef> refs = classifiers.stream().map(EnsembleResolver::refOf).toList();
         EnsembleMethod vote = method != null ? parseMethod(method)
                 : named != null ? named.method() : defaults.defaultMethod();
         Map<String, Double> chosenWeights = new LinkedHashMap<>();
@@ -150,30 +153,38 @@ public class EnsembleResolver {
         return Math.min(defaults.quorum(), size);
     }
 
-    private ModelRef resolve(ModelRef requested) {
+    private TextClassifier resolve(ModelRef requested) {
         Optional<TextClassifier> found = requested.version() == null
                 ? registry.find(requested.name())
                 : registry.find(requested.name(), requested.version());
         if (found.isEmpty()) {
             found = registry.loadOnDemand(requested.name(), requested.version());
         }
-        TextClassifier classifier = found.orElseThrow(() -> new InvalidRequestException(404, "unknown_model",
+        return found.orElseThrow(() -> new InvalidRequestException(404, "unknown_model",
                 "model " + requested + " is not loaded"));
-        return new ModelRef(classifier.name(), classifier.version());
     }
 
-    private void checkSameLabels(List<ModelRef> refs) {
-        List<String> first = labelsOf(refs.get(0));
-        for (ModelRef ref : refs) {
-            if (!new LinkedHashSet<>(labelsOf(ref)).equals(new LinkedHashSet<>(first))) {
-                throw InvalidRequestException.badRequest("incompatible_labels", "models " + refs.get(0) + " "
-                        + first + " and " + ref + " " + labelsOf(ref) + " do not answer with the same labels");
+    /** The labels of the versions the request resolved to (a request's hot path: no registry look-ups, one set). */
+    private static void checkSameLabels(List<TextClassifier> classifiers) {
+        TextClassifier first = classifiers.get(0);
+        Set<String> labels = null;
+        for (TextClassifier other : classifiers.subList(1, classifiers.size())) {
+            if (other.labels().equals(first.labels())) {
+                continue; // the usual case: the same labels in the same order
+            }
+            if (labels == null) {
+                labels = new HashSet<>(first.labels());
+            }
+            if (!labels.equals(new HashSet<>(other.labels()))) {
+                throw InvalidRequestException.badRequest("incompatible_labels", "models " + refOf(first) + " "
+                        + first.labels() + " and " + refOf(other) + " " + other.labels()
+                        + " do not answer with the same labels");
             }
         }
     }
 
-    private List<String> labelsOf(ModelRef ref) {
-        return registry.find(ref.name(), ref.version()).map(TextClassifier::labels).orElse(List.of());
+    private static ModelRef refOf(TextClassifier classifier) {
+        return new ModelRef(classifier.name(), classifier.version());
     }
 
     private EnsembleMethod parseMethod(String method) {

@@ -43,10 +43,27 @@ public final class ModelRegistry implements AutoCloseable {
     private static final int HISTORY = 16;
 
     /** Numeric versions in numeric order ("10" after "9"), others after them in text order. */
-    public static final Comparator<String> VERSION_ORDER = Comparator
-            .comparing((String v) -> !v.chars().allMatch(Character::isDigit))
-            .thenComparing(v -> v.chars().allMatch(Character::isDigit) ? v.length() : 0)
-            .thenComparing(Comparator.naturalOrder());
+    public static final Comparator<String> VERSION_ORDER = (a, b) -> {
+        boolean numericA = allDigits(a);
+        boolean numericB = allDigits(b);
+        if (numericA != numericB) {
+            return numericA ? -1 : 1;
+        }
+        if (numericA && a.length() != b.length()) {
+            return Integer.compare(a.length(), b.length());
+        }
+        return a.compareTo(b);
+    };
+
+    /** A plain loop: the version maps are ordered by {@link #VERSION_ORDER}, so every look-up runs it. */
+    private static boolean allDigits(String version) {
+        for (int i = 0; i < version.length(); i++) {
+            if (!Character.isDigit(version.charAt(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
 
     /**
      * Which version a name gets when none is named (the start-up default, load by name, the

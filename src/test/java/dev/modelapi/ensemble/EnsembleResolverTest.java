@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Named ensembles and what a request may ask for, against a registry holding two real demo models
- * and a copy of one that answers with other labels ({@code ok}, {@code phish}).
+ * a copy of one that answers with other labels ({@code ok}, {@code phish}) and one with the same
+ * labels in the other order.
  */
 class EnsembleResolverTest {
 
@@ -38,8 +39,13 @@ class EnsembleResolverTest {
         Path config = phish.resolve("config.json");
         Files.writeString(config, Files.readString(config).replace("\"ham\"", "\"ok\"").replace("\"spam\"", "\"phish\""));
         TestFiles.writeManifest(phish, false); // its labels changed: its checksums too
+        Path swapped = TestFiles.copyDirectory(Path.of("models/spam-distilbert/1"), repository.resolve("swapped-x/1"));
+        Path swappedConfig = swapped.resolve("config.json");
+        Files.writeString(swappedConfig, Files.readString(swappedConfig).replace("\"ham\"", "\"tmp\"")
+                .replace("\"spam\"", "\"ham\"").replace("\"tmp\"", "\"spam\""));
+        TestFiles.writeManifest(swapped, false);
         registry = ModelRegistry.loadFrom(repository, new ModelProperties(repository, 1, Duration.ofSeconds(5), "cpu", false));
-        assertThat(registry.all()).hasSize(3);
+        assertThat(registry.all()).hasSize(4);
     }
 
     @AfterAll
@@ -112,6 +118,16 @@ class EnsembleResolverTest {
                     assertThat(e.code()).isEqualTo("incompatible_labels");
                     assertThat(e.getMessage()).contains("[ham, spam]", "[ok, phish]");
                 });
+    }
+
+    @Test
+    void shouldTakeModelsWithTheSameLabelsInAnotherOrder() {
+        assertThat(registry.find("swapped-x").orElseThrow().labels()).containsExactly("spam", "ham");
+        assertThat(registry.find("spam-distilbert").orElseThrow().labels()).containsExactly("ham", "spam");
+
+        EnsembleSpec spec = resolver(Map.of(), "").resolve(null, List.of("spam-distilbert", "swapped-x"), null, null, null);
+
+        assertThat(spec.models()).containsExactly(new ModelRef("spam-distilbert", "1"), new ModelRef("swapped-x", "1"));
     }
 
     @Test
