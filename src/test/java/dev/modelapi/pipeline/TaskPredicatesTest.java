@@ -1,6 +1,7 @@
 package dev.modelapi.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.modelapi.ensemble.EnsembleMethod;
 import dev.modelapi.ensemble.EnsembleResult;
@@ -14,7 +15,7 @@ import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.support.DefaultExchange;
 import org.junit.jupiter.api.Test;
 
-/** The routes' named filters answer as the simple expressions they replace did, and match nothing but a text. */
+/** The routes' named filters answer as the simple expressions they replace did, and refuse a body that is not a text. */
 class TaskPredicatesTest {
 
     private final TaskPredicates predicates = new TaskPredicates();
@@ -50,12 +51,17 @@ class TaskPredicatesTest {
     }
 
     @Test
-    void shouldMatchNothingButAText() {
-        for (Object body : new Object[] {null, "a text", List.of(task("mailer"))}) {
-            assertThat(predicates.textUnanswered().matches(exchange(body))).isFalse();
-            assertThat(predicates.ownInference().matches(exchange(body))).isFalse();
-            assertThat(predicates.callerText().matches(exchange(body))).isFalse();
+    void shouldPassNoNullBodyAndRefuseAnyOtherButAText() {
+        for (var predicate : List.of(predicates.textUnanswered(), predicates.ownInference(), predicates.callerText())) {
+            assertThat(predicate.matches(exchange(null))).isFalse();
+            for (Object body : new Object[] {"a text", List.of(task("mailer"))}) {
+                assertThatThrownBy(() -> predicate.matches(exchange(body)))
+                        .isInstanceOf(IllegalArgumentException.class)
+                        .hasMessageContaining("not a " + body.getClass().getName());
+            }
         }
+        assertThatThrownBy(() -> predicates.textUnanswered().matches(exchange("a text")))
+                .hasMessageStartingWith("predicate textUnanswered");
     }
 
     private Exchange exchange(Object body) {
