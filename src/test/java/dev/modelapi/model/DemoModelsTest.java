@@ -46,6 +46,25 @@ class DemoModelsTest {
 
     private static final double INT8_BATCH_TOLERANCE = 0.005;
 
+    /**
+     * How close version 1's logits are to Python's: the same float kernels give the same numbers
+     * to 1e-4. An int8 variant's are as close only on the same kind of CPU: libtorch's int8 matrix
+     * products (fbgemm) pick their kernels by instruction set, and AVX2's saturating 16-bit
+     * accumulation and AVX-512 VNNI's exact 32-bit one round differently. The reference was
+     * recorded on an AVX2 machine; on an AVX-512 VNNI one the logits moved by up to 7e-4.
+     */
+    private static final float FP32_LOGIT_TOLERANCE = 1e-4f;
+    private static final float INT8_LOGIT_TOLERANCE = 5e-3f;
+
+    private static float logitTolerance(String version) {
+        return version.equals(EvalData.INT8) ? INT8_LOGIT_TOLERANCE : FP32_LOGIT_TOLERANCE;
+    }
+
+    /** A two-label softmax moves by at most half the change of the two logits' difference. */
+    private static double probabilityTolerance(String version) {
+        return logitTolerance(version);
+    }
+
     static ModelRegistry registry;
 
     /** Per model and version, the spam probabilities served for the full messages and for the short forms. */
@@ -127,7 +146,7 @@ class DemoModelsTest {
                 float[] logits = predictor.predict(input).get(0).toFloatArray();
 
                 assertThat(logits).as("%s logits of %s", nameAndVersion, reference.id())
-                        .containsExactly(reference.logits(), within(1e-4f));
+                        .containsExactly(reference.logits(), within(logitTolerance(classifier.version())));
             }
         }
     }
@@ -149,8 +168,9 @@ class DemoModelsTest {
         for (int i = 0; i < expected.size(); i++) {
             double[] probabilities = EvalData.softmax(expected.get(i).logits());
             Prediction prediction = served.get(i);
-            assertThat(prediction.probabilities().get("ham")).isCloseTo(probabilities[0], within(1e-4));
-            assertThat(prediction.probabilities().get("spam")).isCloseTo(probabilities[1], within(1e-4));
+            double tolerance = probabilityTolerance(classifier.version());
+            assertThat(prediction.probabilities().get("ham")).isCloseTo(probabilities[0], within(tolerance));
+            assertThat(prediction.probabilities().get("spam")).isCloseTo(probabilities[1], within(tolerance));
             assertThat(prediction.label()).isEqualTo(probabilities[1] > probabilities[0] ? "spam" : "ham");
             assertThat(prediction.score()).isEqualTo(prediction.probabilities().get(prediction.label()));
         }
