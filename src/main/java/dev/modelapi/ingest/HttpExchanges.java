@@ -135,11 +135,14 @@ public class HttpExchanges {
         if (tree == null || !tree.isObject()) {
             throw InvalidRequestException.badRequest("malformed_json", "the body must be a JSON object");
         }
-        // an explicit null is a type error like a number: the document's version and source are
-        // strings, and a null must not read as "no version" (unload every loaded version)
-        for (String field : List.of("version", "source")) {
-            if (tree.path(field).isNull()) {
-                throw InvalidRequestException.badRequest("invalid_command", "\"" + field + "\" must be a string");
+        // load's document lets either field be null, meaning not given (the highest version on
+        // disk); for the other commands a null is a type error like a number, and must never read
+        // as "no version", which for unload is every loaded version
+        if (!"load".equals(exchange.getIn().getHeader("command", String.class))) {
+            for (String field : List.of("version", "source")) {
+                if (tree.path(field).isNull()) {
+                    throw InvalidRequestException.badRequest("invalid_command", "\"" + field + "\" must be a string");
+                }
             }
         }
         ModelCommand command;

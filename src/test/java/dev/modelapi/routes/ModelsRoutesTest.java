@@ -131,8 +131,11 @@ class ModelsRoutesTest {
         RouteFiles.assertHttpError(command("spam", "unload", "{}"), 404, "model_not_loaded");
         RouteFiles.assertHttpError(command("spam", "default", "{}"), 400, "missing_version");
         RouteFiles.assertHttpError(command("spam", "load", "{\"version\": 2}"), 400, "invalid_command");
+        // a null version: unload's and default's document has none, and it must not mean "every version";
+        // load's document allows it, as not given (by name: none on disk)
         RouteFiles.assertHttpError(command("spam", "unload", "{\"version\": null}"), 400, "invalid_command");
-        RouteFiles.assertHttpError(command("spam", "load", "{\"source\": null}"), 400, "invalid_command");
+        RouteFiles.assertHttpError(command("spam", "default", "{\"version\": null}"), 400, "invalid_command");
+        RouteFiles.assertHttpError(command("spam", "load", "{\"version\": null, \"source\": null}"), 404, "model_not_found");
         RouteFiles.assertHttpError(command("spam", "load", "[\"2\"]"), 400, "malformed_json");
         Exchange get = routes.camel().createProducerTemplate().send(from("http-model-command"), e -> {
             request(e, "spam", "load", "{}");
