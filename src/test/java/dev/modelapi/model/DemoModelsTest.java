@@ -51,7 +51,8 @@ class DemoModelsTest {
      * to 1e-4. An int8 variant's are as close only on the same kind of CPU: libtorch's int8 matrix
      * products (fbgemm) pick their kernels by instruction set, and AVX2's saturating 16-bit
      * accumulation and AVX-512 VNNI's exact 32-bit one round differently. The reference was
-     * recorded on an AVX2 machine; on an AVX-512 VNNI one the logits moved by up to 7e-4.
+     * recorded on the machine the models were trained on (an AMD EPYC); on an Intel Xeon with
+     * AVX-512 VNNI the logits moved by up to 7e-4.
      */
     private static final float FP32_LOGIT_TOLERANCE = 1e-4f;
     private static final float INT8_LOGIT_TOLERANCE = 5e-3f;
