@@ -57,13 +57,9 @@ class DemoModelsTest {
     private static final float FP32_LOGIT_TOLERANCE = 1e-4f;
     private static final float INT8_LOGIT_TOLERANCE = 5e-3f;
 
+    /** Also the probabilities' tolerance: a two-label softmax moves by at most half as much as its logits. */
     private static float logitTolerance(String version) {
         return version.equals(EvalData.INT8) ? INT8_LOGIT_TOLERANCE : FP32_LOGIT_TOLERANCE;
-    }
-
-    /** A two-label softmax moves by at most half the change of the two logits' difference. */
-    private static double probabilityTolerance(String version) {
-        return logitTolerance(version);
     }
 
     static ModelRegistry registry;
@@ -169,7 +165,7 @@ class DemoModelsTest {
         for (int i = 0; i < expected.size(); i++) {
             double[] probabilities = EvalData.softmax(expected.get(i).logits());
             Prediction prediction = served.get(i);
-            double tolerance = probabilityTolerance(classifier.version());
+            double tolerance = logitTolerance(classifier.version());
             assertThat(prediction.probabilities().get("ham")).isCloseTo(probabilities[0], within(tolerance));
             assertThat(prediction.probabilities().get("spam")).isCloseTo(probabilities[1], within(tolerance));
             assertThat(prediction.label()).isEqualTo(probabilities[1] > probabilities[0] ? "spam" : "ham");

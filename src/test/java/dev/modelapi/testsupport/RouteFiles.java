@@ -60,14 +60,15 @@ public final class RouteFiles implements AutoCloseable {
             // errors.camel.yaml's admin-commands records commands with it; its events stay in the test's memory
             camel.getRegistry().bind("securityEvents", routes.securityEvents.recorder);
         }
-        // the named predicates the files' filters use (ref: textUnanswered), the application's own
+        // the named predicates the files' filters use (ref: textUnanswered): every bean method of the
+        // application's TaskPredicates, under its bean name, so a new predicate needs no edit here
         dev.modelapi.pipeline.TaskPredicates predicates = new dev.modelapi.pipeline.TaskPredicates();
-        Map.of("textUnanswered", predicates.textUnanswered(), "ownInference", predicates.ownInference(),
-                "callerText", predicates.callerText()).forEach((name, predicate) -> {
-                    if (!bound.containsKey(name)) {
-                        camel.getRegistry().bind(name, predicate);
-                    }
-                });
+        for (java.lang.reflect.Method method : dev.modelapi.pipeline.TaskPredicates.class.getMethods()) {
+            if (method.isAnnotationPresent(org.springframework.context.annotation.Bean.class)
+                    && !bound.containsKey(method.getName())) {
+                camel.getRegistry().bind(method.getName(), method.invoke(predicates));
+            }
+        }
         RoutesLoader loader = PluginHelper.getRoutesLoader(camel);
         loader.loadRoutes(resource(camel, "errors.camel.yaml"));
         for (String file : files) {
