@@ -181,6 +181,11 @@ public class AsyncPlatformHttpEngine implements PlatformHttpEngine {
          * {@code process} returned, else the thread that finishes the route, in servlet async mode.
          * If the container ends the request first (its timeout, or an error such as the client
          * closing the connection), the route's late answer is dropped; the exchange still ends.
+         * In async mode the answer is written and the request completed under this object's
+         * monitor, which the container's {@link #onError} and {@link #onTimeout} take too: the
+         * container never handles an error (its error page, its recycling of the request) while
+         * the route's thread is still writing, and the route's thread never writes to a request
+         * the container has ended.
          */
         private final class Answer implements AsyncListener {
             private final Exchange exchange;
@@ -188,7 +193,9 @@ public class AsyncPlatformHttpEngine implements PlatformHttpEngine {
             private final HttpServletResponse response;
             /** For logs after the container may have recycled the request, when it can no longer say. */
             private final String uri;
+            /** The route finished; in async mode, also: its answer was written and the request completed. */
             private boolean routeDone;
+            /** The container ended the request (its timeout, or the client went away) before the route finished. */
             private boolean gone;
             private AsyncContext async;
 
@@ -201,26 +208,22 @@ public class AsyncPlatformHttpEngine implements PlatformHttpEngine {
 
             /** The route's callback, on whichever thread finished it. */
             void routeDone() {
-                AsyncContext context;
-                boolean late;
                 synchronized (this) {
                     routeDone = true;
-                    context = async;
-                    late = gone;
-                }
-                if (late) {
-                    end(false); // answered 503 already, or the client is gone
-                } else if (context != null) {
-                    end(true);
-                    try {
-                        context.complete();
-                    } catch (IllegalStateException e) {
-                        // the container failed the request while the answer was being written
-                        abandoned.increment();
-                        log.debug("Could not complete {}: {}", uri, e.toString());
+                    if (async == null) {
+                        return; // the container's thread is still in service() and writes the answer itself
+                    }
+                    if (!gone) { // else answered 503 already, or the client is gone: the answer is dropped
+                        write();
+                        try {
+                            async.complete();
+                        } catch (IllegalStateException e) {
+                            abandoned.increment();
+                            log.debug("Could not complete {}: {}", uri, e.toString());
+                        }
                     }
                 }
-                // else: the container's thread is still in service() and writes the answer itself
+                end();
             }
 
             /** On the container's thread, once {@code process} returned without finishing. */
@@ -233,26 +236,30 @@ public class AsyncPlatformHttpEngine implements PlatformHttpEngine {
                         return;
                     }
                 }
-                end(true);
+                write();
+                end();
             }
 
             /**
-             * Writes the answer (unless the request already ended), then ends the exchange and
-             * frees the request's place. A client that went away before its answer (its connection
-             * closed, so the container ended the request) is no error of the service's: logged at
-             * debug level and counted, not as Camel's warning with a stack trace.
+             * Writes the answer. A client that went away before its answer (its connection closed,
+             * so the container ended the request) is no error of the service's: logged at debug
+             * level and counted, not as Camel's warning with a stack trace.
              */
-            private void end(boolean writeAnswer) {
+            private void write() {
                 try {
-                    if (writeAnswer) {
-                        binding.writeResponse(exchange, response);
-                    }
+                    binding.writeResponse(exchange, response);
                 } catch (Exception e) {
                     abandoned.increment();
                     log.debug("Could not write the answer to {} (the client is gone?): {}", uri, e.toString());
-                } finally {
+                }
+            }
+
+            /** Ends the exchange and frees the request's place. */
+            private void end() {
+                try {
                     doneUoW(exchange);
                     releaseExchange(exchange, false);
+                } finally {
                     inFlight.release();
                 }
             }
@@ -264,16 +271,18 @@ public class AsyncPlatformHttpEngine implements PlatformHttpEngine {
              */
             @Override
             public void onTimeout(AsyncEvent event) throws IOException {
+                String requestId;
                 synchronized (this) {
                     if (routeDone) {
-                        return; // the answer is being written
+                        return; // the answer was written and the request completed
                     }
+                    // read while the route cannot end the exchange: it ends it only after this block
+                    String offered = exchange.getProperty(HttpExchanges.REQUEST_ID_PROPERTY, String.class);
+                    requestId = HttpExchanges.requestIdFor(offered != null ? offered
+                            : request.getHeader(HttpExchanges.REQUEST_ID));
                     gone = true;
                 }
                 abandoned.increment();
-                String offered = exchange.getProperty(HttpExchanges.REQUEST_ID_PROPERTY, String.class);
-                String requestId = HttpExchanges.requestIdFor(offered != null ? offered
-                        : request.getHeader(HttpExchanges.REQUEST_ID));
                 log.warn("No answer to request {} within {} ms; answered 503", requestId, asyncTimeoutMillis);
                 if (!response.isCommitted()) {
                     response.setHeader(HttpHeaders.RETRY_AFTER, "1");
@@ -293,7 +302,7 @@ public class AsyncPlatformHttpEngine implements PlatformHttpEngine {
             public void onError(AsyncEvent event) {
                 synchronized (this) {
                     if (routeDone) {
-                        return; // its write fails and is counted as abandoned
+                        return; // the answer was written (or its write failed, counted) and the request completed
                     }
                     gone = true;
                 }
