@@ -213,17 +213,19 @@ public class AsyncPlatformHttpEngine implements PlatformHttpEngine {
                     if (async == null) {
                         return; // the container's thread is still in service() and writes the answer itself
                     }
-                    if (!gone) { // else answered 503 already, or the client is gone: the answer is dropped
+                    if (!gone) {
                         write();
+                        end(); // before complete(): once completed, the container may recycle the request
                         try {
                             async.complete();
                         } catch (IllegalStateException e) {
                             abandoned.increment();
                             log.debug("Could not complete {}: {}", uri, e.toString());
                         }
+                        return;
                     }
                 }
-                end();
+                end(); // answered 503 already, or the client is gone: the answer is dropped
             }
 
             /** On the container's thread, once {@code process} returned without finishing. */
