@@ -1,5 +1,8 @@
 package dev.modelapi.ingest;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonSetter;
+import com.fasterxml.jackson.annotation.Nulls;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -135,19 +138,9 @@ public class HttpExchanges {
         if (tree == null || !tree.isObject()) {
             throw InvalidRequestException.badRequest("malformed_json", "the body must be a JSON object");
         }
-        // load's document lets either field be null, meaning not given (the highest version on
-        // disk); for the other commands a null is a type error like a number, and must never read
-        // as "no version", which for unload is every loaded version
-        if (!"load".equals(exchange.getIn().getHeader("command", String.class))) {
-            for (String field : List.of("version", "source")) {
-                if (tree.path(field).isNull()) {
-                    throw InvalidRequestException.badRequest("invalid_command", "\"" + field + "\" must be a string");
-                }
-            }
-        }
         ModelCommand command;
         try {
-            command = strict.treeToValue(tree, ModelCommand.class);
+            command = strict.treeToValue(tree, ModelCommand.bodyOf(exchange.getIn().getHeader("command", String.class)));
         } catch (JsonMappingException e) {
             String field = e.getPath().isEmpty() ? "body" : e.getPath().get(0).getFieldName();
             throw InvalidRequestException.badRequest("invalid_command", "\"" + field + "\" must be a string");
@@ -161,11 +154,48 @@ public class HttpExchanges {
     }
 
     /**
-     * The body of {@code POST /api/v1/models/{name}/{command}}, bound without type coercion: a
-     * repository {@code version}, or for load an MLflow {@code source}; either may be absent here,
-     * the command says which it needs.
+     * The body of {@code POST /api/v1/models/{name}/{command}}, one type per command as the OpenAPI
+     * document has them, bound without type coercion; unknown fields, and those another command
+     * takes, are ignored (whatever the injected mapper's setting). A field absent here is absent; the command says whether it needs it.
      */
-    record ModelCommand(String version, String source) {
+    sealed interface ModelCommand {
+
+        String version();
+
+        default String source() {
+            return null;
+        }
+
+        /** The body type of a command; unknown commands bind as unload would (and are refused by name). */
+        static Class<? extends ModelCommand> bodyOf(String command) {
+            return "load".equals(command) ? LoadCommand.class : VersionCommand.class;
+        }
+    }
+
+    /** load: a repository {@code version} or an MLflow {@code source}; a null is "not given". */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    record LoadCommand(String version, String source) implements ModelCommand {
+    }
+
+    /**
+     * unload, default (and rollback, which reads no field): a {@code version}. A null is a type
+     * error like a number, and must never read as "no version", which for unload is every version.
+     */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    static final class VersionCommand implements ModelCommand {
+
+        private String version;
+
+        @Override
+        public String version() {
+            return version;
+        }
+
+        // a setter, not a record's constructor: an absent field never reaches it, a null fails here
+        @JsonSetter(nulls = Nulls.FAIL)
+        void setVersion(String version) {
+            this.version = version;
+        }
     }
 
     /** A CSV body with status 200, as a download. */

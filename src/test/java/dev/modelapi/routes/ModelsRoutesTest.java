@@ -136,6 +136,9 @@ class ModelsRoutesTest {
         RouteFiles.assertHttpError(command("spam", "unload", "{\"version\": null}"), 400, "invalid_command");
         RouteFiles.assertHttpError(command("spam", "default", "{\"version\": null}"), 400, "invalid_command");
         RouteFiles.assertHttpError(command("spam", "load", "{\"version\": null, \"source\": null}"), 404, "model_not_found");
+        // each command's body is its own type: unload has no source, so one is ignored like any unknown field
+        RouteFiles.assertHttpError(command("spam", "unload", "{\"source\": 2}"), 404, "model_not_loaded");
+        RouteFiles.assertHttpError(command("spam", "load", "{\"source\": 2}"), 400, "invalid_command");
         RouteFiles.assertHttpError(command("spam", "load", "[\"2\"]"), 400, "malformed_json");
         Exchange get = routes.camel().createProducerTemplate().send(from("http-model-command"), e -> {
             request(e, "spam", "load", "{}");

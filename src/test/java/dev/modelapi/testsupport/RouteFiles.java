@@ -1,5 +1,7 @@
 package dev.modelapi.testsupport;
 
+import dev.modelapi.pipeline.TaskPredicates;
+import java.lang.reflect.Method;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Properties;
@@ -10,6 +12,7 @@ import org.apache.camel.spi.Resource;
 import org.apache.camel.spi.RoutesLoader;
 import org.apache.camel.support.PluginHelper;
 import org.apache.camel.support.ResourceHelper;
+import org.springframework.context.annotation.Bean;
 
 /**
  * One route file of routes/ in a plain Camel context of its own, for route tests that check an
@@ -18,7 +21,7 @@ import org.apache.camel.support.ResourceHelper;
  * servers), the settings its placeholders read, and the test's own routes in place of what the
  * file calls ({@code direct:predict}: the pipeline, with the models, stubbed). Steps are found by
  * their ids (AdviceWith, message history). The application's named predicates
- * ({@link dev.modelapi.pipeline.TaskPredicates}) are always bound.
+ * ({@link TaskPredicates}) are always bound.
  */
 public final class RouteFiles implements AutoCloseable {
 
@@ -62,9 +65,9 @@ public final class RouteFiles implements AutoCloseable {
         }
         // the named predicates the files' filters use (ref: textUnanswered): every bean method of the
         // application's TaskPredicates, under its bean name, so a new predicate needs no edit here
-        dev.modelapi.pipeline.TaskPredicates predicates = new dev.modelapi.pipeline.TaskPredicates();
-        for (java.lang.reflect.Method method : dev.modelapi.pipeline.TaskPredicates.class.getMethods()) {
-            if (method.isAnnotationPresent(org.springframework.context.annotation.Bean.class)
+        TaskPredicates predicates = new TaskPredicates();
+        for (Method method : TaskPredicates.class.getMethods()) {
+            if (method.isAnnotationPresent(Bean.class)
                     && !bound.containsKey(method.getName())) {
                 camel.getRegistry().bind(method.getName(), method.invoke(predicates));
             }
