@@ -1,10 +1,17 @@
 package dev.modelapi.ingest.jms;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import java.util.List;
 import org.apache.activemq.artemis.api.core.SimpleString;
+import org.apache.activemq.artemis.core.server.Queue;
 import org.apache.activemq.artemis.core.server.embedded.EmbeddedActiveMQ;
+import org.apache.activemq.artemis.core.settings.impl.AddressFullMessagePolicy;
 import org.apache.activemq.artemis.core.settings.impl.AddressSettings;
+import org.apache.activemq.artemis.core.settings.impl.PageFullMessagePolicy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ListableBeanFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.boot.autoconfigure.jms.artemis.ArtemisConfigurationCustomizer;
@@ -17,8 +24,9 @@ import org.springframework.context.annotation.Configuration;
  * down for a moment is not hammered. The route dead-letters a request after
  * {@code max-deliveries}; the broker's own dead-letter address is a backstop two tries later (for
  * a consumer that dies mid-message). A message whose time to live ran out before a consumer
- * took it goes to Spring Boot's {@code ExpiryQueue}, not nowhere. An external broker
- * ({@code BROKER_URL}) needs the same address settings on its side.
+ * took it goes to Spring Boot's {@code ExpiryQueue}, not nowhere. Every address is bounded in
+ * memory and on disk ({@link #bound}). An external broker ({@code BROKER_URL}) needs the same
+ * address settings on its side.
  */
 @Configuration(proxyBeanMethods = false)
 class JmsConfiguration {
@@ -30,7 +38,7 @@ class JmsConfiguration {
 
     @Bean
     ArtemisConfigurationCustomizer redelivery(JmsProperties settings) {
-        return configuration -> configuration.addAddressSetting("#", new AddressSettings()
+        return configuration -> configuration.addAddressSetting("#", bound(new AddressSettings(), settings)
                 .setRedeliveryDelay(settings.redeliveryDelay().toMillis())
                 .setRedeliveryMultiplier(2.0)
                 .setMaxRedeliveryDelay(60_000)
@@ -39,6 +47,52 @@ class JmsConfiguration {
                 .setExpiryAddress(SimpleString.of(EXPIRY_QUEUE))
                 .setAutoCreateQueues(true)
                 .setAutoCreateAddresses(true));
+    }
+
+    /**
+     * Every address of the embedded broker is bounded: {@code modelapi.jms.queue-memory} of
+     * messages in memory, then paged to the journal's directory up to {@code queue-disk}, then a
+     * send is refused with an error to its sender (never dropped). Artemis's own default pages
+     * without limit once half the heap is used.
+     */
+    static AddressSettings bound(AddressSettings address, JmsProperties settings) {
+        long disk = settings.queueDisk().toBytes();
+        return address.setMaxSizeBytes(settings.queueMemory().toBytes())
+                .setAddressFullMessagePolicy(AddressFullMessagePolicy.PAGE)
+                // Artemis counts the disk limit in whole pages: at least ten pages to the limit
+                .setPageSizeBytes((int) Math.max(1024, Math.min(10L << 20, disk / 10)))
+                .setPageLimitBytes(disk)
+                .setPageFullMessagePolicy(PageFullMessagePolicy.FAIL);
+    }
+
+    /**
+     * {@code modelapi.jms.queue.messages{queue}}: messages in the embedded broker's request queue,
+     * dead-letter queue and expiry queue (0 until the queue exists). Not registered with an external
+     * broker, which reports its own.
+     */
+    @Bean
+    MeterBinder brokerQueueMeters(ListableBeanFactory beans, ObjectProvider<EmbeddedActiveMQ> broker,
+            JmsProperties settings) {
+        return meters -> {
+            // looked up by type without making the broker: it starts in its own turn
+            if (beans.getBeanNamesForType(EmbeddedActiveMQ.class, false, false).length == 0) {
+                return;
+            }
+            for (String queue : List.of(settings.requestQueue(), settings.deadLetterQueue(), EXPIRY_QUEUE)) {
+                Gauge.builder("modelapi.jms.queue.messages", broker, b -> messages(b.getIfAvailable(), queue))
+                        .description("Messages in a queue of the embedded broker, in memory and paged")
+                        .tag("queue", queue)
+                        .register(meters);
+            }
+        };
+    }
+
+    static long messages(EmbeddedActiveMQ broker, String queue) {
+        if (broker == null || broker.getActiveMQServer() == null) {
+            return 0;
+        }
+        Queue found = broker.getActiveMQServer().locateQueue(queue);
+        return found == null ? 0 : found.getMessageCount();
     }
 
     /**

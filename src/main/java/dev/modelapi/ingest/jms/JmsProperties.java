@@ -9,6 +9,7 @@ import jakarta.validation.constraints.Positive;
 import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
 import org.springframework.validation.annotation.Validated;
 
 /**
@@ -27,6 +28,10 @@ import org.springframework.validation.annotation.Validated;
  * @param redeliveryDelay how long a rolled-back request waits before its next try (embedded
  *        broker; doubles each try, at most a minute)
  * @param acceptor the embedded broker's network acceptor, for clients outside the JVM
+ * @param queueMemory per address of the embedded broker (the request queue, the dead letters, the
+ *        expired messages, replies): messages held in memory; past it they are paged to disk
+ * @param queueDisk per address of the embedded broker: messages paged to disk; past it a send is
+ *        refused (the sender gets an error; nothing it sent before is dropped)
  */
 @Validated
 @ConfigurationProperties("modelapi.jms")
@@ -38,7 +43,9 @@ record JmsProperties(
         @Min(1) @DefaultValue("5") int maxDeliveries,
         @Positive @DefaultValue("8") int concurrentConsumers,
         @NotNull @DefaultValue("1s") Duration redeliveryDelay,
-        @NotNull @DefaultValue @Valid Acceptor acceptor) {
+        @NotNull @DefaultValue @Valid Acceptor acceptor,
+        @NotNull @DefaultValue("32MB") DataSize queueMemory,
+        @NotNull @DefaultValue("1GB") DataSize queueDisk) {
 
     /**
      * A TCP acceptor of the embedded broker (never of an external one), speaking CORE, AMQP and

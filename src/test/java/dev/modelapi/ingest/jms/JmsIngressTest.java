@@ -9,6 +9,7 @@ import dev.modelapi.audit.AuditQueries;
 import dev.modelapi.audit.AuditRecord;
 import dev.modelapi.testsupport.FaultInjection;
 import dev.modelapi.testsupport.RealServices;
+import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.jms.ConnectionFactory;
 import jakarta.jms.Message;
 import jakarta.jms.Queue;
@@ -64,6 +65,9 @@ class JmsIngressTest {
 
     @Autowired
     FaultInjection models;
+
+    @Autowired
+    MeterRegistry meters;
 
     JmsTemplate jms;
 
@@ -155,6 +159,9 @@ class JmsIngressTest {
         JsonNode error = json.readTree(((TextMessage) jms.receive(replies)).getText()).get("error");
         assertThat(error.get("code").asText()).isEqualTo("malformed_json");
         assertThat(error.get("requestId").asText()).isEqualTo(requestId);
+        // the dead-letter queue's depth is a metric (every queue of the embedded broker has one)
+        await().atMost(Duration.ofSeconds(10)).until(() -> meters.get("modelapi.jms.queue.messages")
+                .tag("queue", "modelapi.requests.DLQ").gauge().value() >= 1);
         Message dead = jms.receiveSelected("modelapi.requests.DLQ", "requestId = '" + requestId + "'");
         assertThat(dead).isNotNull();
         assertThat(((TextMessage) dead).getText()).isEqualTo("this is not json " + requestId);

@@ -21,6 +21,7 @@ import org.apache.camel.support.processor.idempotent.MemoryIdempotentRepository;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.util.unit.DataSize;
 
 /**
  * routes/ingress-jms.camel.yaml on its own, in a second: the queue consumer replaced by
@@ -42,7 +43,8 @@ class JmsRoutesTest {
     void load() throws Exception {
         Failures failures = new Failures();
         JmsProperties settings = new JmsProperties(true, "modelapi.requests", "modelapi.replies", "modelapi.requests.DLQ",
-                3, 1, Duration.ofSeconds(1), new JmsProperties.Acceptor(false, "127.0.0.1", 61616, "", ""));
+                3, 1, Duration.ofSeconds(1), new JmsProperties.Acceptor(false, "127.0.0.1", 61616, "", ""),
+                DataSize.ofMegabytes(32), DataSize.ofGigabytes(1));
         routes = RouteFiles.of(Map.of(
                         "failures", failures,
                         "jmsExchanges", new JmsExchanges(JSON, new Answers(JSON), failures, settings),
