@@ -156,7 +156,8 @@ public class HttpExchanges {
     /**
      * The body of {@code POST /api/v1/models/{name}/{command}}, one type per command as the OpenAPI
      * document has them, bound without type coercion; unknown fields, and those another command
-     * takes, are ignored (whatever the injected mapper's setting). A field absent here is absent; the command says whether it needs it.
+     * takes, are ignored (whatever the injected mapper's setting). A field absent here is absent;
+     * the command says whether it needs it.
      */
     sealed interface ModelCommand {
 

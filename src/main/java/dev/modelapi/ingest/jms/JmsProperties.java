@@ -47,6 +47,15 @@ record JmsProperties(
         @NotNull @DefaultValue("32MB") DataSize queueMemory,
         @NotNull @DefaultValue("1GB") DataSize queueDisk) {
 
+    public JmsProperties {
+        // Artemis reads a size of -1 as no limit at all, and 0 would refuse every message
+        for (DataSize size : new DataSize[] {queueMemory, queueDisk}) {
+            if (size != null && size.toBytes() <= 0) {
+                throw new IllegalArgumentException("modelapi.jms.queue-memory and queue-disk must be positive sizes, not " + size);
+            }
+        }
+    }
+
     /**
      * A TCP acceptor of the embedded broker (never of an external one), speaking CORE, AMQP and
      * STOMP on one port, so an application outside the service can send requests and read answers.

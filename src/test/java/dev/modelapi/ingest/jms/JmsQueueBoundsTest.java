@@ -1,6 +1,7 @@
 package dev.modelapi.ingest.jms;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import jakarta.jms.Connection;
@@ -62,6 +63,16 @@ class JmsQueueBoundsTest {
     void stop() throws Exception {
         connection.close();
         broker.stop();
+    }
+
+    @Test
+    void shouldRefuseABoundThatArtemisWouldReadAsNone() {
+        for (DataSize size : new DataSize[] {DataSize.ofBytes(-1), DataSize.ofBytes(0)}) {
+            assertThatThrownBy(() -> new JmsProperties(true, "modelapi.requests", "", "modelapi.requests.DLQ", 3, 1,
+                    Duration.ofSeconds(1), new JmsProperties.Acceptor(false, "127.0.0.1", 61616, "", ""),
+                    DataSize.ofMegabytes(32), size))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("queue-disk");
+        }
     }
 
     @Test
