@@ -38,10 +38,10 @@ public class ModelInvoker {
     }
 
     /**
-     * The batch through one model version on one of its workers, waiting at most {@code timeoutMillis}
+     * The batch through one model version on a forward thread, waiting at most {@code timeoutMillis}
      * for the answer: past it the call fails with a {@link TimeoutException} (the breaker counts it, the
-     * vote leaves the model out) and the batch, if still queued, never runs. A hung forward holds only
-     * its own model's worker.
+     * vote leaves the model out) and the batch, if still queued, never runs. A hung forward holds one
+     * of its model's predictors and a forward thread, which a spare replaces (modelapi.models.stalled-forward).
      */
     public ModelAnswer classify(List<String> texts, String modelId, long timeoutMillis) throws TimeoutException {
         ModelRef ref = ModelRef.parse(modelId);
@@ -86,7 +86,7 @@ public class ModelInvoker {
     private Meters metersOf(ModelRef ref) {
         return meterCache.computeIfAbsent(ref, r -> new Meters(
                 Timer.builder("modelapi.inference.compute")
-                        .description("Time one model took for one batch on its worker, tokenising included")
+                        .description("Time one model took for one batch on a forward thread, tokenising included")
                         .tags("model", r.name(), "version", String.valueOf(r.version()))
                         .publishPercentileHistogram()
                         .register(meters),
@@ -97,7 +97,7 @@ public class ModelInvoker {
                         .tags("model", r.name(), "version", String.valueOf(r.version())).register(meters)));
     }
 
-    /** The inference itself, on the model's worker; the fault-injection tests override it to make a real model throw, hang or answer NaN. */
+    /** The inference itself, on a forward thread; the fault-injection tests override it to make a real model throw, hang or answer NaN. */
     protected List<Prediction> predict(TextClassifier classifier, List<String> texts) {
         return classifier.classify(texts);
     }

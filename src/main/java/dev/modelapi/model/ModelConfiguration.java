@@ -28,9 +28,20 @@ class ModelConfiguration {
         FunctionCounter.builder("modelapi.model.evictions", registry, ModelRegistry::evictions)
                 .description("Model versions unloaded to make room under max-loaded / max-loaded-size")
                 .register(meters);
-        Gauge.builder("modelapi.model.forwards.running", registry.forwards(), ForwardSlots::running)
-                .description("Forwards running across all models; bounded by modelapi.models.max-concurrent-forwards ("
-                        + registry.forwards().size() + ")")
+        Gauge.builder("modelapi.model.forwards.running", registry.forwards(), ForwardPool::running)
+                .description("Forwards running across all models, one per forward thread; bounded by "
+                        + "modelapi.models.max-concurrent-forwards (" + registry.forwards().size() + ")")
+                .register(meters);
+        Gauge.builder("modelapi.model.forwards.threads", registry.forwards(), ForwardPool::threads)
+                .description("Forward threads, spares for stalled forwards included; bounded by twice "
+                        + "modelapi.models.max-concurrent-forwards")
+                .register(meters);
+        Gauge.builder("modelapi.model.forwards.stalled", registry.forwards(), ForwardPool::stalled)
+                .description("Forwards running for longer than modelapi.models.stalled-forward")
+                .register(meters);
+        Gauge.builder("modelapi.model.forwards.queued", registry.forwards(), ForwardPool::queued)
+                .description("Batches of all models waiting for a forward thread; each model's share is bounded by "
+                        + "modelapi.models.queue-capacity")
                 .register(meters);
         Gauge.builder("modelapi.models.loaded", registry, r -> r.all().size())
                 .description("Model versions loaded; bounded by modelapi.models.max-loaded")
@@ -43,12 +54,12 @@ class ModelConfiguration {
         String name = classifier.name();
         String version = classifier.version();
         gauge(meters, registry, name, version, "modelapi.model.workers.busy",
-                "Workers of the model running a batch; modelapi.model.workers is the bound", TextClassifier::busyWorkers);
+                "Batches of the model running now; modelapi.model.workers is the bound", TextClassifier::busyWorkers);
         gauge(meters, registry, name, version, "modelapi.model.workers",
-                "Worker threads of the model, one predictor each: the most batches of it that run at once",
+                "Predictors of the model: the most batches of it that run at once on the forward threads",
                 TextClassifier::workers);
         gauge(meters, registry, name, version, "modelapi.model.queue.size",
-                "Batches waiting for a worker of the model; bounded by modelapi.models.queue-capacity",
+                "Batches of the model waiting for a forward thread; bounded by modelapi.models.queue-capacity",
                 TextClassifier::queuedBatches);
         gauge(meters, registry, name, version, "modelapi.model.memory.bytes",
                 "Resident memory the process gained while the model loaded and warmed up", TextClassifier::memoryBytes);

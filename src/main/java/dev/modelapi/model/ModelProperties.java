@@ -16,13 +16,16 @@ import org.springframework.validation.annotation.Validated;
  * Where models come from and how each one is served ({@code modelapi.models.*}).
  *
  * @param directory the local repository: {@code <directory>/<name>/<version>/} in the djl-convert layout
- * @param workersPerModel worker threads per loaded model, each with its own predictor, so at most
- *     this many batches of one model run at once (docs/performance.md: on 2 cores, 2 per model)
- * @param queueCapacity batches of one model waiting for a worker; past it a batch is refused at once
- * @param maxConcurrentForwards forwards running at once across all models (0: the number of cores);
- *     more only take turns on the cores
+ * @param workersPerModel predictors per loaded model: a running batch holds one, so at most this
+ *     many batches of one model run at once (docs/performance.md: on 2 cores, 2 per model)
+ * @param queueCapacity batches of one model waiting for a forward thread; past it a batch is refused at once
+ * @param maxConcurrentForwards forward threads shared by all models, the most forwards running at
+ *     once (0: the number of cores); more only take turns on the cores
+ * @param stalledForward how long one forward may run before its thread counts as stalled and a
+ *     spare thread starts in its place (at most max-concurrent-forwards spares), so that a hung
+ *     model cannot hold every forward thread
  * @param predictorWait how long a caller outside the pipeline (warm-up, shadow model, tools) waits
- *     for a worker's answer before giving up
+ *     for a forward thread's answer before giving up
  * @param device {@code auto} (a GPU when DJL finds one, else the CPU), {@code cpu} or {@code gpu}
  * @param warmUp run one inference per predictor at load, so the first request does not pay for it
  * @param maxLoaded the most model versions loaded at once; past it the least recently used idle one is unloaded
@@ -40,6 +43,7 @@ public record ModelProperties(
         @Min(1) @Max(64) @DefaultValue("2") int workersPerModel,
         @Min(1) @DefaultValue("64") int queueCapacity,
         @Min(0) @DefaultValue("0") int maxConcurrentForwards,
+        @NotNull @DefaultValue("5s") Duration stalledForward,
         @NotNull @DefaultValue("30s") Duration predictorWait,
         @Pattern(regexp = "auto|cpu|gpu") @DefaultValue("auto") String device,
         @DefaultValue("true") boolean warmUp,
@@ -55,7 +59,7 @@ public record ModelProperties(
 
     /** Settings with the default limits, for tools and tests that load models directly. */
     public ModelProperties(Path directory, int workersPerModel, Duration predictorWait, String device, boolean warmUp) {
-        this(directory, workersPerModel, 64, 0, predictorWait, device, warmUp, 32, DataSize.ofGigabytes(4), true, false,
+        this(directory, workersPerModel, 64, 0, Duration.ofSeconds(5), predictorWait, device, warmUp, 32, DataSize.ofGigabytes(4), true, false,
                 false);
     }
 }

@@ -1,5 +1,7 @@
 package dev.modelapi.model;
 
+import ai.djl.inference.Predictor;
+import ai.djl.modality.Classifications;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -96,19 +98,19 @@ public final class ModelRegistry implements AutoCloseable {
     });
     private final java.util.concurrent.atomic.AtomicLong evictions = new java.util.concurrent.atomic.AtomicLong();
     private volatile Consumer<TextClassifier> onLoad = c -> { };
-    /** Forwards running at once across every loaded model: more than the cores only slows each one. */
-    private final ForwardSlots forwards;
+    /** The threads that run every loaded model's forwards: more than the cores only slows each one. */
+    private final ForwardPool<Predictor<String, Classifications>> forwards;
 
     ModelRegistry(Path root, ModelProperties settings, Duration retireAfter) {
         this.root = root;
         this.settings = settings;
         this.retireAfter = retireAfter;
-        this.forwards = new ForwardSlots(settings.maxConcurrentForwards() > 0 ? settings.maxConcurrentForwards()
-                : Runtime.getRuntime().availableProcessors());
+        this.forwards = new ForwardPool<>(settings.maxConcurrentForwards() > 0 ? settings.maxConcurrentForwards()
+                : Runtime.getRuntime().availableProcessors(), settings.stalledForward(), "forward");
     }
 
-    /** The bound on forwards running at once, shared by every model of this registry. */
-    public ForwardSlots forwards() {
+    /** The forward threads, shared by every model of this registry. */
+    ForwardPool<Predictor<String, Classifications>> forwards() {
         return forwards;
     }
 
@@ -382,6 +384,7 @@ public final class ModelRegistry implements AutoCloseable {
         retiring.values().forEach(TextClassifier::close);
         models.clear();
         retiring.clear();
+        forwards.close();
     }
 
     /**

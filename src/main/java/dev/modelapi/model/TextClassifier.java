@@ -19,12 +19,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -33,10 +30,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One loaded text classifier, served by worker threads of its own, each holding one predictor for
- * its whole life (as DJL Serving's and TorchServe's workers do): DJL predictors are not
- * thread-safe, and a forward that always runs on the same thread keeps that thread's caches and
- * malloc arena warm. Batches wait in a bounded queue for a worker; a full queue refuses at once.
+ * One loaded text classifier, its batches run by the forward threads that every model shares
+ * ({@link ForwardPool}: one per core by default). It has {@code workers-per-model} predictors (DJL
+ * predictors are not thread-safe: a running batch holds one, so at most that many of its batches
+ * run at once), and a forward thread keeps using the same predictor of a model, so its caches and
+ * malloc arena stay warm. Batches wait in a bounded queue; a full queue refuses at once.
  * Tokenisation, softmax and label mapping are {@link ClassifierTranslator}: DJL's text-classification
  * translator without the outputs a classifier never reads.
  */
@@ -48,9 +46,8 @@ public final class TextClassifier implements AutoCloseable {
     private final ModelDirectory directory;
     private final ZooModel<String, Classifications> model;
     private final List<Predictor<String, Classifications>> predictors;
-    private final ThreadPoolExecutor workers;
+    private final ForwardPool.Lane<Predictor<String, Classifications>> lane;
     private final AtomicInteger busy = new AtomicInteger();
-    private final ForwardSlots forwards;
     private final Duration predictorWait;
     private final Duration loadTime;
     private final Instant loadedAt = Instant.now();
@@ -59,23 +56,10 @@ public final class TextClassifier implements AutoCloseable {
     private volatile Instant lastUsed;
     private volatile boolean closed;
 
-    /** A worker thread and the predictor it alone uses. */
-    private static final class Worker extends Thread {
-        final TextClassifier owner;
-        final Predictor<String, Classifications> predictor;
-
-        Worker(TextClassifier owner, Predictor<String, Classifications> predictor, Runnable work, String name) {
-            super(work, name);
-            this.owner = owner;
-            this.predictor = predictor;
-            setDaemon(true);
-        }
-    }
-
     private TextClassifier(ModelDirectory directory, ZooModel<String, Classifications> model, int workerCount,
-            int queueCapacity, Duration predictorWait, Duration loadTime, ForwardSlots forwards) {
+            int queueCapacity, Duration predictorWait, Duration loadTime,
+            ForwardPool<Predictor<String, Classifications>> forwards) {
         this.directory = directory;
-        this.forwards = forwards;
         this.model = model;
         this.predictorWait = predictorWait;
         this.loadTime = loadTime;
@@ -83,23 +67,15 @@ public final class TextClassifier implements AutoCloseable {
         for (int i = 0; i < workerCount; i++) {
             predictors.add(model.newPredictor());
         }
-        AtomicInteger next = new AtomicInteger();
-        this.workers = new ThreadPoolExecutor(workerCount, workerCount, 0, TimeUnit.MILLISECONDS,
-                new ArrayBlockingQueue<>(queueCapacity),
-                work -> {
-                    int index = next.getAndIncrement();
-                    return new Worker(this, predictors.get(index % predictors.size()), work,
-                            "model-" + directory.name() + "-" + directory.version() + "-" + index);
-                },
-                new ThreadPoolExecutor.AbortPolicy());
-        workers.prestartAllCoreThreads();
+        this.lane = forwards.lane(directory.id(), predictors, queueCapacity);
     }
 
     /**
      * Loads a checked model directory, warms it up and checks that its output matches its labels;
-     * its forwards take a slot of {@code forwards}, shared with other models.
+     * its forwards run on {@code forwards}, shared with other models.
      */
-    public static TextClassifier load(ModelDirectory directory, ModelProperties settings, ForwardSlots forwards)
+    static TextClassifier load(ModelDirectory directory, ModelProperties settings,
+            ForwardPool<Predictor<String, Classifications>> forwards)
             throws ModelLoadException {
         long start = System.nanoTime();
         Engine.getEngine(ModelDirectory.ENGINE); // libtorch's own start-up is not the model's memory
@@ -143,9 +119,9 @@ public final class TextClassifier implements AutoCloseable {
     }
 
     /**
-     * Classifies a batch on one of the model's workers; the answers are in input order. On a worker
-     * of this model it runs right there; from any other thread it waits for a worker, at most the
-     * predictor wait.
+     * Classifies a batch with one of the model's predictors on a forward thread; the answers are in
+     * input order. Inside {@link #run} it runs right there; from any other thread it waits for a
+     * forward thread, at most the predictor wait.
      *
      * @throws ModelUnavailableException when the model is closed or no worker answered in time
      * @throws RejectedExecutionException when the model's queue is full
@@ -155,8 +131,9 @@ public final class TextClassifier implements AutoCloseable {
         if (texts.isEmpty()) {
             return List.of();
         }
-        if (Thread.currentThread() instanceof Worker worker && worker.owner == this) {
-            return predict(worker.predictor, texts);
+        Predictor<String, Classifications> held = ForwardPool.heldOnThisThread(lane);
+        if (held != null) {
+            return predict(held, texts);
         }
         CompletableFuture<List<Prediction>> answer = run(() -> classify(texts));
         try {
@@ -175,8 +152,9 @@ public final class TextClassifier implements AutoCloseable {
     }
 
     /**
-     * Runs work on one of the model's workers, where {@link #classify} uses that worker's own
-     * predictor. Work still queued when its future is cancelled (its caller gave up) never runs.
+     * Runs work on a forward thread holding one of the model's predictors, which {@link #classify}
+     * uses there. Work still queued when its future is cancelled (its caller gave up) never runs;
+     * work still queued when the model closes fails with {@link ModelUnavailableException}.
      *
      * @throws ModelUnavailableException when the model is closed
      * @throws RejectedExecutionException when the model's queue is full
@@ -186,32 +164,44 @@ public final class TextClassifier implements AutoCloseable {
             throw new ModelUnavailableException(directory.id() + " is unloaded");
         }
         CompletableFuture<T> answer = new CompletableFuture<>();
-        workers.execute(() -> {
-            if (answer.isDone()) {
-                return;
+        Runnable abandon = () -> answer.completeExceptionally(
+                new ModelUnavailableException(directory.id() + " was unloaded before the batch ran"));
+        try {
+            lane.submit(() -> runNow(work, answer), abandon);
+        } catch (RejectedExecutionException e) {
+            if (closed) { // closed between the check above and the submit
+                throw new ModelUnavailableException(directory.id() + " is unloaded");
             }
-            busy.incrementAndGet();
-            lastUsed = Instant.now();
-            T result = null;
-            Throwable failure = null;
-            try {
-                result = work.get();
-            } catch (RuntimeException | Error e) {
-                failure = e;
-            } finally {
-                busy.decrementAndGet(); // before the caller hears: a caller that got its answer sees the worker free
-            }
-            if (failure == null) {
-                answer.complete(result);
-            } else {
-                answer.completeExceptionally(failure);
-            }
-        });
+            throw e;
+        }
         return answer;
     }
 
+    /** On the forward thread: the work, unless its caller already gave up. */
+    private <T> void runNow(Supplier<T> work, CompletableFuture<T> answer) {
+        if (answer.isDone()) {
+            return;
+        }
+        busy.incrementAndGet();
+        lastUsed = Instant.now();
+        T result = null;
+        Throwable failure = null;
+        try {
+            result = work.get();
+        } catch (RuntimeException | Error e) {
+            failure = e;
+        } finally {
+            busy.decrementAndGet(); // before the caller hears: a caller that got its answer sees the model idle
+        }
+        if (failure == null) {
+            answer.complete(result);
+        } else {
+            answer.completeExceptionally(failure);
+        }
+    }
+
     private List<Prediction> predict(Predictor<String, Classifications> predictor, List<String> texts) {
-        try (ForwardSlots.Slot slot = forwards.take()) {
+        try {
             List<Classifications> outputs = predictor.batchPredict(texts);
             List<Prediction> predictions = new ArrayList<>(outputs.size());
             for (Classifications output : outputs) {
@@ -243,19 +233,19 @@ public final class TextClassifier implements AutoCloseable {
         return loadTime;
     }
 
-    /** Worker threads, one predictor each: the most batches of this model that run at once. */
+    /** The model's predictors: the most batches of this model that run at once. */
     public int workers() {
-        return predictors.size();
+        return lane.predictors();
     }
 
-    /** Workers running a batch right now. */
+    /** Batches of this model running right now. */
     public int busyWorkers() {
         return busy.get();
     }
 
-    /** Batches waiting for a worker; bounded by {@code modelapi.models.queue-capacity}. */
+    /** Batches waiting for a forward thread; bounded by {@code modelapi.models.queue-capacity}. */
     public int queuedBatches() {
-        return workers.getQueue().size();
+        return lane.queued();
     }
 
     public Instant loadedAt() {
@@ -301,15 +291,15 @@ public final class TextClassifier implements AutoCloseable {
     }
 
     /**
-     * Refuses new batches, lets the workers finish those already queued for up to {@code wait},
-     * then closes; used when a version is unloaded or replaced while requests are in flight.
+     * Refuses new batches, lets the forward threads finish those already queued for up to
+     * {@code wait}, then closes; used when a version is unloaded or replaced while requests are in flight.
      */
     public void closeWhenIdle(Duration wait) {
         closed = true;
-        workers.shutdown();
         try {
-            if (!workers.awaitTermination(wait.toNanos(), TimeUnit.NANOSECONDS)) {
-                log.warn("{}: {} workers still busy after {}; closing anyway", directory.id(), busy.get(), wait);
+            if (!lane.drain(wait)) {
+                log.warn("{}: {} batches still running and {} queued after {}; closing anyway", directory.id(),
+                        lane.running(), lane.queued(), wait);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -320,10 +310,11 @@ public final class TextClassifier implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        workers.shutdownNow();
         try {
-            // a predictor must not close under a running forward
-            workers.awaitTermination(5, TimeUnit.SECONDS);
+            // a predictor must not close under a running forward; queued batches fail (ModelUnavailableException)
+            if (!lane.close(Duration.ofSeconds(5))) {
+                log.warn("{}: a forward still runs after 5 s; closing its predictors anyway", directory.id());
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -331,26 +322,28 @@ public final class TextClassifier implements AutoCloseable {
         model.close();
     }
 
-    /** One warm-up batch on every worker: each waits until all have one, so no worker takes two. */
+    /**
+     * One warm-up batch per predictor, queued together so that idle forward threads take them side by
+     * side (the model is not yet served, so each batch holds a predictor of its own while others wait).
+     */
     private void warmUp() {
-        CountDownLatch everyWorker = new CountDownLatch(predictors.size());
         List<CompletableFuture<List<Prediction>>> runs = new ArrayList<>();
         for (int i = 0; i < predictors.size(); i++) {
-            runs.add(run(() -> {
-                everyWorker.countDown();
-                try {
-                    if (!everyWorker.await(predictorWait.toMillis(), TimeUnit.MILLISECONDS)) {
-                        throw new IllegalStateException("the workers did not all start within " + predictorWait);
-                    }
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException("interrupted during warm-up");
-                }
-                return classify(WARM_UP_TEXTS);
-            }));
+            runs.add(run(() -> classify(WARM_UP_TEXTS)));
         }
         for (CompletableFuture<List<Prediction>> run : runs) {
-            List<Prediction> predictions = run.join();
+            List<Prediction> predictions;
+            try {
+                predictions = run.get(predictorWait.toNanos(), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                run.cancel(false);
+                throw new IllegalStateException("no forward thread answered within " + predictorWait);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted during warm-up");
+            } catch (ExecutionException e) {
+                throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+            }
             if (predictions.size() != WARM_UP_TEXTS.size()) {
                 throw new IllegalStateException("expected " + WARM_UP_TEXTS.size() + " answers, got " + predictions.size());
             }

@@ -19,7 +19,7 @@ class ModelLimitsTest {
     Path repository;
 
     ModelProperties limits(int maxLoaded, DataSize maxSize) {
-        return new ModelProperties(repository, 1, 64, 0, Duration.ofSeconds(30), "auto", false, maxLoaded, maxSize, true, false,
+        return new ModelProperties(repository, 1, 64, 0, Duration.ofSeconds(5), Duration.ofSeconds(30), "auto", false, maxLoaded, maxSize, true, false,
                 false);
     }
 

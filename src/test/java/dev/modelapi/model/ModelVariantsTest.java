@@ -21,7 +21,7 @@ class ModelVariantsTest {
     Path repository;
 
     ModelProperties settings(boolean variantsAtStartUp) {
-        return new ModelProperties(repository, 1, 64, 0, Duration.ofSeconds(30), "cpu", false, 32,
+        return new ModelProperties(repository, 1, 64, 0, Duration.ofSeconds(5), Duration.ofSeconds(30), "cpu", false, 32,
                 DataSize.ofGigabytes(4), true, false, variantsAtStartUp);
     }
 
