@@ -36,8 +36,9 @@ class JmsConfiguration {
     /** The expiry queue Spring Boot's embedded broker creates (and names in its own address settings). */
     static final String EXPIRY_QUEUE = "ExpiryQueue";
 
+    /** Every address of the embedded broker: bounded ({@link #bound}), redelivered with back-off, then dead-lettered. */
     @Bean
-    ArtemisConfigurationCustomizer redelivery(JmsProperties settings) {
+    ArtemisConfigurationCustomizer addressSettings(JmsProperties settings) {
         return configuration -> configuration.addAddressSetting("#", bound(new AddressSettings(), settings)
                 .setRedeliveryDelay(settings.redeliveryDelay().toMillis())
                 .setRedeliveryMultiplier(2.0)
@@ -71,8 +72,8 @@ class JmsConfiguration {
      * broker, which reports its own.
      */
     @Bean
-    MeterBinder brokerQueueMeters(ListableBeanFactory beans, ObjectProvider<EmbeddedActiveMQ> broker,
-            JmsProperties settings) {
+    MeterBinder brokerQueueMeters(ListableBeanFactory beans, JmsProperties settings) {
+        ObjectProvider<EmbeddedActiveMQ> broker = beans.getBeanProvider(EmbeddedActiveMQ.class);
         return meters -> {
             // looked up by type without making the broker: it starts in its own turn
             if (beans.getBeanNamesForType(EmbeddedActiveMQ.class, false, false).length == 0) {
