@@ -335,6 +335,9 @@ final class ForwardPool<P> implements AutoCloseable {
             return false;
         }
         threads.remove(thread);
+        if (!queue.isEmpty()) {
+            work.signal(); // a wake-up meant for this thread passes to one that stays
+        }
         return true;
     }
 
