@@ -31,6 +31,7 @@
 #   SERVICE_ARGS               extra service arguments (e.g. --modelapi.batching.max-batch-size=1);
 #                              one naming a property the script sets replaces the script's
 #   JAVA_OPTS                  extra JVM options for the service; DJL_JAVA_OPTS for the in-process DJL row
+#   SERVICE_ENV                extra environment of the service's JVM (NAME=value ...; e.g. LD_PRELOAD=...)
 #   DJL_TRANSLATOR [service]   the in-process DJL row's translator: the service's, or djl (DJL's own)
 #   SERVICE_ROUTES [routes]    the routes the service runs (copied at the start: routes/ may change meanwhile)
 #   SERVICE_PORT [18190]       API_KEY [modelapi-dev-key]
@@ -279,7 +280,8 @@ start_service() { # cache column log
   mapfile -t args < <(service_args "$1" "$2")
   # like bench/serve.sh: one PyTorch thread per predictor, offline; in the checkout for models/
   # shellcheck disable=SC2086 # JAVA_OPTS is a list of options
-  (cd "$ROOT" && OMP_NUM_THREADS=1 exec java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=1 \
+  # shellcheck disable=SC2086 # SERVICE_ENV is a list of NAME=value
+  (cd "$ROOT" && exec env OMP_NUM_THREADS=1 ${SERVICE_ENV:-} java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=1 \
     -Dai.djl.pytorch.num_interop_threads=1 ${JAVA_OPTS:-} -jar "$OUT/service.jar" "${args[@]}") \
     > "$3" 2>&1 9>&- &
   service_pid=$!
@@ -533,12 +535,12 @@ jq -nc --arg at "$(date -Iseconds)" --arg rev "$(git rev-parse --short HEAD 2> /
   --arg jar "${jar:-}" --arg jarTime "$(if [ -n "${jar:-}" ]; then date -r "$jar" -Iseconds; fi)" \
   --arg rows "$ROWS" --arg columns "$COLUMNS" --argjson clients "$CLIENTS" --argjson warmup "$WARMUP" \
   --argjson measure "$MEASURE" --argjson rounds "$ROUNDS" --arg serviceArgs "${SERVICE_ARGS:-}" \
-  --arg javaOpts "${JAVA_OPTS:-}" --arg texts "$TEXTS_FILE" --argjson textCount "$TEXT_COUNT" \
+  --arg javaOpts "${JAVA_OPTS:-}" --arg serviceEnv "${SERVICE_ENV:-}" --arg texts "$TEXTS_FILE" --argjson textCount "$TEXT_COUNT" \
   --argjson cpus "$(nproc)" --arg wrkTimeout "$WRK_TIMEOUT" --arg staleRoutes "${stale_routes:-}" \
   --arg oneModel "$ONE_MODEL" --arg modelVersion "$MODEL_VERSION" --arg djlTranslator "$DJL_TRANSLATOR" \
   '{meta: {at: $at, revision: $rev, uncommitted_files: $dirty, jar: $jar, jar_time: $jarTime, rows: $rows,
     columns: $columns, clients: $clients, warmup_s: $warmup, measure_s: $measure, rounds: $rounds,
-    service_args: $serviceArgs, java_opts: $javaOpts, texts_file: $texts, texts: $textCount, cpus: $cpus,
+    service_args: $serviceArgs, java_opts: $javaOpts, service_env: $serviceEnv, texts_file: $texts, texts: $textCount, cpus: $cpus,
     wrk_timeout: $wrkTimeout, routes_newer_than_jar: $staleRoutes, one_model: $oneModel,
     model_version: $modelVersion, djl_translator: $djlTranslator}}' > "$RESULTS"
 
@@ -600,6 +602,7 @@ if rows and cols:
       + (f", best of {meta['rounds']} rounds" if meta["rounds"] > 1 else "")
       + (f"; SERVICE_ARGS `{meta['service_args']}`" if meta["service_args"] else "")
       + (f"; JAVA_OPTS `{meta['java_opts']}`" if meta["java_opts"] else "")
+      + (f"; SERVICE_ENV `{meta['service_env']}`" if meta.get("service_env") else "")
       + ". HTTP rows: requests/s (wrk); in-process rows: texts/s. Ratios against the seed-fastapi peer in the same column.")
     p("")
     p("| | " + " | ".join(c[1] for c in cols) + " |")
