@@ -2,6 +2,10 @@ package dev.modelapi.model;
 
 import com.sun.jna.Library;
 import com.sun.jna.Native;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -61,6 +65,44 @@ public final class DjlRuntime {
                         name, value, e.toString());
             }
         });
+    }
+
+    /**
+     * The C allocator libtorch's tensors come from: "jemalloc" or "tcmalloc" when one is preloaded
+     * ({@code LD_PRELOAD}, as the container image does), else "glibc". glibc's malloc took about 7 %
+     * of the ensemble's CPU inside the forwards (docs/performance.md).
+     *
+     * @param maps the text of {@code /proc/self/maps}
+     */
+    static String nativeAllocator(String maps) {
+        if (maps.contains("/libjemalloc")) {
+            return "jemalloc";
+        }
+        if (maps.contains("/libtcmalloc")) {
+            return "tcmalloc";
+        }
+        return "glibc";
+    }
+
+    /** {@link #nativeAllocator(String)} of this process; "unknown" where there is no /proc. */
+    static String nativeAllocator() {
+        try {
+            return nativeAllocator(Files.readString(Path.of("/proc/self/maps")));
+        } catch (IOException | UncheckedIOException e) {
+            return "unknown";
+        }
+    }
+
+    /** Says once at start which allocator libtorch uses, and how to preload jemalloc when it is glibc's. */
+    static void logNativeAllocator() {
+        String allocator = nativeAllocator();
+        if (allocator.equals("glibc")) {
+            log.info("libtorch allocates with glibc's malloc; with jemalloc preloaded (LD_PRELOAD=/usr/lib/"
+                    + "x86_64-linux-gnu/libjemalloc.so.2, Debian's libjemalloc2, as the container image does) the "
+                    + "forwards spend less time in the allocator: docs/performance.md");
+        } else {
+            log.info("libtorch allocates with {}", allocator);
+        }
     }
 
     /** A variable of the process environment as native code sees it; null when unset. */

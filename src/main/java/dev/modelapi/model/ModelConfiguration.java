@@ -16,6 +16,7 @@ class ModelConfiguration {
 
     static {
         DjlRuntime.applyDefaults();
+        DjlRuntime.logNativeAllocator();
     }
 
     @Bean(destroyMethod = "close")
