@@ -279,8 +279,7 @@ start_service() { # cache column log
   local args
   mapfile -t args < <(service_args "$1" "$2")
   # like bench/serve.sh: one PyTorch thread per predictor, offline; in the checkout for models/
-  # shellcheck disable=SC2086 # JAVA_OPTS is a list of options
-  # shellcheck disable=SC2086 # SERVICE_ENV is a list of NAME=value
+  # shellcheck disable=SC2086 # JAVA_OPTS is a list of options, SERVICE_ENV of NAME=value
   (cd "$ROOT" && exec env OMP_NUM_THREADS=1 ${SERVICE_ENV:-} java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=1 \
     -Dai.djl.pytorch.num_interop_threads=1 ${JAVA_OPTS:-} -jar "$OUT/service.jar" "${args[@]}") \
     > "$3" 2>&1 9>&- &

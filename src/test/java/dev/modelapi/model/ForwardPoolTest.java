@@ -214,11 +214,7 @@ class ForwardPoolTest {
             release.countDown();
             assertThat(hung.drain(Duration.ofSeconds(10))).isTrue();
             // the two that stalled leave once their forwards return
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (watched.threads() > 2 && System.nanoTime() < deadline) {
-                sleep(10);
-            }
-            assertThat(watched.threads()).isEqualTo(2);
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> watched.threads() == 2);
             CountDownLatch afterwards = new CountDownLatch(4);
             for (int i = 0; i < 4; i++) {
                 other.submit(afterwards::countDown, () -> { });
@@ -243,9 +239,9 @@ class ForwardPoolTest {
                 }, () -> { });
             }
             assertThat(twoHung.await(10, TimeUnit.SECONDS)).isTrue();
-            sleep(300); // several watchdog rounds with both threads stalled
-
-            assertThat(watched.threads()).isEqualTo(2);
+            // for several watchdog rounds with both threads stalled, no third thread starts
+            Awaitility.await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2))
+                    .until(() -> watched.threads() == 2);
             assertThat(hung.queued()).isEqualTo(1);
             release.countDown();
             assertThat(hung.drain(Duration.ofSeconds(10))).isTrue();
