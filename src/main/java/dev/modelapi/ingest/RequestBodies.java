@@ -60,7 +60,9 @@ final class RequestBodies {
         Charset charset = charsetOf(request.getContentType());
         byte[] bytes;
         try {
-            bytes = decoded(request).readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
+            bytes = declared > 0 && identity(request)
+                    ? declaredBytes(request.getInputStream(), (int) declared)
+                    : decoded(request).readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
         } catch (ZipException | EOFException e) {
             throw InvalidRequestException.badRequest("invalid_encoding",
                     "the request body is not valid " + request.getHeader("Content-Encoding") + " data");
@@ -76,6 +78,24 @@ final class RequestBodies {
         }
         int length = headerLength(jsonLength, bytes.length);
         return new Body(decode(bytes, length, charset), ByteBuffer.wrap(bytes, length, bytes.length - length).slice());
+    }
+
+    /** Whether the body is sent as it is (no Content-Encoding, or identity). */
+    private static boolean identity(HttpServletRequest request) {
+        String coding = request.getHeader("Content-Encoding");
+        return coding == null || coding.isBlank() || coding.strip().equalsIgnoreCase("identity");
+    }
+
+    /**
+     * Exactly the Content-Length's bytes, into one array of that size (reading to the end in
+     * chunks would allocate and copy several times the body). A body that ends sooner is a 400.
+     */
+    private static byte[] declaredBytes(InputStream in, int length) throws IOException {
+        byte[] bytes = new byte[length];
+        if (in.readNBytes(bytes, 0, length) < length) {
+            throw InvalidRequestException.badRequest("invalid_request", "the request body ended before its Content-Length");
+        }
+        return bytes;
     }
 
     /** The body's bytes, decompressed when its Content-Encoding is gzip or deflate; another coding is a 415. */

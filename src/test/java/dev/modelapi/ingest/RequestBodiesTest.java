@@ -82,6 +82,24 @@ class RequestBodiesTest {
     }
 
     @Test
+    void shouldRefuseABodyShorterThanItsContentLength() {
+        byte[] body = "{\"text\": \"hi\"}".getBytes(StandardCharsets.UTF_8);
+        HttpServletRequest cut = new HttpServletRequestWrapper(post("application/json", body)) {
+            @Override
+            public long getContentLengthLong() {
+                return body.length + 5L; // the client closed before sending it all
+            }
+        };
+
+        assertThatThrownBy(() -> RequestBodies.read(cut, 1000))
+                .isInstanceOfSatisfying(InvalidRequestException.class, e -> {
+                    assertThat(e.status()).isEqualTo(400);
+                    assertThat(e.code()).isEqualTo("invalid_request");
+                });
+        assertThat(RequestBodies.read(post("application/json", body), 1000)).isEqualTo("{\"text\": \"hi\"}");
+    }
+
+    @Test
     void shouldGiveNoBodyForARequestWithoutOne() {
         assertThat(RequestBodies.read(new MockHttpServletRequest("GET", "/api/v1/models"), 10)).isNull();
     }
