@@ -9,8 +9,12 @@ import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetrics;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.stream.Stream;
+import org.flywaydb.core.api.Location;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.dao.DataIntegrityViolationException;
+import org.springframework.boot.autoconfigure.flyway.FlywayConfigurationCustomizer;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -21,6 +25,9 @@ import org.springframework.transaction.PlatformTransactionManager;
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties({AuditProperties.class, AuditEncryptionProperties.class})
 class AuditConfiguration {
+
+    /** The migrations applied only to an in-memory audit database, after all others. */
+    static final String IN_MEMORY_MIGRATIONS = "classpath:db/in-memory";
 
     /**
      * The breaker {@code audit-database} of routes/audit.camel.yaml, shared by the insert and the
@@ -80,8 +87,35 @@ class AuditConfiguration {
     @Bean
     AuditRetention auditRetention(JdbcTemplate jdbcTemplate, PlatformTransactionManager transactionManager,
             AuditProperties settings, @Value("${spring.datasource.url:}") String datasourceUrl, MeterRegistry meters) {
-        return new AuditRetention(jdbcTemplate, transactionManager, settings, datasourceUrl.startsWith("jdbc:h2:mem:"),
-                meters);
+        return new AuditRetention(jdbcTemplate, transactionManager, settings, inMemory(datasourceUrl), meters);
+    }
+
+    /**
+     * The in-memory database of the default run also gets {@code classpath:db/in-memory}, whose
+     * repeatable migration drops the audit table's two query indexes: it holds at most
+     * {@code in-memory-max-rows}, which a query scans faster than every insert and trim would
+     * update them (the indexes' pages, rewritten per insert in the heap, lengthened each young GC
+     * pause). A database outside the process keeps them.
+     */
+    @Bean
+    FlywayConfigurationCustomizer inMemoryAuditMigrations(@Value("${spring.datasource.url:}") String datasourceUrl) {
+        return configuration -> {
+            if (inMemory(datasourceUrl)) {
+                configuration.locations(Stream.concat(Arrays.stream(configuration.getLocations()),
+                        Stream.of(new Location(IN_MEMORY_MIGRATIONS))).toArray(Location[]::new));
+            }
+        };
+    }
+
+    /**
+     * Whether the audit database lives only in this process: H2's in-memory databases
+     * ({@code jdbc:h2:mem:}) and databases on its in-memory file systems ({@code memFS:},
+     * {@code memLZF:}, {@code nioMemFS:}, {@code nioMemLZF:}), whose rows go when the JVM stops.
+     */
+    static boolean inMemory(String datasourceUrl) {
+        return datasourceUrl.startsWith("jdbc:h2:mem:") || datasourceUrl.startsWith("jdbc:h2:memFS:")
+                || datasourceUrl.startsWith("jdbc:h2:memLZF:") || datasourceUrl.startsWith("jdbc:h2:nioMemFS:")
+                || datasourceUrl.startsWith("jdbc:h2:nioMemLZF:");
     }
 
     @Bean

@@ -130,6 +130,21 @@ abstract class AuditRoutesContract {
                 "spam-distilbert:1,spam-roberta:1", "a".repeat(64), 1234, "spam", 0.973, false, 8, 42L);
     }
 
+    /** The names of a table's indexes and unique constraints, lower-case, from the driver's metadata. */
+    static List<String> indexesOf(DataSource dataSource, String table) throws SQLException {
+        List<String> names = new ArrayList<>();
+        try (Connection connection = dataSource.getConnection();
+                var indexes = connection.getMetaData().getIndexInfo(null, null, table, false, false)) {
+            while (indexes.next()) {
+                String name = indexes.getString("INDEX_NAME");
+                if (name != null && !names.contains(name.toLowerCase())) {
+                    names.add(name.toLowerCase());
+                }
+            }
+        }
+        return names;
+    }
+
     static String newRequestId() {
         return "test-" + UUID.randomUUID();
     }

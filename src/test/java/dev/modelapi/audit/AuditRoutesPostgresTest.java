@@ -31,6 +31,12 @@ class AuditRoutesPostgresTest extends AuditRoutesContract {
     }
 
     @Test
+    void shouldKeepTheQueryIndexesOutsideTheInMemoryDatabase() throws Exception {
+        assertThat(indexesOf(dataSource, "prediction_audit"))
+                .contains("ix_prediction_audit_created_at", "ix_prediction_audit_principal_created");
+    }
+
+    @Test
     void shouldConnectThroughLibpqStylePostgresUrl() {
         String requestId = newRequestId();
         try (ConfigurableApplicationContext application = new SpringApplicationBuilder(AuditTestApplication.class)
