@@ -93,7 +93,7 @@ class AuditConfiguration {
     /**
      * The in-memory database of the default run also gets {@code classpath:db/in-memory}, whose
      * repeatable migration drops the audit table's two query indexes: it holds at most
-     * {@code in-memory-max-rows}, which a query scans faster than every insert and trim would
+     * {@code in-memory-max-rows}, which a query scans instead, while every insert and trim would
      * update them (the indexes' pages, rewritten per insert in the heap, lengthened each young GC
      * pause). A database outside the process keeps them.
      */
