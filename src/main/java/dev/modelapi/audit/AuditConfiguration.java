@@ -10,6 +10,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.stream.Stream;
 import org.flywaydb.core.api.Location;
 import org.springframework.beans.factory.annotation.Value;
@@ -28,6 +29,10 @@ class AuditConfiguration {
 
     /** The migrations applied only to an in-memory audit database, after all others. */
     static final String IN_MEMORY_MIGRATIONS = "classpath:db/in-memory";
+
+    /** How the URLs of H2's in-memory databases and in-memory file systems begin. */
+    private static final List<String> IN_MEMORY_URLS = List.of("jdbc:h2:mem:", "jdbc:h2:memFS:", "jdbc:h2:memLZF:",
+            "jdbc:h2:nioMemFS:", "jdbc:h2:nioMemLZF:");
 
     /**
      * The breaker {@code audit-database} of routes/audit.camel.yaml, shared by the insert and the
@@ -113,9 +118,7 @@ class AuditConfiguration {
      * {@code memLZF:}, {@code nioMemFS:}, {@code nioMemLZF:}), whose rows go when the JVM stops.
      */
     static boolean inMemory(String datasourceUrl) {
-        return datasourceUrl.startsWith("jdbc:h2:mem:") || datasourceUrl.startsWith("jdbc:h2:memFS:")
-                || datasourceUrl.startsWith("jdbc:h2:memLZF:") || datasourceUrl.startsWith("jdbc:h2:nioMemFS:")
-                || datasourceUrl.startsWith("jdbc:h2:nioMemLZF:");
+        return IN_MEMORY_URLS.stream().anyMatch(datasourceUrl::startsWith);
     }
 
     @Bean

@@ -60,7 +60,7 @@ final class RequestBodies {
         Charset charset = charsetOf(request.getContentType());
         byte[] bytes;
         try {
-            bytes = declared > 0 && identity(request)
+            bytes = declared > 0 && contentCoding(request).equals("identity")
                     ? declaredBytes(request.getInputStream(), (int) declared)
                     : decoded(request).readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
         } catch (ZipException | EOFException e) {
@@ -80,10 +80,10 @@ final class RequestBodies {
         return new Body(decode(bytes, length, charset), ByteBuffer.wrap(bytes, length, bytes.length - length).slice());
     }
 
-    /** Whether the body is sent as it is (no Content-Encoding, or identity). */
-    private static boolean identity(HttpServletRequest request) {
+    /** The request's Content-Encoding, stripped and lower-case; "identity" when it names none. */
+    private static String contentCoding(HttpServletRequest request) {
         String coding = request.getHeader("Content-Encoding");
-        return coding == null || coding.isBlank() || coding.strip().equalsIgnoreCase("identity");
+        return coding == null || coding.isBlank() ? "identity" : coding.strip().toLowerCase(Locale.ROOT);
     }
 
     /**
@@ -100,14 +100,13 @@ final class RequestBodies {
 
     /** The body's bytes, decompressed when its Content-Encoding is gzip or deflate; another coding is a 415. */
     private static InputStream decoded(HttpServletRequest request) throws IOException {
-        String coding = request.getHeader("Content-Encoding");
-        String name = coding == null ? "identity" : coding.strip().toLowerCase(Locale.ROOT);
-        return switch (name) {
-            case "identity", "" -> request.getInputStream();
+        return switch (contentCoding(request)) {
+            case "identity" -> request.getInputStream();
             case "gzip", "x-gzip" -> new GZIPInputStream(request.getInputStream());
             case "deflate" -> new InflaterInputStream(request.getInputStream()); // zlib, as RFC 9110 means it
             default -> throw new InvalidRequestException(415, "unsupported_media_type",
-                    "Content-Encoding " + coding + " is not supported; send identity, gzip or deflate");
+                    "Content-Encoding " + request.getHeader("Content-Encoding")
+                            + " is not supported; send identity, gzip or deflate");
         };
     }
 

@@ -13,6 +13,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -40,7 +41,7 @@ class ForwardPoolTest {
         for (int i = 0; i < batches; i++) {
             lanes.get(i % 3).submit(() -> {
                 most.accumulateAndGet(running.incrementAndGet(), Math::max);
-                sleep(5);
+                work(5);
                 running.decrementAndGet();
                 done.countDown();
             }, () -> { });
@@ -67,7 +68,7 @@ class ForwardPoolTest {
                 if (!heldNow.add(held)) {
                     clashes.add(held);
                 }
-                sleep(1);
+                work(1);
                 heldNow.remove(held);
                 done.countDown();
             }, () -> { });
@@ -159,7 +160,7 @@ class ForwardPoolTest {
         AtomicInteger ran = new AtomicInteger();
         for (int i = 0; i < 20; i++) {
             lane.submit(() -> {
-                sleep(1);
+                work(1);
                 ran.incrementAndGet();
             }, () -> { });
         }
@@ -250,12 +251,9 @@ class ForwardPoolTest {
         }
     }
 
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+    /** A simulated forward inside a batch, taking about that long (its work, not a wait for a condition). */
+    private static void work(long millis) {
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(millis));
     }
 
     private static void await(CountDownLatch latch) {
