@@ -1,6 +1,7 @@
 package dev.modelapi.config;
 
 import dev.modelapi.observability.RequestLogUnitOfWork;
+import dev.modelapi.observability.RouteMeters;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.concurrent.ExecutorService;
 import org.apache.camel.CamelContext;
@@ -20,6 +21,16 @@ class CamelConfiguration {
     @Bean
     RequestLogUnitOfWork.Factory requestLogUnitOfWork() {
         return new RequestLogUnitOfWork.Factory();
+    }
+
+    /**
+     * The route meters (camel_exchanges_*, camel_route_policy_seconds per route), in place of
+     * camel-micrometer's route policy ({@code camel.metrics.enable-route-policy: false}); Camel adds
+     * every route policy factory in the registry to each route.
+     */
+    @Bean
+    RouteMeters routeMeters(MeterRegistry meters) {
+        return new RouteMeters(meters);
     }
 
     /**

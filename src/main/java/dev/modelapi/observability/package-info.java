@@ -1,5 +1,6 @@
 /**
  * What operators see: log lines with personal data redacted
- * ({@link dev.modelapi.observability.RedactingMessageConverter}).
+ * ({@link dev.modelapi.observability.RedactingMessageConverter}), traces, and the route meters
+ * ({@link dev.modelapi.observability.RouteMeters}).
  */
 package dev.modelapi.observability;

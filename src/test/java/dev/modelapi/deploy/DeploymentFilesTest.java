@@ -95,7 +95,7 @@ class DeploymentFilesTest {
     /**
      * Families that the libraries register, from the same scrape: Spring Boot's HTTP server and cache
      * meters (http_server_requests has buckets because application.yaml turns on its
-     * percentiles-histogram), camel-micrometer's route meters, resilience4j-micrometer's breakers,
+     * percentiles-histogram), the route meters (RouteMeters, by camel-micrometer's names), resilience4j-micrometer's breakers,
      * bulkheads and time limiters, Camel's instrumented thread pools, the JVM and the process.
      */
     private static final Set<String> LIBRARY_METRICS = Set.of(

@@ -168,7 +168,7 @@ class ObservabilityTest {
         }
         assertThat(missing).as("listed in docs/metrics.md as always present but not exposed").isEmpty();
         assertThat(scrape).contains("modelapi_inference_count_total{model=\"spam-roberta\",version=\"1\"}");
-        // route metrics per route only (camel.metrics.route-policy-level: route): no context-level series
+        // route metrics (RouteMeters, camel-micrometer's names and tags) per route only: no context-level series
         assertThat(scrape).contains("camel_exchanges_total{camelContext=\"model-api\",eventType=\"route\",kind=\"CamelRoute\",routeId=\"predict\"}")
                 .doesNotContain("eventType=\"context\"");
         // the routes' pools are measured (camel-opentelemetry's wrapped pools were not; CamelConfiguration)
