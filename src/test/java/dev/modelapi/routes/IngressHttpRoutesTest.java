@@ -25,6 +25,7 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.camel.Endpoint;
 import org.apache.camel.Exchange;
+import org.apache.camel.ExchangePattern;
 import org.apache.camel.component.direct.DirectComponent;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -104,6 +105,10 @@ class IngressHttpRoutesTest {
         assertThat(done.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE)).isEqualTo(200);
         assertThat(JSON.readTree(done.getMessage().getBody(String.class)).get("label").asText()).isEqualTo("spam");
         assertThat(pipelineCalls).hasValue(1);
+        // the pipeline runs InOnly (no copy of the message at the end of each step list); the
+        // HTTP exchange is request-reply again when it returns
+        assertThat(pipeline.pattern).hasValue(ExchangePattern.InOnly);
+        assertThat(done.getPattern()).isEqualTo(ExchangePattern.InOut);
     }
 
     @Test
@@ -150,6 +155,7 @@ class IngressHttpRoutesTest {
     private static Exchange post(String routeId, String body, Map<String, Object> extraHeaders) {
         Endpoint endpoint = routes.camel().getRoute(routeId).getEndpoint();
         return routes.camel().createProducerTemplate().send(endpoint, e -> {
+            e.setPattern(ExchangePattern.InOut); // as platform-http makes its exchanges
             Map<String, Object> headers = new HashMap<>(extraHeaders);
             headers.put(Exchange.HTTP_METHOD, "POST");
             headers.put(Exchange.CONTENT_TYPE, "application/json");

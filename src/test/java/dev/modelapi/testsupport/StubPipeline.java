@@ -15,6 +15,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.camel.ExchangePattern;
 import org.apache.camel.builder.RouteBuilder;
 
 /**
@@ -31,6 +33,8 @@ public final class StubPipeline extends RouteBuilder {
 
     /** How many times the pipeline ran. */
     public final AtomicInteger calls = new AtomicInteger();
+    /** The exchange pattern the pipeline last ran with (its callers send InOnly). */
+    public final AtomicReference<ExchangePattern> pattern = new AtomicReference<>();
     /** The pipeline fails this many of its next runs with quorum_not_met (Retry-After 1 s). */
     public final AtomicInteger failFirst = new AtomicInteger();
 
@@ -43,6 +47,7 @@ public final class StubPipeline extends RouteBuilder {
     public void configure() {
         from("direct:predict").routeId("stub-pipeline").routeConfigurationId("pass-errors-back").process(e -> {
             calls.incrementAndGet();
+            pattern.set(e.getPattern());
             if (failFirst.getAndDecrement() > 0) {
                 throw new QuorumNotMetException("0 of 1 models answered", Duration.ofSeconds(1));
             }
