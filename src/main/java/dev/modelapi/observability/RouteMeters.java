@@ -20,8 +20,8 @@ import org.apache.camel.support.RoutePolicySupport;
 /**
  * The route meters camel-micrometer's route policy reports (its names and tags, per route), without
  * its cost per exchange: it names the exchange property holding a route's timer sample with a
- * {@code String.format} of the route and exchange ids, three times per exchange and route, 9 % of
- * the bytes a cache hit allocates. Here each route's property name is made once.
+ * {@code String.format} of the route and exchange ids, three times per exchange and route (a tenth
+ * of a cache hit's allocations, docs/performance.md). Here each route's property name is made once.
  */
 public final class RouteMeters implements RoutePolicyFactory {
 
