@@ -45,7 +45,7 @@ class LogbackConfigurationTest {
 
         LoggerFactory.getLogger(PROBE).info("probe line for jane@example.org");
 
-        assertThat(statuses).filteredOn(status -> status.getLevel() >= Status.WARN).isEmpty();
+        assertThat(warnings(statuses)).isEmpty();
         assertThat(probeLines(output)).singleElement().satisfies(line -> assertThat(line)
                 .doesNotStartWith("{").contains("INFO", "probe line for [EMAIL]"));
     }
@@ -56,7 +56,7 @@ class LogbackConfigurationTest {
 
         LoggerFactory.getLogger(PROBE).warn("probe line for jane@example.org");
 
-        assertThat(statuses).filteredOn(status -> status.getLevel() >= Status.WARN).isEmpty();
+        assertThat(warnings(statuses)).isEmpty();
         assertThat(probeLines(output)).singleElement().satisfies(line -> {
             JsonNode json = new ObjectMapper().readTree(line);
             assertThat(json.get("level").asText()).isEqualTo("WARN");
@@ -70,7 +70,7 @@ class LogbackConfigurationTest {
 
         LoggerFactory.getLogger(PROBE).info("probe line");
 
-        assertThat(statuses).filteredOn(status -> status.getLevel() >= Status.WARN).isEmpty();
+        assertThat(warnings(statuses)).isEmpty();
         assertThat(probeLines(output)).singleElement().satisfies(line -> assertThat(line)
                 .doesNotStartWith("{").contains("probe line"));
     }
@@ -94,6 +94,17 @@ class LogbackConfigurationTest {
         logging.beforeInitialize();
         logging.initialize(new LoggingInitializationContext(environment), null, null);
         return context.getStatusManager().getCopyOfStatusList();
+    }
+
+    /**
+     * The statuses at WARN or above that the configuration caused. Left out: "No appenders present",
+     * which logback records when another thread of this test JVM (a JMS listener of an earlier test's
+     * application, still stopping) logs in the moment between the reset and the new configuration.
+     */
+    private static List<Status> warnings(List<Status> statuses) {
+        return statuses.stream().filter(status -> status.getLevel() >= Status.WARN)
+                .filter(status -> !String.valueOf(status.getMessage()).startsWith("No appenders present"))
+                .toList();
     }
 
     private static List<String> probeLines(CapturedOutput output) {
