@@ -58,11 +58,12 @@ final class RequestBodies {
             throw tooLarge(limit);
         }
         Charset charset = charsetOf(request.getContentType());
+        String coding = contentCoding(request);
         byte[] bytes;
         try {
-            bytes = declared > 0 && contentCoding(request).equals("identity")
+            bytes = declared > 0 && coding.equals("identity")
                     ? declaredBytes(request.getInputStream(), (int) declared)
-                    : decoded(request).readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
+                    : decoded(request, coding).readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
         } catch (ZipException | EOFException e) {
             throw InvalidRequestException.badRequest("invalid_encoding",
                     "the request body is not valid " + request.getHeader("Content-Encoding") + " data");
@@ -98,9 +99,9 @@ final class RequestBodies {
         return bytes;
     }
 
-    /** The body's bytes, decompressed when its Content-Encoding is gzip or deflate; another coding is a 415. */
-    private static InputStream decoded(HttpServletRequest request) throws IOException {
-        return switch (contentCoding(request)) {
+    /** The body's bytes, decompressed when its {@code coding} is gzip or deflate; another coding is a 415. */
+    private static InputStream decoded(HttpServletRequest request, String coding) throws IOException {
+        return switch (coding) {
             case "identity" -> request.getInputStream();
             case "gzip", "x-gzip" -> new GZIPInputStream(request.getInputStream());
             case "deflate" -> new InflaterInputStream(request.getInputStream()); // zlib, as RFC 9110 means it

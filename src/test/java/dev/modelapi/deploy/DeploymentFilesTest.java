@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.modelapi.security.SecurityProperties;
+import dev.modelapi.testsupport.RouteFiles;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.UncheckedIOException;
@@ -44,7 +45,6 @@ class DeploymentFilesTest {
     private static final Path COMPOSE = Path.of("docker-compose.yml");
     private static final Path COMPOSE_CUDA = Path.of("docker-compose.cuda.yml");
     private static final Path K8S = Path.of("deploy/k8s");
-    private static final Path ROUTES = Path.of("routes");
     private static final Path APPLICATION_YAML = Path.of("src/main/resources/application.yaml");
     private static final Path MAIN_SOURCES = Path.of("src/main/java");
     private static final String SERVICE = "model-api";
@@ -313,10 +313,8 @@ class DeploymentFilesTest {
     void shouldShipTheCurrentRoutesInTheRoutesConfigMap() throws IOException {
         String stale = "stale: run deploy/k8s/make-routes-configmap.sh after editing routes/";
         Map<String, String> routes = new TreeMap<>();
-        try (Stream<Path> files = Files.list(ROUTES)) {
-            for (Path file : files.filter(f -> f.getFileName().toString().endsWith(".camel.yaml")).toList()) {
-                routes.put(file.getFileName().toString(), Files.readString(file));
-            }
+        for (Path file : RouteFiles.all()) {
+            routes.put(file.getFileName().toString(), Files.readString(file));
         }
         Map<String, Object> configMap = yaml(K8S.resolve("routes-configmap.yaml"));
         assertThat(new TreeMap<>(map(configMap.get("data")))).as("routes-configmap.yaml " + stale).isEqualTo(routes);

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.modelapi.testsupport.RouteFiles;
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -131,10 +131,8 @@ class OpenApiDocumentTest {
     @Test
     void shouldDocumentEveryHttpRouteAndNoOther() throws Exception {
         Set<String> routes = new TreeSet<>();
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(Path.of("routes"), "*.camel.yaml")) {
-            for (Path file : files) {
-                routes.addAll(platformHttpPaths(file));
-            }
+        for (Path file : RouteFiles.all()) {
+            routes.addAll(platformHttpPaths(file));
         }
         Set<String> documented = new TreeSet<>();
         // one route serves the four model commands, which the document lists one by one (each its own body)

@@ -5,11 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import java.nio.file.Files;
+import dev.modelapi.testsupport.RouteFiles;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -26,10 +25,8 @@ class PipelineCallsTest {
     void shouldCallThePipelineInOnlyFromEveryRouteFile() throws Exception {
         List<String> calls = new ArrayList<>();
         List<String> inOut = new ArrayList<>();
-        try (Stream<Path> files = Files.list(Path.of("routes"))) {
-            for (Path file : files.filter(p -> p.getFileName().toString().endsWith(".camel.yaml")).sorted().toList()) {
-                collect(YAML.readTree(file.toFile()), file.getFileName().toString(), calls, inOut);
-            }
+        for (Path file : RouteFiles.all()) {
+            collect(YAML.readTree(file.toFile()), file.getFileName().toString(), calls, inOut);
         }
 
         assertThat(calls).as("the channels' and the cache warming's calls of direct:predict")

@@ -6,15 +6,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.networknt.schema.Error;
+import dev.modelapi.testsupport.RouteFiles;
 import com.networknt.schema.Schema;
 import com.networknt.schema.SchemaRegistry;
 import com.networknt.schema.SpecificationVersion;
 import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 import org.apache.camel.dsl.yaml.YamlRoutesBuilderLoader;
 import org.junit.jupiter.api.Test;
 
@@ -34,10 +33,7 @@ class RoutesSchemaTest {
             assertThat(in).as("camel-yaml-dsl's schema on the class path").isNotNull();
             schema = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_4).getSchema(in);
         }
-        List<Path> files;
-        try (Stream<Path> listed = Files.list(Path.of("routes"))) {
-            files = listed.filter(p -> p.getFileName().toString().endsWith(".camel.yaml")).sorted().toList();
-        }
+        List<Path> files = RouteFiles.all();
         assertThat(files).hasSizeGreaterThan(5);
 
         List<String> errors = new ArrayList<>();

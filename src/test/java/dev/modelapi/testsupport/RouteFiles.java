@@ -35,6 +35,13 @@ public final class RouteFiles implements AutoCloseable {
     private RouteFiles() {
     }
 
+    /** Every route file of routes/ ({@code *.camel.yaml}), by name. */
+    public static java.util.List<Path> all() throws java.io.IOException {
+        try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(DIRECTORY)) {
+            return files.filter(file -> file.getFileName().toString().endsWith(".camel.yaml")).sorted().toList();
+        }
+    }
+
     /**
      * A context with {@code beans} bound by name, {@code settings} for the placeholders, and the
      * route files (errors.camel.yaml is always loaded, for its route configurations), not started:
