@@ -6,6 +6,7 @@ import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.TranslatorFactory;
 import dev.modelapi.model.ClassifierTranslatorFactory;
+import dev.modelapi.model.DjlRuntime;
 import dev.modelapi.model.ModelDirectory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,9 +23,12 @@ import java.util.concurrent.CountDownLatch;
  * each classifying one text at a time (batch 1) for a fixed time, each text through every model of
  * {@code --models} in turn, one after the other (the seed design's {@code infer()}), no HTTP, no
  * Camel, no pipeline: DJL's {@code Predictor} with the service's translator
- * ({@code dev.modelapi.model.ClassifierTranslatorFactory}, the only class of the service used;
+ * ({@code dev.modelapi.model.ClassifierTranslatorFactory};
  * {@code --translator=djl} takes DJL's own {@code TextClassificationTranslatorFactory} instead),
- * one predictor per model per thread, used on that thread only.
+ * one predictor per model per thread, used on that thread only. The native runtime is set up as
+ * the service sets it up at start ({@code dev.modelapi.model.DjlRuntime.applyDefaults()}: one thread
+ * per forward and per tokenizer call, glibc's malloc thresholds; {@code -Dmodelapi.malloc.tune=false}
+ * leaves glibc's defaults), so both run libtorch on the same allocator.
  * Throughput is counted over
  * {@code --measure} seconds after {@code --warmup} seconds of the same load, so it is comparable
  * with a wrk run of the same length. Prints one line: {@code RESULT {json}}.
@@ -44,6 +48,7 @@ public class InProcessBench {
     private static final double GOLDEN = 0.6180339887498949;
 
     public static void main(String[] args) throws Exception {
+        DjlRuntime.applyDefaults();
         Map<String, String> options = parse(args);
         Path modelsDir = Path.of(options.getOrDefault("models-dir", "models"));
         Path textsFile = Path.of(options.getOrDefault("texts", "models/eval/spamassassin-test.jsonl"));
@@ -54,8 +59,8 @@ public class InProcessBench {
         boolean djlTranslator = "djl".equals(options.getOrDefault("translator", "service"));
 
         // DJL alone: the models loaded as the service loads them (the same translator), each thread
-        // with a predictor of its own per model, used on that thread only; none of the service's
-        // classes are on the path
+        // with a predictor of its own per model, used on that thread only; of the service's classes
+        // only the translator and the runtime's settings are used
         List<String> names = options.containsKey("models")
                 ? Arrays.stream(options.get("models").split(",")).map(String::trim).toList()
                 : List.of("spam-deberta", "spam-distilbert", "spam-roberta");

@@ -47,7 +47,35 @@ class ModelConfiguration {
         Gauge.builder("modelapi.models.loaded", registry, r -> r.all().size())
                 .description("Model versions loaded; bounded by modelapi.models.max-loaded")
                 .register(meters);
+        registerMallocGauges(meters);
         return registry;
+    }
+
+    /**
+     * glibc's heap, where libtorch's tensors live (none where mallinfo2 is missing, or with jemalloc
+     * preloaded, whose heap glibc does not see): what the arenas keep free is bounded by the most they
+     * held at once and by DjlRuntime's trim threshold per arena.
+     */
+    private static void registerMallocGauges(MeterRegistry meters) {
+        if (!DjlRuntime.nativeAllocator().equals("glibc") || DjlRuntime.mallocBytes() == null) {
+            return;
+        }
+        mallocGauge(meters, "in_use", b -> b.arenaInUse() + b.mmapped());
+        mallocGauge(meters, "free", DjlRuntime.MallocBytes::free);
+    }
+
+    private static void mallocGauge(MeterRegistry meters, String state,
+            java.util.function.ToLongFunction<DjlRuntime.MallocBytes> value) {
+        Gauge.builder("modelapi.native.malloc", () -> {
+                    DjlRuntime.MallocBytes bytes = DjlRuntime.mallocBytes();
+                    return bytes == null ? 0 : value.applyAsLong(bytes);
+                })
+                .description("glibc malloc's heap: bytes of blocks in use (state=in_use, in the arenas and mapped "
+                        + "alone) and bytes the arenas keep free for the next allocations (state=free; at most "
+                        + "128 MiB at each arena's top, modelapi.malloc.tune)")
+                .baseUnit("bytes")
+                .tag("state", state)
+                .register(meters);
     }
 
     /** Gauges read through the registry, so a reloaded version reports its new copy and an unloaded one 0. */

@@ -1,7 +1,11 @@
 package dev.modelapi.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
 
+import com.sun.jna.Library;
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -37,5 +41,49 @@ class DjlRuntimeTest {
         assertThat(DjlRuntime.nativeAllocator(tcmalloc)).isEqualTo("tcmalloc");
         // this JVM's own maps are read (on Linux, never "unknown")
         assertThat(DjlRuntime.nativeAllocator()).isIn("glibc", "jemalloc", "tcmalloc");
+    }
+
+    /** The C library's malloc and free, to allocate as libtorch does. */
+    interface Malloc extends Library {
+        Pointer malloc(long size);
+
+        void free(Pointer block);
+    }
+
+    /**
+     * With the thresholds in force a block of 24 MiB (the size of a batch's attention scores) comes
+     * from an arena, not a mapping of its own, and freed it stays with the arena for the next forward
+     * instead of going back to the kernel: glibc's defaults map such a block and unmap it on free
+     * (its dynamic threshold rises only to the largest block freed so far), so every forward faulted
+     * its pages in again.
+     */
+    @Test
+    void shouldServeAndKeepAForwardSizedBlockFromTheArenas() {
+        assumeThat(DjlRuntime.nativeAllocator()).as("the build's JVM runs on glibc's malloc").isEqualTo("glibc");
+        DjlRuntime.applyDefaults();
+        assertThat(DjlRuntime.tuneMalloc()).isTrue();
+        Malloc c = Native.load("c", Malloc.class);
+        long size = 24L << 20;
+        long margin = 4L << 20; // other threads of the test JVM allocate and free meanwhile
+
+        DjlRuntime.MallocBytes before = DjlRuntime.mallocBytes();
+        Pointer block = c.malloc(size);
+        block.setMemory(0, size, (byte) 1);
+        DjlRuntime.MallocBytes held = DjlRuntime.mallocBytes();
+        c.free(block);
+        DjlRuntime.MallocBytes after = DjlRuntime.mallocBytes();
+
+        assertThat(held.arenaInUse() - before.arenaInUse()).isGreaterThan(size - margin);
+        assertThat(held.mmapped() - before.mmapped()).isLessThan(margin);
+        assertThat(after.free() - before.free()).isGreaterThan(size - margin);
+    }
+
+    @Test
+    void shouldLeaveTheAllocatorAloneWhereTheOperatorOrAnotherMallocDecides() {
+        assertThat(DjlRuntime.shouldTuneMalloc(null, "glibc", null)).isTrue();
+        assertThat(DjlRuntime.shouldTuneMalloc(null, "glibc", "glibc.pthread.rseq=0")).isTrue();
+        assertThat(DjlRuntime.shouldTuneMalloc("false", "glibc", null)).isFalse();
+        assertThat(DjlRuntime.shouldTuneMalloc(null, "jemalloc", null)).isFalse();
+        assertThat(DjlRuntime.shouldTuneMalloc(null, "glibc", "glibc.malloc.trim_threshold=0")).isFalse();
     }
 }

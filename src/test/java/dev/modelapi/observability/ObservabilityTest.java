@@ -181,6 +181,12 @@ class ObservabilityTest {
         // the models' own workers and their queues are measured too
         assertThat(scrape).contains("modelapi_model_queue_size{model=\"spam-roberta\",version=\"1\"}",
                 "modelapi_model_workers{model=\"spam-roberta\",version=\"1\"} 2.0");
+        // glibc's heap, where the models' tensors live (the test JVM runs on glibc's malloc): the
+        // three models' forwards of the warm-up hold memory there
+        Matcher inUse = Pattern.compile("modelapi_native_malloc_bytes\\{state=\"in_use\"} ([0-9.E]+)").matcher(scrape);
+        assertThat(inUse.find()).as("glibc heap gauge in the scrape").isTrue();
+        assertThat(Double.parseDouble(inUse.group(1))).isGreaterThan(1 << 20);
+        assertThat(scrape).contains("modelapi_native_malloc_bytes{state=\"free\"}");
     }
 
     @Test
