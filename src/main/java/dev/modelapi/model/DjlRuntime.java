@@ -73,11 +73,12 @@ public final class DjlRuntime {
     /**
      * glibc's malloc for libtorch's tensors: blocks up to 32 MiB (glibc's largest allowed threshold on
      * 64-bit) come from the arenas instead of their own mmap, and an arena keeps up to 128 MiB freed at
-     * its top instead of returning it to the kernel. With glibc's own dynamic thresholds a forward's
-     * intermediates (the attention's 1 MiB score matrices and the like) were given back after every
-     * forward and page-faulted in again by the next: 40x the page faults, and DJL alone ran 0.83x as
-     * many texts a second (docs/performance.md). What an arena keeps is bounded by the most it ever
-     * held at once, and {@code modelapi.native.malloc.bytes} reports it.
+     * its top instead of returning it to the kernel. glibc's own thresholds move with the largest
+     * block freed so far, so whether a forward's intermediates (the attention's 1 MiB score matrices
+     * and the like) go back to the kernel and are faulted in again by the next forward depends on what
+     * ran before: DJL alone at batch 1 did so on every forward (6-40x the page faults, 0.90x the texts a
+     * second; docs/performance.md). What an arena keeps is bounded by the most it ever held at once,
+     * and {@code modelapi.native.malloc.bytes} reports it.
      */
     static final int MMAP_THRESHOLD = 32 << 20;
     static final int TRIM_THRESHOLD = 128 << 20;
