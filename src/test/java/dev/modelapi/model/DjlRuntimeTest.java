@@ -54,8 +54,8 @@ class DjlRuntimeTest {
      * With the thresholds in force a block of 24 MiB (the size of a batch's attention scores) comes
      * from an arena, not a mapping of its own, and freed it stays with the arena for the next forward
      * instead of going back to the kernel: glibc's defaults map such a block and unmap it on free
-     * (its dynamic threshold rises only to the largest block freed so far), so every forward faulted
-     * its pages in again.
+     * unless a larger one was freed before (the dynamic threshold follows the largest), and a process
+     * whose threshold stayed low faults its forwards' pages in again every time (DJL alone did).
      */
     @Test
     void shouldServeAndKeepAForwardSizedBlockFromTheArenas() {
@@ -66,6 +66,9 @@ class DjlRuntimeTest {
         long size = 24L << 20;
         long margin = 4L << 20; // other threads of the test JVM allocate and free meanwhile
 
+        // as in a JVM that ran forwards before: free space at the arena's top, which the block takes first
+        c.free(c.malloc(8L << 20));
+
         DjlRuntime.MallocBytes before = DjlRuntime.mallocBytes();
         Pointer block = c.malloc(size);
         block.setMemory(0, size, (byte) 1);
@@ -75,7 +78,9 @@ class DjlRuntimeTest {
 
         assertThat(held.arenaInUse() - before.arenaInUse()).isGreaterThan(size - margin);
         assertThat(held.mmapped() - before.mmapped()).isLessThan(margin);
-        assertThat(after.free() - before.free()).isGreaterThan(size - margin);
+        // measured from the held state: the block may have taken free space already at the arena's
+        // top, so the arena's free bytes fall by up to that much while it is held
+        assertThat(after.free() - held.free()).isGreaterThan(size - margin);
     }
 
     @Test
