@@ -84,6 +84,7 @@ class DeploymentFilesTest {
             Map.entry("modelapi_model_evictions_total", "modelapi.model.evictions"),
             Map.entry("modelapi_model_load_seconds", "modelapi.model.load.seconds"),
             Map.entry("modelapi_model_workers", "modelapi.model.workers"),
+            Map.entry("modelapi_native_malloc_bytes", "modelapi.native.malloc"),
             Map.entry("modelapi_model_workers_busy", "modelapi.model.workers.busy"),
             Map.entry("modelapi_models_loaded", "modelapi.models.loaded"),
             Map.entry("modelapi_sanitize_flags_total", "modelapi.sanitize.flags"),
