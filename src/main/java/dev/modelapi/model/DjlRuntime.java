@@ -200,8 +200,8 @@ public final class DjlRuntime {
             log.info("libtorch allocates with glibc's malloc{}; with jemalloc preloaded (LD_PRELOAD=/usr/lib/"
                     + "x86_64-linux-gnu/libjemalloc.so.2, Debian's libjemalloc2, as the container image does) the "
                     + "forwards spend a little less time in the allocator: docs/performance.md",
-                    mallocTuned ? ", blocks up to 32 MiB from its arenas and up to 128 MiB kept free per arena"
-                            : " on its default thresholds");
+                    mallocTuned ? ", blocks up to " + (MMAP_THRESHOLD >> 20) + " MiB from its arenas and up to "
+                            + (TRIM_THRESHOLD >> 20) + " MiB kept free per arena" : " on its default thresholds");
         } else {
             log.info("libtorch allocates with {}", allocator);
         }
