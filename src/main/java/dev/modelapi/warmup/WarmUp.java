@@ -6,6 +6,7 @@ import dev.modelapi.security.WarmUpCaller;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -16,6 +17,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -116,11 +118,12 @@ class WarmUp implements HealthIndicator {
         long deadline = startedNanos + settings.maxDuration().toNanos();
         log.info("Warming up the request path: {} requests, {} at a time, for at most {}; readiness waits for it",
                 settings.requests(), settings.concurrency(), settings.maxDuration());
-        ExecutorService pool = Executors.newFixedThreadPool(2, r -> {
-            Thread thread = new Thread(r, "warm-up-http");
-            thread.setDaemon(true);
-            return thread;
-        });
+        // The requests are sent with the blocking send() on `concurrency` threads of its own. Not with
+        // sendAsync(): the JDK's client hands each response to CompletableFuture's default executor,
+        // which on a machine of one or two cores (a common pool of parallelism 1) starts a new
+        // thread per task: 4,000 threads for 4,000 requests (docs/performance.md).
+        ExecutorService senders = Executors.newFixedThreadPool(settings.concurrency(), daemon("warm-up-sender"));
+        ExecutorService pool = Executors.newFixedThreadPool(2, daemon("warm-up-http"));
         HttpClient http = HttpClient.newBuilder().executor(pool).version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(5)).build();
         WarmUpTexts texts = new WarmUpTexts(Long.toHexString(System.nanoTime() ^ caller.token().hashCode()));
@@ -136,11 +139,19 @@ class WarmUp implements HealthIndicator {
                 if (!inFlight.tryAcquire(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
                     break;
                 }
-                http.sendAsync(request(base, texts, i), HttpResponse.BodyHandlers.ofString())
-                        .whenComplete((response, failure) -> {
-                            inFlight.release();
-                            count(response, failure);
-                        });
+                HttpRequest request = request(base, texts, i);
+                senders.execute(() -> {
+                    try {
+                        count(http.send(request, HttpResponse.BodyHandlers.ofString()), null);
+                    } catch (IOException | RuntimeException e) {
+                        count(null, e);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        count(null, e);
+                    } finally {
+                        inFlight.release();
+                    }
+                });
                 sent++;
             }
             // the last requests finish, or time out, before readiness says up
@@ -160,8 +171,17 @@ class WarmUp implements HealthIndicator {
         } finally {
             tookMillis = (System.nanoTime() - startedNanos) / 1_000_000;
             state.set(State.DONE);
+            senders.shutdownNow();
             pool.shutdownNow();
         }
+    }
+
+    private static ThreadFactory daemon(String name) {
+        return task -> {
+            Thread thread = new Thread(task, name);
+            thread.setDaemon(true);
+            return thread;
+        };
     }
 
     private HttpRequest request(URI base, WarmUpTexts texts, int index) {

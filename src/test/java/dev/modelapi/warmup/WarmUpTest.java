@@ -8,12 +8,19 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.modelapi.audit.AuditQueries;
 import dev.modelapi.security.WarmUpCaller;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.actuate.health.Health;
+import org.springframework.boot.autoconfigure.web.ServerProperties;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.boot.test.web.client.TestRestTemplate;
 import org.springframework.cache.CacheManager;
 import org.springframework.http.HttpEntity;
@@ -53,6 +60,15 @@ class WarmUpTest {
 
     @Autowired
     CacheManager caches;
+
+    @Autowired
+    ServerProperties server;
+
+    @Autowired
+    WarmUpCaller caller;
+
+    @LocalServerPort
+    int port;
 
     private JsonNode readinessOnceWarm() throws Exception {
         await().atMost(Duration.ofMinutes(2)).until(() -> http.getForEntity("/actuator/health/readiness", String.class)
@@ -110,5 +126,32 @@ class WarmUpTest {
 
         assertThat(response.getStatusCode().value()).isEqualTo(401);
         assertThat(json.readTree(response.getBody()).at("/error/code").asText()).isEqualTo("missing_api_key");
+    }
+
+    /**
+     * A second warm-up of 100 requests, 4 at a time, against the running service: it starts its
+     * own few threads, not one per request. Sent with the JDK client's sendAsync, each answer went
+     * to CompletableFuture's default executor, which on a machine of one or two cores starts a
+     * thread per task (on more cores the common pool's workers are reused); the service's own
+     * threads are running already.
+     */
+    @Test
+    void shouldSendItsRequestsOnAFewThreadsNotOnAThreadPerRequest() throws Exception {
+        readinessOnceWarm();
+        int requests = 100;
+        int concurrency = 4;
+        WarmUp again = new WarmUp(new WarmUpProperties(true, requests, concurrency, Duration.ofMinutes(2),
+                Duration.ofSeconds(30)), server, caller, json, new SimpleMeterRegistry());
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        long startedBefore = threads.getTotalStartedThreadCount();
+
+        again.run(URI.create("http://127.0.0.1:" + port));
+
+        long started = threads.getTotalStartedThreadCount() - startedBefore;
+        Health health = again.health();
+        assertThat(health.getDetails()).as(health.toString()).containsEntry("answered", requests).containsEntry("failed", 0);
+        // its senders and the client's two threads and selector, and a few for the service's pools
+        assertThat(started).as("threads started by a warm-up of %d requests", requests)
+                .isLessThanOrEqualTo(concurrency + 3 + 8);
     }
 }
