@@ -54,8 +54,8 @@ record AuditProperties(
         @NotNull @DurationMin(millis = 1) @DefaultValue("1h") Duration retentionInterval,
         @Min(1) @DefaultValue("100000") int exportMaxRows,
         @NotNull @DurationMin(millis = 1) @DefaultValue("50ms") Duration timeoutCheckerInterval,
-        @Min(0) @DefaultValue("5000") int inMemoryMaxRows,
-        @NotNull @DurationMin(millis = 1) @DefaultValue("1s") Duration inMemoryLimitInterval) {
+        @Min(0) @DefaultValue("1000") int inMemoryMaxRows,
+        @NotNull @DurationMin(millis = 1) @DefaultValue("100ms") Duration inMemoryLimitInterval) {
 
     /** A retention is off (0) or at least an hour: seconds of audit would be a mistake, not a policy. */
     @AssertTrue(message = "must be 0 (keep forever) or at least 1h; a bare number is seconds: write the unit, e.g. 365d")

@@ -15,7 +15,8 @@ import org.springframework.transaction.PlatformTransactionManager;
  * newest; the limit never touches another database (here the same H2, declared not in memory).
  */
 @SpringBootTest(classes = AuditTestApplication.class, webEnvironment = SpringBootTest.WebEnvironment.NONE,
-        properties = "modelapi.audit.in-memory-max-rows=5")
+        // the route's own timer stays out of the way (every 100 ms by default): the test applies the limit
+        properties = {"modelapi.audit.in-memory-max-rows=5", "modelapi.audit.in-memory-limit-interval=1h"})
 class AuditInMemoryLimitTest {
 
     @Autowired
