@@ -20,8 +20,8 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.actuate.health.Health;
 import org.springframework.boot.autoconfigure.web.ServerProperties;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.boot.test.web.client.TestRestTemplate;
+import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.cache.CacheManager;
 import org.springframework.http.HttpEntity;
 import org.springframework.http.HttpHeaders;
@@ -129,16 +129,17 @@ class WarmUpTest {
     }
 
     /**
-     * A second warm-up of 100 requests, 4 at a time, against the running service: it starts its
+     * A second warm-up of 200 requests, 4 at a time, against the running service: it starts its
      * own few threads, not one per request. Sent with the JDK client's sendAsync, each answer went
      * to CompletableFuture's default executor, which on a machine of one or two cores starts a
      * thread per task (on more cores the common pool's workers are reused); the service's own
-     * threads are running already.
+     * threads are running already, and the slack is for the other cached test contexts' pools
+     * (Artemis's grow and shrink on demand).
      */
     @Test
     void shouldSendItsRequestsOnAFewThreadsNotOnAThreadPerRequest() throws Exception {
         readinessOnceWarm();
-        int requests = 100;
+        int requests = 200;
         int concurrency = 4;
         WarmUp again = new WarmUp(new WarmUpProperties(true, requests, concurrency, Duration.ofMinutes(2),
                 Duration.ofSeconds(30)), server, caller, json, new SimpleMeterRegistry());
@@ -150,8 +151,8 @@ class WarmUpTest {
         long started = threads.getTotalStartedThreadCount() - startedBefore;
         Health health = again.health();
         assertThat(health.getDetails()).as(health.toString()).containsEntry("answered", requests).containsEntry("failed", 0);
-        // its senders and the client's two threads and selector, and a few for the service's pools
+        // its senders, the client's two threads and its selector, and slack for other pools
         assertThat(started).as("threads started by a warm-up of %d requests", requests)
-                .isLessThanOrEqualTo(concurrency + 3 + 8);
+                .isLessThanOrEqualTo(concurrency + 3 + 20);
     }
 }
