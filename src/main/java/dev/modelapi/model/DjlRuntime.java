@@ -45,6 +45,12 @@ public final class DjlRuntime {
 
         /** glibc's {@code mallinfo2(3)} (glibc 2.33 and later): the allocator's totals over all arenas. */
         MallInfo2.ByValue mallinfo2();
+
+        /**
+         * glibc's {@code malloc_trim(3)}: gives the free memory of every arena back to the kernel (the
+         * top of each, and whole free pages inside it); 1 when some was given back.
+         */
+        int malloc_trim(long pad);
     }
 
     /** {@code struct mallinfo2}: ten {@code size_t} fields in this order. */
@@ -155,6 +161,47 @@ public final class DjlRuntime {
      * @param free bytes free but kept by the arenas
      */
     record MallocBytes(long arenaInUse, long mmapped, long free) {
+    }
+
+    /**
+     * Gives what glibc's arenas keep free back to the kernel ({@code malloc_trim(0)}), when glibc's
+     * malloc is the allocator: with {@link #TRIM_THRESHOLD} each arena keeps up to 128 MiB free for
+     * the next forward, which is resident memory for nothing once forwards stop (the cached path, a
+     * quiet hour). The forward threads call it after a while without forwards
+     * ({@code modelapi.models.native-heap-trim-after}). It locks each arena in turn while it walks
+     * it, so it is for idle moments, not for every forward.
+     *
+     * @return the resident bytes the process gave back (VmRSS before and after; 0 when it gave none
+     *     back or could not tell), or -1 when glibc's malloc is not the allocator
+     */
+    static long trimNativeHeap() {
+        if (!trimSupported()) {
+            return -1;
+        }
+        long before = ResidentMemory.bytes();
+        try {
+            if (libc().malloc_trim(0) == 0) {
+                return 0;
+            }
+        } catch (UnsatisfiedLinkError | RuntimeException e) {
+            trimSupported = false;
+            log.warn("Could not trim glibc's malloc heap ({}); its free memory stays resident", e.toString());
+            return -1;
+        }
+        long after = ResidentMemory.bytes();
+        return before > 0 && after > 0 ? Math.max(0, before - after) : 0;
+    }
+
+    private static volatile Boolean trimSupported;
+
+    /** Whether {@link #trimNativeHeap()} can work: glibc's malloc, with mallinfo2 (glibc 2.33 and later). */
+    static boolean trimSupported() {
+        Boolean supported = trimSupported;
+        if (supported == null) {
+            supported = nativeAllocator().equals("glibc") && mallocBytes() != null;
+            trimSupported = supported;
+        }
+        return supported;
     }
 
     /** {@link MallocBytes} now; null where mallinfo2 is missing (another C library, or glibc before 2.33). */

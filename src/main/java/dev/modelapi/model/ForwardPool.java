@@ -31,6 +31,11 @@ import org.slf4j.LoggerFactory;
  * starts a spare thread for each, up to {@code size} spares, so that {@code size} threads keep
  * serving; when a stalled forward returns, a thread above the size retires.
  *
+ * <p>The same watchdog runs an idle task, if given, once no forward has run for {@code idleAfter},
+ * and again every {@code idleAfter} while none runs: the registry's gives glibc's free native heap
+ * back to the kernel ({@link DjlRuntime#trimNativeHeap()}), which the forwards would otherwise keep
+ * resident for the next forward that does not come.
+ *
  * @param <P> what a batch holds while it runs: a model's predictor
  */
 final class ForwardPool<P> implements AutoCloseable {
@@ -55,18 +60,38 @@ final class ForwardPool<P> implements AutoCloseable {
     private int stalled;
     private long sparesStarted;
     private boolean shutdown;
+    /** Run by the watchdog when no forward has run for idleNanos; null: none. */
+    private final Runnable whenIdle;
+    private final long idleNanos;
+    /** System.nanoTime() when the last forward ended or the idle task last ran. */
+    private long lastActive;
+    private long idleRuns;
 
     /**
      * @param size the threads that run forwards: the most forwards at once, stalled ones aside
      * @param stallAfter how long one forward may run before its thread counts as stalled and a spare starts
      */
     ForwardPool(int size, Duration stallAfter, String name) {
+        this(size, stallAfter, name, Duration.ZERO, null);
+    }
+
+    /**
+     * @param size the threads that run forwards: the most forwards at once, stalled ones aside
+     * @param stallAfter how long one forward may run before its thread counts as stalled and a spare starts
+     * @param idleAfter how long without a forward before {@code whenIdle} runs (on the watchdog
+     *     thread, again every {@code idleAfter} while no forward runs); zero: never
+     * @param whenIdle what to do then; null: nothing
+     */
+    ForwardPool(int size, Duration stallAfter, String name, Duration idleAfter, Runnable whenIdle) {
         if (size < 1) {
             throw new IllegalArgumentException("a forward pool needs at least one thread, not " + size);
         }
         this.size = size;
         this.stallNanos = stallAfter.toNanos();
         this.name = name;
+        this.idleNanos = idleAfter.toNanos();
+        this.whenIdle = idleNanos > 0 ? whenIdle : null;
+        this.lastActive = System.nanoTime();
         lock.lock();
         try {
             for (int i = 0; i < size; i++) {
@@ -309,6 +334,7 @@ final class ForwardPool<P> implements AutoCloseable {
                     lane.free++;
                     lane.running--;
                     running--;
+                    lastActive = System.nanoTime();
                     if (lane.queued + lane.running == 0) {
                         laneIdle.signalAll();
                     }
@@ -352,20 +378,39 @@ final class ForwardPool<P> implements AutoCloseable {
         return count;
     }
 
-    /** Every quarter of the stall limit: a spare thread for each stalled one, at most {@code size} spares. */
+    /**
+     * Every quarter of the stall limit (or of the idle time, if shorter): a spare thread for each
+     * stalled one, at most {@code size} spares; and the idle task once no forward has run for the idle time.
+     */
     private void watch() {
-        long period = Math.max(TimeUnit.MILLISECONDS.toNanos(10), stallNanos / 4);
+        long period = Math.max(TimeUnit.MILLISECONDS.toNanos(10),
+                whenIdle == null ? stallNanos / 4 : Math.min(stallNanos, idleNanos) / 4);
         lock.lock();
         try {
             while (!shutdown) {
-                stalled = stalledThreads(System.nanoTime());
+                long now = System.nanoTime();
+                stalled = stalledThreads(now);
                 while (threads.size() - stalled < size && threads.size() < 2 * size) {
                     startThread();
                     sparesStarted++;
                     log.warn("{}: {} forward(s) running for longer than {} ms; started a spare thread ({} threads)",
                             name, stalled, TimeUnit.NANOSECONDS.toMillis(stallNanos), threads.size());
                 }
-                stopped.awaitNanos(period);
+                if (whenIdle != null && running == 0 && queue.isEmpty() && now - lastActive >= idleNanos) {
+                    lastActive = now;
+                    idleRuns++;
+                    lock.unlock(); // forwards may start meanwhile: the task must not hold them up
+                    try {
+                        whenIdle.run();
+                    } catch (RuntimeException e) {
+                        log.warn("{}: the idle task failed", name, e);
+                    } finally {
+                        lock.lock();
+                    }
+                }
+                if (!shutdown) {
+                    stopped.awaitNanos(period);
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -392,6 +437,11 @@ final class ForwardPool<P> implements AutoCloseable {
     /** Spare threads started for stalled ones since the pool started. */
     long sparesStarted() {
         return read(() -> sparesStarted);
+    }
+
+    /** Times the idle task has run since the pool started. */
+    long idleRuns() {
+        return read(() -> idleRuns);
     }
 
     /** Forwards running now, across all lanes. */

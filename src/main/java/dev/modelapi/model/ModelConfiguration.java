@@ -48,6 +48,17 @@ class ModelConfiguration {
                 .description("Model versions loaded; bounded by modelapi.models.max-loaded")
                 .register(meters);
         registerMallocGauges(meters);
+        if (DjlRuntime.trimSupported()) {
+            FunctionCounter.builder("modelapi.native.malloc.trims", registry.nativeHeapTrim(), NativeHeapTrim::trims)
+                    .description("Times glibc malloc's free heap went back to the kernel after "
+                            + "modelapi.models.native-heap-trim-after without forwards")
+                    .register(meters);
+            FunctionCounter.builder("modelapi.native.malloc.trimmed", registry.nativeHeapTrim(),
+                            NativeHeapTrim::releasedBytes)
+                    .description("Resident bytes those trims gave back")
+                    .baseUnit("bytes")
+                    .register(meters);
+        }
         return registry;
     }
 

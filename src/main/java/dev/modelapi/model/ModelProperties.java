@@ -35,6 +35,9 @@ import org.springframework.validation.annotation.Validated;
  *     ({@code sha256sums}); with one, its files are checked whatever this says
  * @param variantsAtStartUp also load variants ({@code <version>-<kind>} directories such as
  *     {@code 1-int8}) at start-up; off, they load when loaded through the API or named in a request
+ * @param nativeHeapTrimAfter once no forward has run for this long (and again every this long
+ *     while none runs), the free memory glibc's malloc keeps for the next forward goes back to the
+ *     kernel ({@code malloc_trim}); 0 keeps it
  */
 @Validated
 @ConfigurationProperties("modelapi.models")
@@ -51,7 +54,8 @@ public record ModelProperties(
         @NotNull @DefaultValue("4GB") DataSize maxLoadedSize,
         @DefaultValue("true") boolean loadOnDemand,
         @DefaultValue("false") boolean requireManifest,
-        @DefaultValue("false") boolean variantsAtStartUp) {
+        @DefaultValue("false") boolean variantsAtStartUp,
+        @NotNull @DefaultValue("30s") Duration nativeHeapTrimAfter) {
 
     @ConstructorBinding
     public ModelProperties {
@@ -60,6 +64,6 @@ public record ModelProperties(
     /** Settings with the default limits, for tools and tests that load models directly. */
     public ModelProperties(Path directory, int workersPerModel, Duration predictorWait, String device, boolean warmUp) {
         this(directory, workersPerModel, 64, 0, Duration.ofSeconds(5), predictorWait, device, warmUp, 32, DataSize.ofGigabytes(4), true, false,
-                false);
+                false, Duration.ofSeconds(30));
     }
 }

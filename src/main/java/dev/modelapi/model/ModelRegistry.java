@@ -98,6 +98,7 @@ public final class ModelRegistry implements AutoCloseable {
     });
     private final java.util.concurrent.atomic.AtomicLong evictions = new java.util.concurrent.atomic.AtomicLong();
     private volatile Consumer<TextClassifier> onLoad = c -> { };
+    private final NativeHeapTrim nativeHeapTrim = new NativeHeapTrim();
     /** The threads that run every loaded model's forwards: more than the cores only slows each one. */
     private final ForwardPool<Predictor<String, Classifications>> forwards;
 
@@ -106,7 +107,13 @@ public final class ModelRegistry implements AutoCloseable {
         this.settings = settings;
         this.retireAfter = retireAfter;
         this.forwards = new ForwardPool<>(settings.maxConcurrentForwards() > 0 ? settings.maxConcurrentForwards()
-                : Runtime.getRuntime().availableProcessors(), settings.stalledForward(), "forward");
+                : Runtime.getRuntime().availableProcessors(), settings.stalledForward(), "forward",
+                settings.nativeHeapTrimAfter(), nativeHeapTrim);
+    }
+
+    /** Gives glibc's free native heap back once forwards stop; its counts are metrics. */
+    NativeHeapTrim nativeHeapTrim() {
+        return nativeHeapTrim;
     }
 
     /** The forward threads, shared by every model of this registry. */

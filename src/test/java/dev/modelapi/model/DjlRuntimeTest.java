@@ -83,6 +83,44 @@ class DjlRuntimeTest {
         assertThat(after.free() - held.free()).isGreaterThan(size - margin);
     }
 
+    /**
+     * What the arenas keep free for the next forward stays resident until the trim gives it back:
+     * 47 blocks of 1 MiB (an attention's score matrix) touched and freed, with a 48th still held
+     * after them so that no arena can hand their heap back on its own, stay resident, and
+     * {@code malloc_trim} returns their pages to the kernel, which the process's resident size shows.
+     */
+    @Test
+    void shouldGiveTheArenasFreeMemoryBackToTheKernelWhenTrimmed() {
+        assertThat(DjlRuntime.nativeAllocator()).as("the test JVM's allocator").isEqualTo("glibc");
+        DjlRuntime.applyDefaults();
+        assertThat(DjlRuntime.tuneMalloc()).isTrue();
+        assertThat(DjlRuntime.trimSupported()).isTrue();
+        Malloc c = Native.load("c", Malloc.class);
+        long size = 1L << 20;
+        int count = 48;
+        DjlRuntime.trimNativeHeap(); // what earlier tests of this JVM left free goes first
+
+        Pointer[] blocks = new Pointer[count];
+        for (int i = 0; i < count; i++) {
+            blocks[i] = c.malloc(size);
+            blocks[i].setMemory(0, size, (byte) 1);
+        }
+        long heldRss = ResidentMemory.bytes();
+        for (int i = 0; i < count - 1; i++) {
+            c.free(blocks[i]);
+        }
+        long freedRss = ResidentMemory.bytes();
+        long released = DjlRuntime.trimNativeHeap();
+        long trimmedRss = ResidentMemory.bytes();
+        c.free(blocks[count - 1]);
+
+        long freed = (count - 1) * size;
+        long margin = 16L << 20; // the test JVM's other threads allocate and free meanwhile
+        assertThat(heldRss - freedRss).as("freed, the blocks stay resident with the arena").isLessThan(margin);
+        assertThat(released).as("resident bytes the trim gave back").isGreaterThan(freed - margin);
+        assertThat(freedRss - trimmedRss).isGreaterThan(freed - margin);
+    }
+
     @Test
     void shouldLeaveTheAllocatorAloneWhereTheOperatorOrAnotherMallocDecides() {
         assertThat(DjlRuntime.shouldTuneMalloc(null, "glibc", null)).isTrue();

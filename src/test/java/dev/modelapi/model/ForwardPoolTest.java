@@ -13,6 +13,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
@@ -248,6 +249,69 @@ class ForwardPoolTest {
             assertThat(hung.drain(Duration.ofSeconds(10))).isTrue();
         } finally {
             watched.close();
+        }
+    }
+
+    @Test
+    void shouldRunTheIdleTaskOnlyAfterAWhileWithoutForwardsAndAgainWhileNoneRuns() throws Exception {
+        AtomicInteger idleRuns = new AtomicInteger();
+        List<Integer> runningWhenIdle = Collections.synchronizedList(new ArrayList<>());
+        AtomicReference<ForwardPool<String>> self = new AtomicReference<>();
+        ForwardPool<String> idle = new ForwardPool<>(2, Duration.ofSeconds(5), "forward-idle", Duration.ofSeconds(1),
+                () -> {
+                    idleRuns.incrementAndGet();
+                    runningWhenIdle.add(self.get().running());
+                });
+        self.set(idle);
+        try {
+            ForwardPool.Lane<String> lane = idle.lane("a", List.of("a0", "a1"), 100);
+            // forwards one after another, 50 ms apart against an idle time of 1 s: no idle run in between
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> idleRuns.get() >= 1);
+            int before = idleRuns.get();
+            long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(2500);
+            while (System.nanoTime() < end) {
+                CountDownLatch ran = new CountDownLatch(1);
+                lane.submit(() -> {
+                    work(20);
+                    ran.countDown();
+                }, () -> { });
+                assertThat(ran.await(10, TimeUnit.SECONDS)).isTrue();
+                work(50);
+            }
+            assertThat(idleRuns.get()).as("no idle run while forwards kept coming").isEqualTo(before);
+
+            // a forward longer than the idle time: still not idle while it runs
+            CountDownLatch release = new CountDownLatch(1);
+            CountDownLatch started = new CountDownLatch(1);
+            lane.submit(() -> {
+                started.countDown();
+                await(release);
+            }, () -> { });
+            assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+            Awaitility.await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(3))
+                    .until(() -> idleRuns.get() == before);
+            release.countDown();
+
+            // then idle: it runs once the idle time has passed, and again while nothing runs
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> idleRuns.get() >= before + 2);
+            assertThat(runningWhenIdle).as("forwards running at each idle run").containsOnly(0);
+            assertThat(idle.idleRuns()).isEqualTo(idleRuns.get());
+        } finally {
+            idle.close();
+        }
+    }
+
+    @Test
+    void shouldNeverRunAnIdleTaskWithAZeroIdleTime() throws Exception {
+        AtomicInteger idleRuns = new AtomicInteger();
+        ForwardPool<String> never = new ForwardPool<>(1, Duration.ofMillis(40), "forward-never-idle", Duration.ZERO,
+                idleRuns::incrementAndGet);
+        try {
+            Awaitility.await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2))
+                    .until(() -> idleRuns.get() == 0);
+            assertThat(never.idleRuns()).isZero();
+        } finally {
+            never.close();
         }
     }
 

@@ -1,0 +1,46 @@
+package dev.modelapi.model;
+
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The forward pool's idle task: gives glibc's free native heap back to the kernel
+ * ({@link DjlRuntime#trimNativeHeap()}) and counts what it gave back. Between forwards glibc keeps
+ * up to 128 MiB free at each arena's top for the next one ({@link DjlRuntime#TRIM_THRESHOLD}, so
+ * that a forward does not fault its tensors' memory in again); once forwards stop, on the cached
+ * path or in a quiet hour, that is resident memory for nothing: about 100 MB after the start-up
+ * warm-up on the demo models (docs/performance.md).
+ */
+final class NativeHeapTrim implements Runnable {
+
+    private static final Logger log = LoggerFactory.getLogger(NativeHeapTrim.class);
+
+    private final AtomicLong trims = new AtomicLong();
+    private final AtomicLong released = new AtomicLong();
+
+    @Override
+    public void run() {
+        long start = System.nanoTime();
+        long bytes = DjlRuntime.trimNativeHeap();
+        if (bytes < 0) {
+            return;
+        }
+        trims.incrementAndGet();
+        released.addAndGet(bytes);
+        if (log.isDebugEnabled()) {
+            log.debug("Trimmed glibc's malloc heap after a while without forwards: {} KiB given back in {} us",
+                    bytes >> 10, (System.nanoTime() - start) / 1000);
+        }
+    }
+
+    /** Trims done since start. */
+    long trims() {
+        return trims.get();
+    }
+
+    /** Resident bytes the trims gave back, by the process's RSS before and after each. */
+    long releasedBytes() {
+        return released.get();
+    }
+}
