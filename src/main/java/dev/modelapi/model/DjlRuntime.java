@@ -167,7 +167,7 @@ public final class DjlRuntime {
      * Gives what glibc's arenas keep free back to the kernel ({@code malloc_trim(0)}), when glibc's
      * malloc is the allocator: with {@link #TRIM_THRESHOLD} each arena keeps up to 128 MiB free for
      * the next forward, which is resident memory for nothing once forwards stop (the cached path, a
-     * quiet hour). The forward threads call it after a while without forwards
+     * quiet hour). The forward pool's watchdog calls it after a while without forwards
      * ({@code modelapi.models.native-heap-trim-after}). It locks each arena in turn while it walks
      * it, so it is for idle moments, not for every forward.
      *

@@ -50,7 +50,7 @@ class ModelConfiguration {
         registerMallocGauges(meters);
         if (DjlRuntime.trimSupported()) {
             FunctionCounter.builder("modelapi.native.malloc.trims", registry.nativeHeapTrim(), NativeHeapTrim::trims)
-                    .description("Times glibc malloc's free heap went back to the kernel after "
+                    .description("Trims (malloc_trim) of glibc malloc's free heap after "
                             + "modelapi.models.native-heap-trim-after without forwards")
                     .register(meters);
             FunctionCounter.builder("modelapi.native.malloc.trimmed", registry.nativeHeapTrim(),
