@@ -399,7 +399,8 @@ final class ForwardPool<P> implements AutoCloseable {
                 if (whenIdle != null && running == 0 && queue.isEmpty() && now - lastActive >= idleNanos) {
                     lastActive = now;
                     idleRuns++;
-                    lock.unlock(); // forwards may start meanwhile: the task must not hold them up
+                    // forwards may start meanwhile (a malloc of one waits while the trim walks its arena)
+                    lock.unlock();
                     try {
                         whenIdle.run();
                     } catch (RuntimeException e) {
