@@ -18,6 +18,10 @@ import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.opentelemetry.sdk.trace.samplers.Sampler;
 import java.util.Optional;
+import org.apache.camel.CamelContext;
+import org.apache.camel.opentelemetry.OpenTelemetryTracer;
+import org.apache.camel.opentelemetry.OpenTelemetryTracingStrategy;
+import org.apache.camel.opentelemetry.starter.OpenTelemetryConfigurationProperties;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.core.env.Environment;
@@ -95,5 +99,39 @@ class TracingConfiguration {
     @Bean
     Tracer tracer(OpenTelemetry openTelemetry) {
         return openTelemetry.getTracer("model-api-service");
+    }
+
+    /**
+     * Camel's tracer, in place of the one camel-opentelemetry-starter makes (it steps aside for
+     * this bean) and set up as it does from {@code camel.opentelemetry.*}; with nothing recorded,
+     * without spans for the hops inside the service ({@link RequestTracer}).
+     */
+    @Bean
+    OpenTelemetryTracer openTelemetryTracer(CamelContext camel, OpenTelemetrySdk openTelemetry, Tracer tracer,
+            ContextPropagators propagators, ObjectProvider<OpenTelemetryConfigurationProperties> camelSettings) {
+        RequestTracer camelTracer = new RequestTracer(recording(openTelemetry));
+        camelTracer.setTracer(tracer);
+        camelTracer.setContextPropagators(propagators);
+        OpenTelemetryConfigurationProperties settings = camelSettings.getIfAvailable();
+        if (settings != null) {
+            if (settings.getExcludePatterns() != null) {
+                camelTracer.setExcludePatterns(settings.getExcludePatterns());
+            }
+            if (settings.getEncoding() != null) {
+                camelTracer.setEncoding(settings.getEncoding());
+            }
+            if (Boolean.TRUE.equals(settings.getTraceProcessors())) {
+                OpenTelemetryTracingStrategy strategy = new OpenTelemetryTracingStrategy(camelTracer);
+                strategy.setPropagateContext(true);
+                camelTracer.setTracingStrategy(strategy);
+            }
+        }
+        camelTracer.init(camel);
+        return camelTracer;
+    }
+
+    /** Whether the SDK records spans: it samples none when nothing exports them. */
+    static boolean recording(OpenTelemetrySdk openTelemetry) {
+        return openTelemetry.getSdkTracerProvider().getSampler() != Sampler.alwaysOff();
     }
 }
