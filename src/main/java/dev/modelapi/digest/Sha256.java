@@ -30,18 +30,49 @@ public final class Sha256 {
 
     /** The hex SHA-256 of a text's UTF-8 bytes. */
     public static String hex(String text) {
-        return hex(digest().digest(text.getBytes(StandardCharsets.UTF_8)));
+        MessageDigest sha256 = PER_THREAD.get();
+        update(sha256, text);
+        return hex(sha256.digest());
     }
 
     /** The hex SHA-256 of the texts' UTF-8 bytes, each after a 0 byte but the first: no two lists run together. */
     public static String hexOf(String first, String... more) {
-        MessageDigest sha256 = digest();
-        sha256.update(first.getBytes(StandardCharsets.UTF_8));
+        MessageDigest sha256 = PER_THREAD.get();
+        update(sha256, first);
         for (String text : more) {
             sha256.update((byte) 0);
-            sha256.update(text.getBytes(StandardCharsets.UTF_8));
+            update(sha256, text);
         }
         return hex(sha256.digest());
+    }
+
+    /**
+     * A digest and a buffer per thread for {@link #hex(String)} and {@link #hexOf}, which every
+     * request calls (cache key, audit hash): no digest looked up and no copy of the text made
+     * per call. {@code digest()} leaves the digest reset for the next.
+     */
+    private static final ThreadLocal<MessageDigest> PER_THREAD = ThreadLocal.withInitial(Sha256::digest);
+
+    private static final ThreadLocal<byte[]> BUFFER = ThreadLocal.withInitial(() -> new byte[1024]);
+
+    /** Feeds a text's UTF-8 bytes: ASCII through the thread's buffer, from the first other character on encoded. */
+    private static void update(MessageDigest sha256, String text) {
+        byte[] buffer = BUFFER.get();
+        int filled = 0;
+        for (int i = 0, length = text.length(); i < length; i++) {
+            char c = text.charAt(i);
+            if (c >= 0x80) { // the ASCII before it is its own UTF-8, and no surrogate pair is split
+                sha256.update(buffer, 0, filled);
+                sha256.update(text.substring(i).getBytes(StandardCharsets.UTF_8));
+                return;
+            }
+            buffer[filled++] = (byte) c;
+            if (filled == buffer.length) {
+                sha256.update(buffer, 0, filled);
+                filled = 0;
+            }
+        }
+        sha256.update(buffer, 0, filled);
     }
 
     /** The hex SHA-256 of everything a stream holds (read to its end, not closed). */

@@ -126,6 +126,9 @@ final class RequestBodies {
     }
 
     private static String decode(byte[] bytes, int length, Charset charset) {
+        if (isAscii(bytes, length) && asciiIsItself(charset)) {
+            return new String(bytes, 0, length, StandardCharsets.ISO_8859_1); // one copy, no decoder's buffer
+        }
         try {
             return charset.newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
@@ -135,6 +138,21 @@ final class RequestBodies {
         } catch (CharacterCodingException e) {
             throw InvalidRequestException.badRequest("invalid_encoding", "the request body is not valid " + charset.name());
         }
+    }
+
+    private static boolean isAscii(byte[] bytes, int length) {
+        for (int i = 0; i < length; i++) {
+            if (bytes[i] < 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether the charset reads every byte below 0x80 as that ASCII character (what most bodies are). */
+    private static boolean asciiIsItself(Charset charset) {
+        return charset.equals(StandardCharsets.UTF_8) || charset.equals(StandardCharsets.US_ASCII)
+                || charset.equals(StandardCharsets.ISO_8859_1);
     }
 
     /** The Content-Type's {@code charset} parameter, or UTF-8. */

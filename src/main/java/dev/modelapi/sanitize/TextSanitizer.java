@@ -6,7 +6,6 @@ import dev.modelapi.securityevents.Reason;
 import dev.modelapi.securityevents.SecurityEvents;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.nio.charset.StandardCharsets;
 import java.text.Normalizer;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,26 +46,34 @@ public class TextSanitizer {
 
     public void sanitize(PredictionTask task) {
         String text = task.text();
-        long bytes = text.getBytes(StandardCharsets.UTF_8).length;
+        long bytes = utf8Length(text);
         if (bytes > maxTextBytes) {
             refused.increment();
             throw InvalidRequestException.badRequest("text_too_large",
                     "text " + task.index() + " is " + bytes + " bytes; the limit is " + maxTextBytes);
         }
         inspect(task, text);
-        String normalized = Normalizer.normalize(text, Normalizer.Form.NFKC);
-        StringBuilder kept = new StringBuilder(normalized.length());
+        // a text that is already clean comes out as the same string: no copy made (most texts are)
+        String normalized = Normalizer.isNormalized(text, Normalizer.Form.NFKC) ? text
+                : Normalizer.normalize(text, Normalizer.Form.NFKC);
         int removed = 0;
-        for (int i = 0; i < normalized.length(); ) {
-            int codePoint = normalized.codePointAt(i);
-            i += Character.charCount(codePoint);
-            if (isStripped(codePoint)) {
-                removed++;
-            } else {
-                kept.appendCodePoint(codePoint);
+        String kept = normalized;
+        int first = firstStripped(normalized);
+        if (first >= 0) {
+            StringBuilder keeping = new StringBuilder(normalized.length());
+            keeping.append(normalized, 0, first);
+            for (int i = first; i < normalized.length(); ) {
+                int codePoint = normalized.codePointAt(i);
+                i += Character.charCount(codePoint);
+                if (isStripped(codePoint)) {
+                    removed++;
+                } else {
+                    keeping.appendCodePoint(codePoint);
+                }
             }
+            kept = keeping.toString();
         }
-        String clean = kept.toString().strip();
+        String clean = kept.strip();
         if (clean.isEmpty()) {
             refused.increment();
             throw InvalidRequestException.badRequest("empty_text",
@@ -74,6 +81,42 @@ public class TextSanitizer {
         }
         removedCharacters.increment(removed);
         task.sanitized(clean, removed);
+    }
+
+    /** Where the first code point to strip begins, or -1. */
+    private static int firstStripped(String text) {
+        for (int i = 0; i < text.length(); ) {
+            int codePoint = text.codePointAt(i);
+            if (isStripped(codePoint)) {
+                return i;
+            }
+            i += Character.charCount(codePoint);
+        }
+        return -1;
+    }
+
+    /**
+     * The length of {@code text.getBytes(UTF_8)} without making the bytes: 1 to 4 bytes a code
+     * point, and 1 for a lone surrogate, which the encoder replaces with {@code '?'}.
+     */
+    static long utf8Length(String text) {
+        long bytes = 0;
+        for (int i = 0, length = text.length(); i < length; i++) {
+            char c = text.charAt(i);
+            if (c < 0x80) {
+                bytes++;
+            } else if (c < 0x800) {
+                bytes += 2;
+            } else if (Character.isHighSurrogate(c) && i + 1 < length && Character.isLowSurrogate(text.charAt(i + 1))) {
+                bytes += 4;
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                bytes++;
+            } else {
+                bytes += 3;
+            }
+        }
+        return bytes;
     }
 
     /** Flags the task, or refuses it, for what the inspector finds in the text as received. */

@@ -25,4 +25,23 @@ class Sha256Test {
         assertThat(Sha256.hexOf("ab", "c")).isNotEqualTo(Sha256.hexOf("a", "bc")).isNotEqualTo(ABC);
         assertThat(Sha256.hexOf("ab", "c")).isEqualTo(Sha256.hex("ab\0c"));
     }
+
+    @Test
+    void shouldHashATextsUtf8BytesWhateverItHoldsAndHowLongItIs() {
+        java.util.Random random = new java.util.Random(7);
+        for (int n = 0; n < 500; n++) {
+            StringBuilder text = new StringBuilder();
+            int length = random.nextInt(n % 10 == 0 ? 5_000 : 100); // past the 1 KiB buffer too
+            boolean ascii = random.nextBoolean();
+            for (int c = 0; c < length; c++) {
+                text.append(ascii || random.nextInt(50) > 0 ? (char) random.nextInt(0x80) : (char) random.nextInt(0x10000));
+            }
+            String expected = Sha256.hex(Sha256.digest().digest(text.toString().getBytes(StandardCharsets.UTF_8)));
+
+            assertThat(Sha256.hex(text.toString())).as("text %d", n).isEqualTo(expected);
+            assertThat(Sha256.hexOf(text.toString())).as("text %d", n).isEqualTo(expected);
+        }
+        assertThat(Sha256.hexOf("caf\u00e9", "\ud83d\ude00")).isEqualTo(Sha256.hex(Sha256.digest()
+                .digest("caf\u00e9\0\ud83d\ude00".getBytes(StandardCharsets.UTF_8))));
+    }
 }

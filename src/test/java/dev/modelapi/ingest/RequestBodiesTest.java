@@ -45,6 +45,19 @@ class RequestBodiesTest {
     }
 
     @Test
+    void shouldReadAsciiBytesAsThemselvesOnlyInTheCharsetsWhereTheyAre() {
+        byte[] body = "{\"text\": \"plain ascii\"}".getBytes(StandardCharsets.US_ASCII);
+
+        for (String charset : new String[] {"", "; charset=UTF-8", "; charset=us-ascii", "; charset=ISO-8859-1"}) {
+            assertThat(RequestBodies.read(post("application/json" + charset, body), 1000)).as(charset)
+                    .isEqualTo("{\"text\": \"plain ascii\"}");
+        }
+        // in UTF-16 the same bytes are other characters, two bytes each
+        assertThat(RequestBodies.read(post("application/json; charset=UTF-16BE", new byte[] {0x00, 'a', 'b', 'c'}), 1000))
+                .isEqualTo("a\u6263");
+    }
+
+    @Test
     void shouldRefuseBytesThatAreNotInTheCharset() {
         byte[] body = {'{', '"', 't', '"', ':', '"', (byte) 0xc3, (byte) 0x28, '"', '}'};
 

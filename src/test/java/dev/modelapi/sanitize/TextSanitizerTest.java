@@ -100,4 +100,34 @@ class TextSanitizerTest {
 
         assertThat(task.text()).isEqualTo("win 💰 now");
     }
+
+    @Test
+    void shouldPassACleanTextOnAsTheSameStringWithoutCopyingIt() {
+        String clean = "lunch\nat noon? caf\u00e9 \ud83d\ude00";
+        PredictionTask task = task(clean);
+
+        sanitizer.sanitize(task);
+
+        assertThat(task.text()).isSameAs(clean);
+        assertThat(task.charactersRemoved()).isZero();
+    }
+
+    @Test
+    void shouldCountUtf8BytesAsTheEncoderWritesThem() {
+        java.util.Random random = new java.util.Random(13);
+        List<String> texts = new java.util.ArrayList<>(List.of("", "plain", "caf\u00e9", "\u20ac10", "\ud83d\ude00 smile",
+                "lone \ud83d high", "lone \ude00 low", "end \ud83d", "\u0000\u007f\u0080\u07ff\u0800\uffff"));
+        for (int n = 0; n < 2_000; n++) {
+            StringBuilder text = new StringBuilder();
+            for (int c = random.nextInt(40); c > 0; c--) {
+                text.append((char) (random.nextBoolean() ? random.nextInt(0x900) : random.nextInt(0x10000)));
+            }
+            texts.add(text.toString());
+        }
+
+        for (String text : texts) {
+            assertThat(TextSanitizer.utf8Length(text)).as(text)
+                    .isEqualTo(text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
+        }
+    }
 }
