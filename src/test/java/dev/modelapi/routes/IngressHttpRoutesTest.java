@@ -112,6 +112,29 @@ class IngressHttpRoutesTest {
     }
 
     @Test
+    void shouldGiveThePipelineNoneOfTheRequestsHeadersButKeepWhatTheStepsAfterItNeed() throws Exception {
+        String key = "headers-" + UUID.randomUUID();
+        Map<String, Object> headers = Map.of("Idempotency-Key", key, "X-ModelApi-Principal", "mailer",
+                Exchange.HTTP_PATH, "/api/v1/predict", "X-Custom", "something");
+        Exchange done = post("http-predict", "{\"text\": \"win money\"}", headers);
+
+        // every exchange copy in the pipeline (splits, wire taps, seda) would copy them all
+        assertThat(pipeline.headers.get()).isEmpty();
+        assertThat(done.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE)).isEqualTo(200);
+        assertThat(done.getMessage().getHeader(HttpExchanges.REQUEST_ID)).isNotNull();
+        assertThat(done.getMessage().getHeaders()).doesNotContainKeys("X-Custom", "Idempotency-Key");
+        // the answer was kept for this caller's retries: its slot was made before the headers went
+        Exchange retry = post("http-predict", "{\"text\": \"win money\"}", headers);
+        assertThat(retry.getMessage().getHeader(IdempotentAnswers.REPLAYED)).isEqualTo("true");
+        assertThat(pipelineCalls).hasValue(1);
+
+        pipeline.headers.set(null);
+        Exchange batch = post("http-predict-batch", "{\"texts\": [\"a\", \"b\"]}", Map.of("X-Custom", "something"));
+        assertThat(batch.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE)).isEqualTo(200);
+        assertThat(pipeline.headers.get()).isEmpty();
+    }
+
+    @Test
     void shouldReplayTheFirstAnswerToARetryWithTheSameIdempotencyKey() throws Exception {
         String key = "retry-" + UUID.randomUUID();
         Exchange first = post("http-predict", "{\"text\": \"win money\"}", Map.of("Idempotency-Key", key));

@@ -35,6 +35,8 @@ public final class StubPipeline extends RouteBuilder {
     public final AtomicInteger calls = new AtomicInteger();
     /** The exchange pattern the pipeline last ran with (its callers send InOnly). */
     public final AtomicReference<ExchangePattern> pattern = new AtomicReference<>();
+    /** The names of the message headers the pipeline last ran with. */
+    public final AtomicReference<java.util.Set<String>> headers = new AtomicReference<>();
     /** The pipeline fails this many of its next runs with quorum_not_met (Retry-After 1 s). */
     public final AtomicInteger failFirst = new AtomicInteger();
 
@@ -48,6 +50,7 @@ public final class StubPipeline extends RouteBuilder {
         from("direct:predict").routeId("stub-pipeline").routeConfigurationId("pass-errors-back").process(e -> {
             calls.incrementAndGet();
             pattern.set(e.getPattern());
+            headers.set(java.util.Set.copyOf(e.getIn().getHeaders().keySet()));
             if (failFirst.getAndDecrement() > 0) {
                 throw new QuorumNotMetException("0 of 1 models answered", Duration.ofSeconds(1));
             }
