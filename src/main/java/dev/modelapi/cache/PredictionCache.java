@@ -2,6 +2,7 @@ package dev.modelapi.cache;
 
 import dev.modelapi.digest.Sha256;
 import dev.modelapi.ensemble.EnsembleResult;
+import dev.modelapi.ensemble.EnsembleSpec;
 import dev.modelapi.ensemble.ModelRef;
 import dev.modelapi.pipeline.PredictionTask;
 import io.micrometer.core.instrument.Counter;
@@ -131,9 +132,12 @@ public class PredictionCache {
      */
     String keyOf(PredictionTask task) {
         Objects.requireNonNull(task.ensemble(), "the ensemble is resolved before the cache lookup");
-        String files = task.ensemble().models().stream().sorted(java.util.Comparator.comparing(ModelRef::toString))
-                .map(fingerprints).collect(java.util.stream.Collectors.joining(","));
-        return Sha256.hexOf(task.ensemble().key(), files, task.text());
+        EnsembleSpec ensemble = task.ensemble();
+        StringBuilder files = new StringBuilder();
+        for (ModelRef model : ensemble.sortedModels()) { // in the key's order
+            files.append(files.isEmpty() ? "" : ",").append(fingerprints.apply(model));
+        }
+        return Sha256.hexOf(ensemble.key(), files.toString(), task.text());
     }
 
     private EnsembleResult read(String key) {

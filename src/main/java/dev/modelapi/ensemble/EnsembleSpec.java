@@ -1,9 +1,10 @@
 package dev.modelapi.ensemble;
 
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.stream.Collectors;
 
 /**
  * Which models answer a text and how their answers are combined, with every version resolved.
@@ -34,12 +35,35 @@ public record EnsembleSpec(List<ModelRef> models, EnsembleMethod method, Map<Str
 
     /** A canonical text form: same models, versions, vote, weights and quorum give the same key. */
     public String key() {
-        String names = models.stream().map(ModelRef::toString).sorted().collect(Collectors.joining(","));
-        String weightText = weights.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
-                .collect(Collectors.joining(","));
-        return names + "|" + method.wireName() + (weightText.isEmpty() ? "" : "|" + weightText)
-                + (quorum == 1 ? "" : "|quorum=" + quorum);
+        // every request's cache key starts here: loops, not streams (the spelling is the cache's, keep it)
+        StringBuilder key = new StringBuilder(24 * models.size() + 16);
+        List<ModelRef> sorted = sortedModels();
+        for (int i = 0; i < sorted.size(); i++) {
+            key.append(i == 0 ? "" : ",").append(sorted.get(i));
+        }
+        key.append('|').append(method.wireName());
+        String separator = "|";
+        for (Map.Entry<String, Double> weight : weights.entrySet()) {
+            key.append(separator).append(weight.getKey()).append('=').append(weight.getValue());
+            separator = ",";
+        }
+        if (quorum != 1) {
+            key.append("|quorum=").append(quorum);
+        }
+        return key.toString();
     }
+
+    /** The models in the order of the key: by {@code name:version}. */
+    public List<ModelRef> sortedModels() {
+        if (models.size() < 2) {
+            return models;
+        }
+        ModelRef[] sorted = models.toArray(ModelRef[]::new);
+        Arrays.sort(sorted, BY_KEY);
+        return Arrays.asList(sorted);
+    }
+
+    private static final Comparator<ModelRef> BY_KEY = Comparator.comparing(ModelRef::toString);
 
     /** The weight of a model: its configured weight, or 1. */
     public double weightOf(String modelName) {

@@ -10,6 +10,9 @@ import static dev.modelapi.cache.Predictions.task;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.modelapi.ensemble.EnsembleMethod;
+import dev.modelapi.ensemble.EnsembleSpec;
+import dev.modelapi.ensemble.ModelRef;
 import dev.modelapi.pipeline.PredictionTask;
 import dev.modelapi.pipeline.PredictionTask.BatchOutcome;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -19,6 +22,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
@@ -51,6 +55,22 @@ class PredictionCacheTest {
         new PredictionCache(predictions, defaults(), meters, model -> "files-of-" + model).lookup(task);
 
         assertThat(task.cacheKey()).isEqualTo(HexFormat.of().formatHex(digest)).hasSize(64);
+    }
+
+    @Test
+    void shouldJoinTheFilesOfSeveralModelsInTheKeysOrderWhateverTheRequestsOrder() throws Exception {
+        EnsembleSpec pair = new EnsembleSpec(List.of(new ModelRef("spam-roberta", "2"), new ModelRef("spam-distilbert", "1")),
+                EnsembleMethod.SOFT, Map.of());
+        PredictionTask task = new PredictionTask("r", 0, "http", "anonymous", "Win a free cruise", pair, 0);
+        byte[] digest = MessageDigest.getInstance("SHA-256").digest(("spam-distilbert:1,spam-roberta:2|soft" + "\u0000"
+                + "files-of-spam-distilbert:1,files-of-spam-roberta:2" + "\u0000" + "Win a free cruise")
+                .getBytes(StandardCharsets.UTF_8));
+        Cache predictions = CacheConfiguration.caffeineCacheManager(defaults(),
+                new IdempotencyProperties(Duration.ofHours(24), 1_000)).getCache(CacheConfiguration.PREDICTIONS);
+
+        new PredictionCache(predictions, defaults(), meters, model -> "files-of-" + model).lookup(task);
+
+        assertThat(task.cacheKey()).isEqualTo(HexFormat.of().formatHex(digest));
     }
 
     @Test

@@ -27,6 +27,19 @@ class EnsembleSpecTest {
     }
 
     @Test
+    void shouldSpellTheKeyAsItAlwaysHasForTheCacheEntriesOfInstancesRunningTheVersionBefore() {
+        Map<String, Double> weights = new java.util.LinkedHashMap<>();
+        weights.put("b", 0.5);
+        weights.put("a", 1.0);
+        EnsembleSpec weighted = new EnsembleSpec(List.of(new ModelRef("b", "2"), new ModelRef("a", "10"),
+                new ModelRef("c", null)), EnsembleMethod.WEIGHTED, weights, 2, "pair");
+
+        assertThat(weighted.key()).isEqualTo("a:10,b:2,c|weighted|a=1.0,b=0.5|quorum=2");
+        assertThat(new EnsembleSpec(List.of(new ModelRef("a", "1")), EnsembleMethod.HARD, Map.of()).key())
+                .isEqualTo("a:1|hard");
+    }
+
+    @Test
     void shouldParseModelReferences() {
         assertThat(ModelRef.parse("spam-roberta:2")).isEqualTo(new ModelRef("spam-roberta", "2"));
         assertThat(ModelRef.parse("spam-roberta")).isEqualTo(new ModelRef("spam-roberta", null));
