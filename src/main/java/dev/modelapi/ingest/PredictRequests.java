@@ -166,6 +166,9 @@ public class PredictRequests {
         } catch (JsonProcessingException e) {
             throw InvalidRequestException.badRequest("malformed_json", Answers.notJson(e));
         }
+        if (isPlain(request)) {
+            return request; // nothing there that a constraint could refuse: Bean Validation has nothing to do
+        }
         Set<ConstraintViolation<T>> violations = validator.validate(request);
         if (!violations.isEmpty()) {
             // the first in field order: text(s), models, ensemble
@@ -174,6 +177,30 @@ public class PredictRequests {
                     .orElseThrow().exception();
         }
         return request;
+    }
+
+    /**
+     * A request of its text, or texts none of them null, and nothing else: what most requests
+     * are, and nothing in it that {@link PredictRequest}'s constraints could refuse
+     * ({@code PredictRequestsTest} holds them to that), so it skips Bean Validation's walk of the
+     * record, some 2 % of a request's allocation.
+     */
+    static boolean isPlain(Object request) {
+        if (request instanceof PredictRequest.Single single) {
+            return single.text() != null && single.models() == null && single.ensemble() == null;
+        }
+        if (request instanceof PredictRequest.Batch batch) {
+            if (batch.texts() == null || batch.texts().isEmpty() || batch.models() != null || batch.ensemble() != null) {
+                return false;
+            }
+            for (String text : batch.texts()) {
+                if (text == null) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        return false;
     }
 
     /** The request's fields in the order their errors are reported. */
