@@ -16,6 +16,15 @@ import java.util.HexFormat;
  */
 public final class Sha256 {
 
+    /**
+     * A digest and a buffer per thread for {@link #hex(String)} and {@link #hexOf}, which every
+     * request calls (cache key, audit hash): no digest looked up and no copy of the text made
+     * per call. {@code digest()} leaves the digest reset for the next.
+     */
+    private static final ThreadLocal<MessageDigest> PER_THREAD = ThreadLocal.withInitial(Sha256::digest);
+
+    private static final ThreadLocal<byte[]> BUFFER = ThreadLocal.withInitial(() -> new byte[1024]);
+
     private Sha256() {
     }
 
@@ -30,14 +39,14 @@ public final class Sha256 {
 
     /** The hex SHA-256 of a text's UTF-8 bytes. */
     public static String hex(String text) {
-        MessageDigest sha256 = PER_THREAD.get();
+        MessageDigest sha256 = started();
         update(sha256, text);
         return hex(sha256.digest());
     }
 
     /** The hex SHA-256 of the texts' UTF-8 bytes, each after a 0 byte but the first: no two lists run together. */
     public static String hexOf(String first, String... more) {
-        MessageDigest sha256 = PER_THREAD.get();
+        MessageDigest sha256 = started();
         update(sha256, first);
         for (String text : more) {
             sha256.update((byte) 0);
@@ -46,14 +55,12 @@ public final class Sha256 {
         return hex(sha256.digest());
     }
 
-    /**
-     * A digest and a buffer per thread for {@link #hex(String)} and {@link #hexOf}, which every
-     * request calls (cache key, audit hash): no digest looked up and no copy of the text made
-     * per call. {@code digest()} leaves the digest reset for the next.
-     */
-    private static final ThreadLocal<MessageDigest> PER_THREAD = ThreadLocal.withInitial(Sha256::digest);
-
-    private static final ThreadLocal<byte[]> BUFFER = ThreadLocal.withInitial(() -> new byte[1024]);
+    /** The thread's digest, reset: a call that failed half-way (a null text) leaves nothing in it for the next. */
+    private static MessageDigest started() {
+        MessageDigest sha256 = PER_THREAD.get();
+        sha256.reset();
+        return sha256;
+    }
 
     /** Feeds a text's UTF-8 bytes: ASCII through the thread's buffer, from the first other character on encoded. */
     private static void update(MessageDigest sha256, String text) {

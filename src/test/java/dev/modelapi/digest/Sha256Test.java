@@ -44,4 +44,12 @@ class Sha256Test {
         assertThat(Sha256.hexOf("caf\u00e9", "\ud83d\ude00")).isEqualTo(Sha256.hex(Sha256.digest()
                 .digest("caf\u00e9\0\ud83d\ude00".getBytes(StandardCharsets.UTF_8))));
     }
+
+    @Test
+    void shouldLeaveNothingOfAFailedCallInTheThreadsDigest() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Sha256.hexOf("ab", (String) null))
+                .isInstanceOf(NullPointerException.class);
+
+        assertThat(Sha256.hex("abc")).isEqualTo(ABC);
+    }
 }
