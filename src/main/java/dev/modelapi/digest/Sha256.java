@@ -19,11 +19,13 @@ public final class Sha256 {
     /**
      * A digest and a buffer per thread for {@link #hex(String)} and {@link #hexOf}, which every
      * request calls (cache key, audit hash): no digest looked up and no copy of the text made
-     * per call. {@code digest()} leaves the digest reset for the next.
+     * per call.
      */
-    private static final ThreadLocal<MessageDigest> PER_THREAD = ThreadLocal.withInitial(Sha256::digest);
+    private record Scratch(MessageDigest digest, byte[] buffer) {
+    }
 
-    private static final ThreadLocal<byte[]> BUFFER = ThreadLocal.withInitial(() -> new byte[1024]);
+    private static final ThreadLocal<Scratch> PER_THREAD =
+            ThreadLocal.withInitial(() -> new Scratch(digest(), new byte[1024]));
 
     private Sha256() {
     }
@@ -39,32 +41,33 @@ public final class Sha256 {
 
     /** The hex SHA-256 of a text's UTF-8 bytes. */
     public static String hex(String text) {
-        MessageDigest sha256 = started();
-        update(sha256, text);
-        return hex(sha256.digest());
+        Scratch scratch = started();
+        update(scratch, text);
+        return hex(scratch.digest().digest());
     }
 
     /** The hex SHA-256 of the texts' UTF-8 bytes, each after a 0 byte but the first: no two lists run together. */
     public static String hexOf(String first, String... more) {
-        MessageDigest sha256 = started();
-        update(sha256, first);
+        Scratch scratch = started();
+        update(scratch, first);
         for (String text : more) {
-            sha256.update((byte) 0);
-            update(sha256, text);
+            scratch.digest().update((byte) 0);
+            update(scratch, text);
         }
-        return hex(sha256.digest());
+        return hex(scratch.digest().digest());
     }
 
     /** The thread's digest, reset: a call that failed half-way (a null text) leaves nothing in it for the next. */
-    private static MessageDigest started() {
-        MessageDigest sha256 = PER_THREAD.get();
-        sha256.reset();
-        return sha256;
+    private static Scratch started() {
+        Scratch scratch = PER_THREAD.get();
+        scratch.digest().reset();
+        return scratch;
     }
 
     /** Feeds a text's UTF-8 bytes: ASCII through the thread's buffer, from the first other character on encoded. */
-    private static void update(MessageDigest sha256, String text) {
-        byte[] buffer = BUFFER.get();
+    private static void update(Scratch scratch, String text) {
+        MessageDigest sha256 = scratch.digest();
+        byte[] buffer = scratch.buffer();
         int filled = 0;
         for (int i = 0, length = text.length(); i < length; i++) {
             char c = text.charAt(i);

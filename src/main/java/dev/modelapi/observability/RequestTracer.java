@@ -46,10 +46,6 @@ public class RequestTracer extends OpenTelemetryTracer {
         this.recording = recording;
     }
 
-    public boolean isRecording() {
-        return recording;
-    }
-
     /** Whether an endpoint URI is a hop inside this service rather than a way in or out of it. */
     static boolean isInternal(String uri) {
         return uri != null && (uri.startsWith("direct:") || uri.startsWith("seda:"));
