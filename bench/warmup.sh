@@ -11,6 +11,13 @@
 #
 #   bench/warmup.sh                       # ROUNDS=2 WINDOW=10 SPAN=150 STEADY=30 CLIENTS=32
 #   SKIP_BUILD=1 CONFIGS="on:1500 on off" bench/warmup.sh   # on:N sets modelapi.warm-up.requests=N
+#   SKIP_BUILD=1 CONFIGS="off off@cds" bench/warmup.sh       # @extracted, @cds: how the JVM is launched
+#
+# Launch (a config's @ suffix): the jar as built (`java -jar`, the default); @extracted, the jar
+# extracted as Spring Boot's tools extract it (an app jar beside lib/, as the container image runs
+# it); @cds, extracted and with a class data sharing archive of its own made first by a training run
+# (started with -XX:ArchiveClassesAtExit, the warm-up on, stopped once ready), as the image makes it.
+# Every JVM gets -Xmx2g, as `./mvnw spring-boot:run` and bench/compare.sh start it, then JAVA_OPTS.
 #
 # Env: CONFIGS ["on off"]  ROUNDS [2]  WINDOW [10]  SPAN [150]  STEADY [30]  CLIENTS [32]
 #      COLUMN [ensemble|one]  ONE_MODEL [spam-distilbert]  SERVICE_ARGS  JAVA_OPTS  SKIP_BUILD=1
@@ -50,6 +57,9 @@ if [ "${SKIP_BUILD:-}" != 1 ]; then
 fi
 jars=(target/model-api-service-*.jar)
 cp "${jars[0]}" "$OUT/service.jar"
+if [[ $CONFIGS == *@* ]]; then
+  java -Djarmode=tools -jar "$OUT/service.jar" extract --destination "$OUT/extracted" > /dev/null
+fi
 cp -r routes "$OUT/routes"
 
 exec 9> /tmp/bench.lock
@@ -71,26 +81,61 @@ cpu_seconds() { # utime + stime of a process, in seconds
 
 now() { date +%s.%N; }
 
+# The service's JVM, started in the background (service_pid): launch (jar, extracted, cds),
+# log file, then the service's arguments.
+start_service() {
+  local launch=$1 log_file=$2 jar=$OUT/service.jar launch_opts=()
+  shift 2
+  case $launch in
+    jar) ;;
+    extracted) jar=$OUT/extracted/service.jar ;;
+    cds) jar=$OUT/extracted/service.jar launch_opts=(-XX:SharedArchiveFile="$OUT/extracted/service.jsa") ;;
+    *) log "unknown launch $launch"; exit 2 ;;
+  esac
+  # shellcheck disable=SC2086 # JAVA_OPTS is a list of options
+  OMP_NUM_THREADS=1 java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=1 -Dai.djl.pytorch.num_interop_threads=1 \
+    -Xmx2g ${JAVA_OPTS:-} "${launch_opts[@]}" -jar "$jar" "$@" > "$log_file" 2>&1 9>&- &
+  service_pid=$!
+}
+
+wait_ready() { # log file
+  until [ "$(curl -s -o /dev/null -m 5 -w '%{http_code}' "http://127.0.0.1:$SERVICE_PORT/actuator/health/readiness")" = 200 ]; do
+    kill -0 "$service_pid" 2> /dev/null || { log "the service exited: $1"; exit 1; }
+    sleep 0.5
+  done
+}
+
+# The class data sharing archive for @cds: one training run of the extracted jar, warm-up on, until
+# ready; the JVM writes the classes it loaded on its way out.
+if [[ $CONFIGS == *@cds* ]]; then
+  log "class data sharing: training run"
+  # shellcheck disable=SC2086 # JAVA_OPTS is a list of options
+  JAVA_OPTS="${JAVA_OPTS:-} -XX:ArchiveClassesAtExit=$OUT/extracted/service.jsa" start_service extracted \
+    "$OUT/cds-training.log" --server.port="$SERVICE_PORT" --server.address=127.0.0.1 --logging.level.root=WARN \
+    --modelapi.routes.directory="$OUT/routes" --modelapi.data-directory="$OUT/data-cds-training" \
+    --modelapi.cache.enabled=false --modelapi.warm-up.enabled=true
+  wait_ready "$OUT/cds-training.log"
+  stop_service
+  [ -s "$OUT/extracted/service.jsa" ] || { log "no archive written: $OUT/cds-training.log"; exit 1; }
+  log "class data sharing: $(du -h "$OUT/extracted/service.jsa" | cut -f1) archive"
+fi
+
 run() { # config round
-  local config=$1 round=$2 args t0 ready_at cpu_at_ready elapsed result
+  local config=$1 round=$2 args t0 ready_at cpu_at_ready elapsed result launch=jar warm_up
+  [[ $config != *@* ]] || launch=${config#*@}
+  warm_up=${config%@*}
   args=(--server.port="$SERVICE_PORT" --server.address=127.0.0.1 --logging.level.root=WARN
     --logging.level.dev.modelapi.warmup=INFO
     --modelapi.security.requests-per-second=1000000 --modelapi.cache.enabled=false
     --modelapi.routes.directory="$OUT/routes" --modelapi.data-directory="$OUT/data-$config-$round"
-    --modelapi.warm-up.enabled="$([ "${config%%:*}" = on ] && echo true || echo false)")
-  [[ $config != *:* ]] || args+=(--modelapi.warm-up.requests="${config#*:}")
+    --modelapi.warm-up.enabled="$([ "${warm_up%%:*}" = on ] && echo true || echo false)")
+  [[ $warm_up != *:* ]] || args+=(--modelapi.warm-up.requests="${warm_up#*:}")
   [ "$COLUMN" = ensemble ] || args+=(--modelapi.ensemble.default-models="$ONE_MODEL")
   # shellcheck disable=SC2206 # SERVICE_ARGS is a list
   args+=(${SERVICE_ARGS:-})
   t0=$(now)
-  # shellcheck disable=SC2086 # JAVA_OPTS is a list of options
-  OMP_NUM_THREADS=1 java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=1 -Dai.djl.pytorch.num_interop_threads=1 \
-    ${JAVA_OPTS:-} -jar "$OUT/service.jar" "${args[@]}" > "$OUT/service-$config-r$round.log" 2>&1 9>&- &
-  service_pid=$!
-  until [ "$(curl -s -o /dev/null -m 5 -w '%{http_code}' "http://127.0.0.1:$SERVICE_PORT/actuator/health/readiness")" = 200 ]; do
-    kill -0 "$service_pid" 2> /dev/null || { log "the service exited: $OUT/service-$config-r$round.log"; exit 1; }
-    sleep 0.5
-  done
+  start_service "$launch" "$OUT/service-$config-r$round.log" "${args[@]}"
+  wait_ready "$OUT/service-$config-r$round.log"
   ready_at=$(python3 -c "print(round($(now) - $t0, 1))")
   cpu_at_ready=$(cpu_seconds "$service_pid")
   log "warm-up $config, round $round: ready ${ready_at}s after start (${cpu_at_ready} s of CPU)"
