@@ -47,6 +47,7 @@ class DeploymentFilesTest {
     private static final Path K8S = Path.of("deploy/k8s");
     private static final Path APPLICATION_YAML = Path.of("src/main/resources/application.yaml");
     private static final Path MAIN_SOURCES = Path.of("src/main/java");
+    private static final Path DOCKERFILE = Path.of("docker/Dockerfile");
     private static final String SERVICE = "model-api";
 
     /**
@@ -277,6 +278,32 @@ class DeploymentFilesTest {
                 assertThat(listOf(map(healthcheck).get("test"))).as("healthcheck test of %s", name).isNotEmpty();
             }
         });
+    }
+
+    /**
+     * A class data sharing archive is only mapped by a JVM started like the one that wrote it: the
+     * Dockerfile's training run must pass the entry point's jar and options, and write the archive
+     * the entry point maps.
+     */
+    @Test
+    void shouldTrainTheImagesClassDataArchiveAsTheEntryPointStarts() throws IOException {
+        String dockerfile = Files.readString(DOCKERFILE);
+        Matcher entryPoint = Pattern.compile("(?m)^ENTRYPOINT (\\[.*])$").matcher(dockerfile);
+        assertThat(entryPoint.find()).as("the Dockerfile's ENTRYPOINT").isTrue();
+        List<String> command = Arrays.asList(new ObjectMapper().readValue(entryPoint.group(1), String[].class));
+        int jar = command.indexOf("-jar");
+        List<String> options = new ArrayList<>(command.subList(1, jar));
+        List<String> mapped = options.stream().filter(option -> option.startsWith("-XX:SharedArchiveFile=")).toList();
+        assertThat(mapped).hasSize(1);
+        options.removeAll(mapped);
+
+        Matcher training = Pattern.compile("sh /tmp/cds-training\\.sh ([^;]*);").matcher(dockerfile);
+        assertThat(training.find()).as("the training run in the Dockerfile").isTrue();
+        List<String> arguments = Arrays.asList(training.group(1).replace("\\\n", " ").trim().split("\\s+"));
+
+        assertThat(arguments.get(0)).isEqualTo(mapped.get(0).substring("-XX:SharedArchiveFile=".length()));
+        assertThat(arguments.get(1)).isEqualTo(command.get(jar + 1));
+        assertThat(arguments.subList(2, arguments.size())).isEqualTo(options);
     }
 
     @Test
