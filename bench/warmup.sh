@@ -15,8 +15,8 @@
 #
 # Launch (a config's @ suffix): the jar as built (`java -jar`, the default); @extracted, the jar
 # extracted as Spring Boot's tools extract it (an app jar beside lib/, as the container image runs
-# it); @cds, extracted and with a class data sharing archive of its own made first by a training run
-# (started with -XX:ArchiveClassesAtExit, the warm-up on, stopped once ready), as the image makes it.
+# it); @cds, extracted and with a class data sharing archive of its own made first by the image's
+# training run (docker/cds-training.sh: a start with -XX:ArchiveClassesAtExit up to readiness, warm-up on).
 # Every JVM gets -Xmx2g, as `./mvnw spring-boot:run` and bench/compare.sh start it, then JAVA_OPTS.
 #
 # Env: CONFIGS ["on off"]  ROUNDS [2]  WINDOW [10]  SPAN [150]  STEADY [30]  CLIENTS [32]
@@ -81,6 +81,11 @@ cpu_seconds() { # utime + stime of a process, in seconds
 
 now() { date +%s.%N; }
 
+# The JVM options of every run (and of the @cds training run, whose archive is only mapped by a JVM
+# started with the same options): -Xmx2g as `./mvnw spring-boot:run` gives it, then JAVA_OPTS.
+# shellcheck disable=SC2206 # JAVA_OPTS is a list of options
+jvm_opts=(-Dai.djl.offline=true -Dai.djl.pytorch.num_threads=1 -Dai.djl.pytorch.num_interop_threads=1 -Xmx2g ${JAVA_OPTS:-})
+
 # The service's JVM, started in the background (service_pid): launch (jar, extracted, cds),
 # log file, then the service's arguments.
 start_service() {
@@ -92,31 +97,16 @@ start_service() {
     cds) jar=$OUT/extracted/service.jar launch_opts=(-XX:SharedArchiveFile="$OUT/extracted/service.jsa") ;;
     *) log "unknown launch $launch"; exit 2 ;;
   esac
-  # shellcheck disable=SC2086 # JAVA_OPTS is a list of options
-  OMP_NUM_THREADS=1 java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=1 -Dai.djl.pytorch.num_interop_threads=1 \
-    -Xmx2g ${JAVA_OPTS:-} "${launch_opts[@]}" -jar "$jar" "$@" > "$log_file" 2>&1 9>&- &
+  OMP_NUM_THREADS=1 java "${jvm_opts[@]}" "${launch_opts[@]}" -jar "$jar" "$@" > "$log_file" 2>&1 9>&- &
   service_pid=$!
 }
 
-wait_ready() { # log file
-  until [ "$(curl -s -o /dev/null -m 5 -w '%{http_code}' "http://127.0.0.1:$SERVICE_PORT/actuator/health/readiness")" = 200 ]; do
-    kill -0 "$service_pid" 2> /dev/null || { log "the service exited: $1"; exit 1; }
-    sleep 0.5
-  done
-}
-
-# The class data sharing archive for @cds: one training run of the extracted jar, warm-up on, until
-# ready; the JVM writes the classes it loaded on its way out.
+# The class data sharing archive for @cds, made as the container image makes its own: by
+# docker/cds-training.sh on the extracted jar (a start up to readiness, warm-up on).
 if [[ $CONFIGS == *@cds* ]]; then
   log "class data sharing: training run"
-  # shellcheck disable=SC2086 # JAVA_OPTS is a list of options
-  JAVA_OPTS="${JAVA_OPTS:-} -XX:ArchiveClassesAtExit=$OUT/extracted/service.jsa" start_service extracted \
-    "$OUT/cds-training.log" --server.port="$SERVICE_PORT" --server.address=127.0.0.1 --logging.level.root=WARN \
-    --modelapi.routes.directory="$OUT/routes" --modelapi.data-directory="$OUT/data-cds-training" \
-    --modelapi.cache.enabled=false --modelapi.warm-up.enabled=true
-  wait_ready "$OUT/cds-training.log"
-  stop_service
-  [ -s "$OUT/extracted/service.jsa" ] || { log "no archive written: $OUT/cds-training.log"; exit 1; }
+  OMP_NUM_THREADS=1 sh docker/cds-training.sh "$OUT/extracted/service.jsa" "$OUT/extracted/service.jar" \
+    "${jvm_opts[@]}" > "$OUT/cds-training.log" 2>&1 9>&- || { log "no archive: $OUT/cds-training.log"; exit 1; }
   log "class data sharing: $(du -h "$OUT/extracted/service.jsa" | cut -f1) archive"
 fi
 
@@ -135,7 +125,10 @@ run() { # config round
   args+=(${SERVICE_ARGS:-})
   t0=$(now)
   start_service "$launch" "$OUT/service-$config-r$round.log" "${args[@]}"
-  wait_ready "$OUT/service-$config-r$round.log"
+  until [ "$(curl -s -o /dev/null -m 5 -w '%{http_code}' "http://127.0.0.1:$SERVICE_PORT/actuator/health/readiness")" = 200 ]; do
+    kill -0 "$service_pid" 2> /dev/null || { log "the service exited: $OUT/service-$config-r$round.log"; exit 1; }
+    sleep 0.5
+  done
   ready_at=$(python3 -c "print(round($(now) - $t0, 1))")
   cpu_at_ready=$(cpu_seconds "$service_pid")
   log "warm-up $config, round $round: ready ${ready_at}s after start (${cpu_at_ready} s of CPU)"

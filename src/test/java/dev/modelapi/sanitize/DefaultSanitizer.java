@@ -2,8 +2,8 @@ package dev.modelapi.sanitize;
 
 import dev.modelapi.testsupport.RecordedSecurityEvents;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.util.Map;
-import org.springframework.util.unit.DataSize;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.MapConfigurationPropertySource;
 
 /** For tests outside this package: the sanitizer with the defaults of {@code modelapi.sanitize.*}. */
 public final class DefaultSanitizer {
@@ -11,9 +11,10 @@ public final class DefaultSanitizer {
     private DefaultSanitizer() {
     }
 
-    /** {@link SanitizeProperties}' defaults: 64 KB, every flag flagged, 32 repeats, 128-character tokens, 0.1 binary. */
+    /** {@link SanitizeProperties} bound from nothing, so its declared defaults, not a copy of them. */
     public static TextSanitizer withDefaults(MeterRegistry meters) {
-        return new TextSanitizer(new SanitizeProperties(DataSize.ofKilobytes(64), Map.of(), 32, 128, 0.1), meters,
-                new RecordedSecurityEvents().recorder);
+        SanitizeProperties defaults = new Binder(new MapConfigurationPropertySource())
+                .bindOrCreate("modelapi.sanitize", SanitizeProperties.class);
+        return new TextSanitizer(defaults, meters, new RecordedSecurityEvents().recorder);
     }
 }

@@ -71,9 +71,10 @@ class WarmUpTextsTest {
         EnsembleSpec spec = new EnsembleSpec(List.of(), EnsembleMethod.SOFT, Map.of());
 
         for (int i = 0; i < 5_000; i++) {
-            PredictionTask task = new PredictionTask("r", 0, "http", PredictionTask.WARM_UP_PRINCIPAL, texts.text(i), spec, 0);
+            String text = texts.text(i);
+            PredictionTask task = new PredictionTask("r", 0, "http", PredictionTask.WARM_UP_PRINCIPAL, text, spec, 0);
             sanitizer.sanitize(task);
-            assertThat(task.flags()).as("text %d: %s", i, texts.text(i)).isEmpty();
+            assertThat(task.flags()).as("text %d: %s", i, text).isEmpty();
             assertThat(task.charactersRemoved()).as("text %d", i).isZero();
         }
         assertThat(meters.find("modelapi.sanitize.flags").counters()).isEmpty();
