@@ -108,6 +108,18 @@ class PendingAnswersTest {
     }
 
     @Test
+    void shouldHoldItsBoundWhenTheClaimReturns() {
+        // the map's upkeep (eviction to the bound, removals) runs on the claiming thread as part of
+        // the claim, not as a task handed to the common fork-join pool: no thread woken per text,
+        // and the bound holds the moment a claim returns
+        PendingAnswers pending = answers();
+        for (int i = 0; i < 5_000; i++) {
+            pending.claim(missed("text " + i));
+            assertThat(pending.entries()).as("entries after claim %d", i).isLessThanOrEqualTo(1_000);
+        }
+    }
+
+    @Test
     void shouldForgetATextWhoseInferenceFailed() {
         PendingAnswers pending = answers();
         PredictionTask first = missed("Win a free cruise");
