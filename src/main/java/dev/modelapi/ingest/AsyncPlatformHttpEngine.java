@@ -107,8 +107,8 @@ public class AsyncPlatformHttpEngine implements PlatformHttpEngine {
 
         Consumer(PlatformHttpEndpoint endpoint, Processor processor) {
             super(endpoint, processor, Runnable::run);
-            // the same settings as the consumer's own (private) binding
-            this.binding = new SpringBootPlatformHttpBinding();
+            // the same settings as the consumer's own (private) binding; answers written whole
+            this.binding = new WholeAnswerBinding();
             binding.setHeaderFilterStrategy(endpoint.getHeaderFilterStrategy());
             binding.setMuteException(endpoint.isMuteException());
             binding.setFileNameExtWhitelist(endpoint.getFileNameExtWhitelist());

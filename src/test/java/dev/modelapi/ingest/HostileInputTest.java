@@ -114,6 +114,19 @@ class HostileInputTest {
         return bytes.toByteArray();
     }
 
+    /** The control: a well-formed request's answer comes whole, with its length, not chunked. */
+    @Test
+    void shouldAnswerAWellFormedRequestWholeWithItsLength() throws Exception {
+        Answer answer = send("POST /api/v1/predict HTTP/1.1\r\nContent-Type: application/json\r\n" + KEY,
+                "{\"text\": \"Grüße: your parcel is waiting, confirm the delivery fee\"}".getBytes(StandardCharsets.UTF_8));
+
+        assertThat(answer.status()).as(answer.toString()).isEqualTo(200);
+        assertThat(answer.header("Transfer-Encoding")).as(answer.toString()).isNull();
+        assertThat(answer.header("Content-Length")).as(answer.toString())
+                .isEqualTo(String.valueOf(answer.body().getBytes(StandardCharsets.UTF_8).length));
+        assertThat(json.readTree(answer.body()).at("/label").asText()).isNotBlank();
+    }
+
     @Test
     void shouldRefuseABodyThatIsNotUtf8() throws Exception {
         Answer one = send("POST /api/v1/predict HTTP/1.1\r\nContent-Type: application/json\r\n" + KEY,
