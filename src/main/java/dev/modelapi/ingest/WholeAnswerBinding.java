@@ -12,11 +12,11 @@ import org.apache.camel.support.ExchangeHelper;
 
 /**
  * platform-http's binding, writing an answer held whole (a {@code String} or {@code byte[]}, as every
- * answer of the service is) with its length and without a flush. Camel's binding streams such a body
- * as chunks, flushing after the copy: every answer cost two socket writes (the headers and the body's
- * chunk, then the last chunk) and a copy through an input stream. With the length known, the
- * container sends headers and body together when the request completes. Any other body (a stream,
- * a file), Java serialization and gzip go Camel's way.
+ * answer of the service is) with its length. Camel's binding streams such a body through an input
+ * stream as chunks, flushing after the copy: every answer cost two socket writes (the headers and
+ * the body's chunk at the flush, the last chunk at the close). With the length known the container
+ * sends headers and body in one write when the stream closes. Any other body (a stream, a file),
+ * Java serialization and gzip go Camel's way.
  */
 class WholeAnswerBinding extends SpringBootPlatformHttpBinding {
 
@@ -36,7 +36,10 @@ class WholeAnswerBinding extends SpringBootPlatformHttpBinding {
             return;
         }
         response.setContentLength(bytes.length);
-        ServletOutputStream out = response.getOutputStream();
-        out.write(bytes);
+        // closed as Camel's binding closes it: the container finishes the response here, on the
+        // answering thread, rather than on one of its own threads when the request completes
+        try (ServletOutputStream out = response.getOutputStream()) {
+            out.write(bytes);
+        }
     }
 }

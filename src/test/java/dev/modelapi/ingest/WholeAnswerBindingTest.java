@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Test;
 import org.springframework.mock.web.MockHttpServletResponse;
 
 /**
- * An answer held whole goes out with its length and unflushed (the container then sends headers and
- * body in one write as the request completes); Camel's own binding streams it as flushed chunks.
+ * An answer held whole goes out with its length (the container then sends headers and body in one
+ * write, not chunks; HostileInputTest sees it on the wire); Camel's binding streams it without one.
  */
 class WholeAnswerBindingTest {
 
@@ -38,7 +38,7 @@ class WholeAnswerBindingTest {
     }
 
     @Test
-    void shouldWriteATextAnswerWithItsLengthInBytesAndNoFlush() throws Exception {
+    void shouldWriteATextAnswerWithItsLengthInBytes() throws Exception {
         MockHttpServletResponse response = write(new WholeAnswerBinding(), ANSWER);
 
         byte[] expected = ANSWER.getBytes(StandardCharsets.UTF_8);
@@ -47,7 +47,6 @@ class WholeAnswerBindingTest {
         assertThat(response.getHeader("X-Request-ID")).isEqualTo("r-1");
         assertThat(response.getContentLength()).isEqualTo(expected.length).isGreaterThan(ANSWER.length());
         assertThat(response.getContentAsByteArray()).isEqualTo(expected);
-        assertThat(response.isCommitted()).as("flushed before the request completes").isFalse();
     }
 
     @Test
@@ -57,7 +56,6 @@ class WholeAnswerBindingTest {
 
         assertThat(response.getContentLength()).isEqualTo(5);
         assertThat(response.getContentAsByteArray()).isEqualTo(bytes);
-        assertThat(response.isCommitted()).isFalse();
     }
 
     @Test
@@ -78,7 +76,7 @@ class WholeAnswerBindingTest {
         assertThat(ours.getContentAsByteArray()).isEqualTo(camels.getContentAsByteArray());
         assertThat(ours.getHeaderNames()).containsAll(camels.getHeaderNames());
         assertThat(camels.getContentLength()).isZero();
-        assertThat(camels.isCommitted()).isTrue();
+        assertThat(ours.getContentLength()).isPositive();
     }
 
     private MockHttpServletResponse write(SpringBootPlatformHttpBinding binding, Object body) throws Exception {
