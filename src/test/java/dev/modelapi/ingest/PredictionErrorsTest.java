@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.Collections;
+import java.lang.reflect.Proxy;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -17,6 +19,9 @@ import org.springframework.http.HttpEntity;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.ResponseEntity;
+import org.springframework.validation.method.MethodValidator;
+import org.springframework.web.method.HandlerMethod;
+import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandlerAdapter;
 
 /** Every kind of bad input gets a 4xx with the one JSON error shape and a request id; never a 5xx. */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
@@ -29,6 +34,31 @@ class PredictionErrorsTest {
 
     @Autowired
     ObjectMapper json;
+
+    @Autowired
+    RequestMappingHandlerAdapter handlerAdapter;
+
+    /**
+     * The checks this class asserts are the routes' own: Spring MVC's method validation, an
+     * annotation search per request that no handler of the service needs, is off; a handler call
+     * never asks a method validator for its groups.
+     */
+    @Test
+    void shouldLeaveInputChecksToTheRoutesNotToSpringMvcsMethodValidation() throws Exception {
+        assertThat(handlerAdapter).isInstanceOf(HttpConfiguration.WithoutMethodValidation.class);
+        AtomicInteger asked = new AtomicInteger();
+        MethodValidator validator = (MethodValidator) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {MethodValidator.class}, (proxy, method, args) -> {
+                    asked.incrementAndGet();
+                    return new Class<?>[0];
+                });
+        var handler = new HandlerMethod(this, getClass().getDeclaredMethod("badRequests"));
+
+        ((HttpConfiguration.WithoutMethodValidation) handlerAdapter).createInvocableHandlerMethod(handler)
+                .setMethodValidator(validator);
+
+        assertThat(asked).hasValue(0);
+    }
 
     static List<Arguments> badRequests() {
         String json = "application/json";
