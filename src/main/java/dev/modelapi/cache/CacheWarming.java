@@ -46,7 +46,9 @@ public class CacheWarming {
             MeterRegistry meters) {
         this.settings = settings;
         this.producer = producer;
-        this.kept = Caffeine.newBuilder().maximumSize(settings.keptTexts()).expireAfterAccess(settings.keepFor()).build();
+        // the upkeep on the asking thread, as PendingAnswers' (not a common-pool task that wakes a thread)
+        this.kept = Caffeine.newBuilder().maximumSize(settings.keptTexts()).expireAfterAccess(settings.keepFor())
+                .executor(Runnable::run).build();
         Gauge.builder("modelapi.cache.warming.kept", kept, k -> {
                     k.cleanUp();
                     return k.estimatedSize();
@@ -73,6 +75,11 @@ public class CacheWarming {
         }
         kept.asMap().computeIfAbsent(task.cacheKey(), key -> new Kept(task.text(), task.ensemble(), new LongAdder()))
                 .asked().increment();
+    }
+
+    /** The texts kept now, without the map's upkeep first (the gauge runs it). */
+    long keptNow() {
+        return kept.asMap().size();
     }
 
     /**

@@ -59,6 +59,16 @@ class CacheWarmingTest {
     }
 
     @Test
+    void shouldHoldItsBoundWhenARememberReturns() {
+        // the map's upkeep runs on the asking thread, not as a task handed to the common fork-join pool
+        CacheWarming on = warming(true, 10);
+        for (int i = 0; i < 1_000; i++) {
+            on.remember(asked("text " + i, SPAM_V1));
+            assertThat(on.keptNow()).as("kept after text %d", i).isLessThanOrEqualTo(100);
+        }
+    }
+
+    @Test
     void shouldKeepNothingWhenOffNorTheServicesOwnTexts() {
         CacheWarming off = warming(false, 10);
         off.remember(asked("a caller's", SPAM_V1));
