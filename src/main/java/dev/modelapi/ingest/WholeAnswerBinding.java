@@ -15,7 +15,7 @@ import org.apache.camel.support.ExchangeHelper;
  * answer of the service is) with its length. Camel's binding streams such a body through an input
  * stream as chunks, flushing after the copy: every answer cost two socket writes (the headers and
  * the body's chunk at the flush, the last chunk at the close). With the length known the container
- * sends headers and body in one write when the stream closes. Any other body (a stream, a file),
+ * sends headers and body in one write at the flush, and the close adds none. Any other body (a stream, a file),
  * Java serialization and gzip go Camel's way.
  */
 class WholeAnswerBinding extends SpringBootPlatformHttpBinding {
@@ -36,10 +36,13 @@ class WholeAnswerBinding extends SpringBootPlatformHttpBinding {
             return;
         }
         response.setContentLength(bytes.length);
-        // closed as Camel's binding closes it: the container finishes the response here, on the
-        // answering thread, rather than on one of its own threads when the request completes
+        // flushed, so that headers and body leave in one write here and a client gone fails this
+        // write with an IOException (the engine counts the answer abandoned; at the close the
+        // container would swallow it), then closed as Camel's binding closes it: the container
+        // finishes the response here, on the answering thread, not on one of its own later
         try (ServletOutputStream out = response.getOutputStream()) {
             out.write(bytes);
+            out.flush();
         }
     }
 }
