@@ -5,7 +5,7 @@ import dev.modelapi.pii.PiiDetector;
 import dev.modelapi.pii.PiiType;
 import dev.modelapi.securityevents.SecurityEvent;
 import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.modelapi.bounded.BoundedMaps;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
 import java.time.OffsetDateTime;
@@ -48,7 +48,7 @@ public class AuditRecords {
         this.pii = pii;
         this.storage = storage;
         this.cipher = cipher;
-        this.kindsBySha256 = Caffeine.newBuilder().maximumSize(KNOWN_TEXTS).recordStats().build();
+        this.kindsBySha256 = BoundedMaps.upkeptByCaller().maximumSize(KNOWN_TEXTS).recordStats().build();
         // the tag keys of Spring's cache meters: Prometheus takes only one set of keys per name, and a
         // cache registered first with fewer kept the prediction cache's meters out of the scrape
         CaffeineCacheMetrics.monitor(meters, kindsBySha256, PII_KINDS_CACHE, "cache.manager", "audit",

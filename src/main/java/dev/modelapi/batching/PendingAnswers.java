@@ -1,6 +1,6 @@
 package dev.modelapi.batching;
 
-import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.modelapi.bounded.BoundedMaps;
 import dev.modelapi.pipeline.PredictionTask;
 import dev.modelapi.pipeline.PredictionTask.BatchOutcome;
 import io.micrometer.core.instrument.Gauge;
@@ -35,13 +35,11 @@ public class PendingAnswers {
 
     PendingAnswers(int maxEntries, Duration entryTimeout, Duration requestTimeout, MeterRegistry meters) {
         this.requestTimeout = requestTimeout;
-        // the upkeep (eviction, the removal when an answer completes) on the writing thread: by default
-        // Caffeine hands it to the common fork-join pool after every write, two per uncached text, each
-        // waking a pool thread (1.4 % of an uncached run's CPU samples; docs/performance.md)
-        this.inFlight = Caffeine.newBuilder()
+        // the upkeep (eviction, the removal when an answer completes) on the writing thread, not a
+        // common-pool task per write (two writes per uncached text; BoundedMaps)
+        this.inFlight = BoundedMaps.upkeptByCaller()
                 .maximumSize(maxEntries)
                 .expireAfterWrite(entryTimeout)
-                .executor(Runnable::run)
                 .build();
         Gauge.builder("modelapi.cache.inflight", inFlight, c -> {
                     c.cleanUp();

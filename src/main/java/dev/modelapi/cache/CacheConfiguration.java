@@ -2,7 +2,7 @@ package dev.modelapi.cache;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.modelapi.bounded.BoundedMaps;
 import dev.modelapi.ensemble.EnsembleResult;
 import io.lettuce.core.ClientOptions;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -83,13 +83,13 @@ class CacheConfiguration {
 
     static CaffeineCacheManager caffeineCacheManager(CacheProperties settings, IdempotencyProperties idempotency) {
         CaffeineCacheManager manager = new CaffeineCacheManager();
-        manager.setCaffeine(Caffeine.newBuilder()
+        manager.setCaffeine(BoundedMaps.upkeptByCaller()
                 .maximumSize(settings.maxEntries())
                 .expireAfterWrite(settings.ttl())
                 .recordStats());
         manager.setAllowNullValues(false);
         manager.setCacheNames(List.of(PREDICTIONS));
-        manager.registerCustomCache(CacheNames.IDEMPOTENT_ANSWERS, Caffeine.newBuilder()
+        manager.registerCustomCache(CacheNames.IDEMPOTENT_ANSWERS, BoundedMaps.upkeptByCaller()
                 .maximumSize(idempotency.maxEntries())
                 .expireAfterWrite(idempotency.ttl())
                 .recordStats()

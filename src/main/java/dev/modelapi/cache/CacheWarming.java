@@ -1,7 +1,7 @@
 package dev.modelapi.cache;
 
 import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.modelapi.bounded.BoundedMaps;
 import dev.modelapi.ensemble.EnsembleSpec;
 import dev.modelapi.ensemble.ModelRef;
 import dev.modelapi.pipeline.PredictionTask;
@@ -46,9 +46,8 @@ public class CacheWarming {
             MeterRegistry meters) {
         this.settings = settings;
         this.producer = producer;
-        // the upkeep on the asking thread, as PendingAnswers' (not a common-pool task that wakes a thread)
-        this.kept = Caffeine.newBuilder().maximumSize(settings.keptTexts()).expireAfterAccess(settings.keepFor())
-                .executor(Runnable::run).build();
+        this.kept = BoundedMaps.upkeptByCaller().maximumSize(settings.keptTexts())
+                .expireAfterAccess(settings.keepFor()).build();
         Gauge.builder("modelapi.cache.warming.kept", kept, k -> {
                     k.cleanUp();
                     return k.estimatedSize();

@@ -1,7 +1,7 @@
 package dev.modelapi.securityevents;
 
 import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.modelapi.bounded.BoundedMaps;
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.modelapi.digest.Sha256;
 import io.micrometer.core.instrument.Counter;
@@ -61,7 +61,7 @@ public class SecurityEvents {
         this.burstRefusals = settings.burstRefusals();
         this.burstWindow = settings.burstWindow();
         this.burstWindowNanos = settings.burstWindow().toNanos();
-        this.refusalsBySource = Caffeine.newBuilder().maximumSize(settings.trackedSources())
+        this.refusalsBySource = BoundedMaps.upkeptByCaller().maximumSize(settings.trackedSources())
                 .expireAfterAccess(settings.burstWindow().multipliedBy(2)).ticker(ticker).build();
         this.dropped = Counter.builder("modelapi.security.events.dropped")
                 .description("Security events not stored: the queue to the audit database was full")

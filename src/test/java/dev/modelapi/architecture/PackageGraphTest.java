@@ -3,6 +3,7 @@ package dev.modelapi.architecture;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
+import com.github.benmanes.caffeine.cache.Caffeine;
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.junit.AnalyzeClasses;
 import com.tngtech.archunit.junit.ArchTest;
@@ -15,8 +16,9 @@ import java.util.concurrent.CompletableFuture;
 /**
  * The package graph stays a graph without cycles (a new one fails here, naming the classes that
  * close it), and the leaves stay leaves: the exceptions a request can end in ({@code errors}),
- * personal-data detection ({@code pii}) and SHA-256 ({@code digest}) depend on no other package of
- * the service, so every other package may use them. Within {@code ingest}, the channels with a
+ * personal-data detection ({@code pii}), SHA-256 ({@code digest}) and the builder of bounded maps
+ * ({@code bounded}, the only place a Caffeine map is built) depend on no other package of the
+ * service, so every other package may use them. Within {@code ingest}, the channels with a
  * package of their own depend on what ingest shares and not on each other. A text's pending answer
  * has one owner, the batcher: no other package makes, shares or completes one.
  */
@@ -53,7 +55,19 @@ class PackageGraphTest {
     static final ArchRule securityEventsKnowNoFeature = noClasses().that().resideInAPackage("dev.modelapi.securityevents..")
             .should().dependOnClassesThat(com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage("dev.modelapi..")
                     .and(com.tngtech.archunit.base.DescribedPredicate.not(com.tngtech.archunit.core.domain.JavaClass.Predicates
-                            .resideInAnyPackage("dev.modelapi.securityevents..", "dev.modelapi.digest.."))));
+                            .resideInAnyPackage("dev.modelapi.securityevents..", "dev.modelapi.digest..",
+                                    "dev.modelapi.bounded.."))));
+
+    @ArchTest
+    static final ArchRule boundedIsALeaf = noClasses().that().resideInAPackage("dev.modelapi.bounded..")
+            .should().dependOnClassesThat().resideOutsideOfPackages("dev.modelapi.bounded..", "java..",
+                    "com.github.benmanes.caffeine..");
+
+    /** A map built elsewhere would hand its upkeep to the common fork-join pool, a thread woken per write. */
+    @ArchTest
+    static final ArchRule boundedMapsHaveOneBuilder = noClasses().that().resideOutsideOfPackage("dev.modelapi.bounded..")
+            .should().callMethod(Caffeine.class, "newBuilder")
+            .because("BoundedMaps.upkeptByCaller() keeps a map's upkeep on the thread that uses it");
 
     /** Only {@code batching} makes or shares a text's pending answer, and only it makes the outcome that completes one. */
     @ArchTest
