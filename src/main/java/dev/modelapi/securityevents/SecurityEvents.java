@@ -1,8 +1,8 @@
 package dev.modelapi.securityevents;
 
 import com.github.benmanes.caffeine.cache.Cache;
-import dev.modelapi.bounded.BoundedMaps;
 import com.github.benmanes.caffeine.cache.Ticker;
+import dev.modelapi.bounded.BoundedMaps;
 import dev.modelapi.digest.Sha256;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -68,6 +68,9 @@ public class SecurityEvents {
                 .register(meters);
         this.bursts = Counter.builder("modelapi.security.refusal.bursts")
                 .description("Sources (key holder, key or address) refused at least burst-refusals times within burst-window")
+                .register(meters);
+        Gauge.builder("modelapi.security.tracked.sources", refusalsBySource, sources -> sources.estimatedSize())
+                .description("Sources whose refusals are being counted for bursts; bounded by tracked-sources")
                 .register(meters);
         Gauge.builder("modelapi.security.burst.sources", this, SecurityEvents::sourcesInBurst)
                 .description("Sources whose refusals within the current burst-window reached burst-refusals")

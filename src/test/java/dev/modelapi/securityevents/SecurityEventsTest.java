@@ -134,6 +134,15 @@ class SecurityEventsTest {
     }
 
     @Test
+    void shouldWatchNoMoreSourcesThanTrackedSourcesAndSayHowMany() {
+        for (int i = 0; i < 150; i++) {
+            refuseUnknownKey("key-" + i, "198.51.100." + i); // 150 addresses, tracked-sources 100
+        }
+
+        assertThat(recorded.meters.get("modelapi.security.tracked.sources").gauge().value()).isEqualTo(100);
+    }
+
+    @Test
     void shouldDropAndCountAnEventTheQueueHasNoRoomFor() {
         SecurityEvents full = new SecurityEvents(event -> {
             throw new IllegalStateException("Queue full");
