@@ -12,15 +12,20 @@
 #   bench/warmup.sh                       # ROUNDS=2 WINDOW=10 SPAN=150 STEADY=30 CLIENTS=32
 #   SKIP_BUILD=1 CONFIGS="on:1500 on off" bench/warmup.sh   # on:N sets modelapi.warm-up.requests=N
 #   SKIP_BUILD=1 CONFIGS="off off@cds" bench/warmup.sh       # @extracted, @cds: how the JVM is launched
+#   SKIP_BUILD=1 CONFIGS="on@cds on@jdk25 on@aot" bench/warmup.sh   # JDK 25's AOT cache against its own JIT
 #
 # Launch (a config's @ suffix): the jar as built (`java -jar`, the default); @extracted, the jar
 # extracted as Spring Boot's tools extract it (an app jar beside lib/, as the container image runs
 # it); @cds, extracted and with a class data sharing archive of its own made first by the image's
-# training run (docker/cds-training.sh: a start with -XX:ArchiveClassesAtExit up to readiness, warm-up on).
+# training run (docker/cds-training.sh: a start with -XX:ArchiveClassesAtExit up to readiness, warm-up on);
+# @jdk25, extracted and run by $JAVA25 (a JDK 25 or later) instead of the java on PATH; @aot, as @jdk25
+# with an AOT cache of its own made first by the same training run (-XX:AOTCacheOutput: the classes
+# loaded and linked, and the profiles of the methods the start-up warm-up ran, JEP 483 and 515).
 # Every JVM gets -Xmx2g, as `./mvnw spring-boot:run` and bench/compare.sh start it, then JAVA_OPTS.
 #
 # Env: CONFIGS ["on off"]  ROUNDS [2]  WINDOW [10]  SPAN [150]  STEADY [30]  CLIENTS [32]
 #      COLUMN [ensemble|one]  ONE_MODEL [spam-distilbert]  SERVICE_ARGS  JAVA_OPTS  SKIP_BUILD=1
+#      JAVA25 [/usr/lib/jvm/temurin-25-jdk-amd64/bin/java]: the java of @jdk25 and @aot
 #      SERVICE_PORT [18190]  API_KEY [modelapi-dev-key]  PEERS_DIR [../shared/peers]
 #      PEERS_WORK [~/.cache/modelapi/peers-work]  TEXTS_FILE [$PEERS_WORK/texts-2000.jsonl]
 # Output: $PEERS_WORK/warmup-<timestamp>/ (results.jsonl, report.md, logs). Holds /tmp/bench.lock.
@@ -34,6 +39,7 @@ SPAN=${SPAN:-150}
 STEADY=${STEADY:-30}
 CLIENTS=${CLIENTS:-32}
 COLUMN=${COLUMN:-ensemble}
+JAVA25=${JAVA25:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}
 ONE_MODEL=${ONE_MODEL:-spam-distilbert}
 SERVICE_PORT=${SERVICE_PORT:-18190}
 API_KEY=${API_KEY:-modelapi-dev-key}
@@ -44,6 +50,11 @@ export PEERS_WORK TEXTS_FILE
 for tool in wrk curl jq python3 java flock; do
   command -v "$tool" > /dev/null || { echo "$tool is needed on PATH" >&2; exit 2; }
 done
+
+if [[ $CONFIGS == *@jdk25* || $CONFIGS == *@aot* ]]; then
+  "$JAVA25" -XX:AOTMode=off -version > /dev/null 2>&1 \
+    || { echo "@jdk25 and @aot need a JDK 25 or later as JAVA25 (now $JAVA25)" >&2; exit 2; }
+fi
 
 OUT=$PEERS_WORK/warmup-$(date +%Y%m%d-%H%M%S)
 mkdir -p "$OUT"
@@ -85,19 +96,23 @@ now() { date +%s.%N; }
 # started with the same options): -Xmx2g as `./mvnw spring-boot:run` gives it, then JAVA_OPTS.
 # shellcheck disable=SC2206 # JAVA_OPTS is a list of options
 jvm_opts=(-Dai.djl.offline=true -Dai.djl.pytorch.num_threads=1 -Dai.djl.pytorch.num_interop_threads=1 -Xmx2g ${JAVA_OPTS:-})
+# and on JDK 25, as the image's entry point: native access and sun.misc.Unsafe allowed, without warnings
+jdk25_opts=(--enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow)
 
 # The service's JVM, started in the background (service_pid): launch (jar, extracted, cds),
 # log file, then the service's arguments.
 start_service() {
-  local launch=$1 log_file=$2 jar=$OUT/service.jar launch_opts=()
+  local launch=$1 log_file=$2 jar=$OUT/service.jar launch_opts=() java=java
   shift 2
   case $launch in
     jar) ;;
     extracted) jar=$OUT/extracted/service.jar ;;
     cds) jar=$OUT/extracted/service.jar launch_opts=(-XX:SharedArchiveFile="$OUT/extracted/service.jsa") ;;
+    jdk25) jar=$OUT/extracted/service.jar java=$JAVA25 launch_opts=("${jdk25_opts[@]}") ;;
+    aot) jar=$OUT/extracted/service.jar java=$JAVA25 launch_opts=(-XX:AOTCache="$OUT/extracted/service.aot" "${jdk25_opts[@]}") ;;
     *) log "unknown launch $launch"; exit 2 ;;
   esac
-  OMP_NUM_THREADS=1 java "${jvm_opts[@]}" "${launch_opts[@]}" -jar "$jar" "$@" > "$log_file" 2>&1 9>&- &
+  OMP_NUM_THREADS=1 "$java" "${jvm_opts[@]}" "${launch_opts[@]}" -jar "$jar" "$@" > "$log_file" 2>&1 9>&- &
   service_pid=$!
 }
 
@@ -108,6 +123,12 @@ if [[ $CONFIGS == *@cds* ]]; then
   OMP_NUM_THREADS=1 sh docker/cds-training.sh "$OUT/extracted/service.jsa" "$OUT/extracted/service.jar" \
     "${jvm_opts[@]}" > "$OUT/cds-training.log" 2>&1 9>&- || { log "no archive: $OUT/cds-training.log"; exit 1; }
   log "class data sharing: $(du -h "$OUT/extracted/service.jsa" | cut -f1) archive"
+fi
+if [[ $CONFIGS == *@aot* ]]; then
+  log "AOT cache: training run on $JAVA25"
+  JAVA=$JAVA25 OMP_NUM_THREADS=1 sh docker/cds-training.sh "$OUT/extracted/service.aot" "$OUT/extracted/service.jar" \
+    "${jdk25_opts[@]}" "${jvm_opts[@]}" > "$OUT/aot-training.log" 2>&1 9>&- || { log "no AOT cache: $OUT/aot-training.log"; exit 1; }
+  log "AOT cache: $(du -h "$OUT/extracted/service.aot" | cut -f1)"
 fi
 
 run() { # config round

@@ -1,17 +1,24 @@
 #!/bin/sh
-# Class data sharing for the image (docs/performance.md, "Class data sharing"): starts the service once
-# as the entry point does, with its start-up warm-up, waits until it is ready, stops it, and keeps the
-# classes it loaded in an archive that the entry point maps at every start (-XX:SharedArchiveFile), so
-# a container is ready in about 0.7x the time and CPU. Run at build time from the image's working
-# directory; the JVM options must be the entry point's (an archive made with others is not mapped:
-# the JVM then says so and starts without it).
+# The image's AOT cache (docs/performance.md, "JDK 25's AOT cache"), or a class data sharing archive:
+# starts the service once as the entry point does, with its start-up warm-up, waits until it is ready,
+# stops it, and keeps what the JVM learnt in a file that the entry point maps at every start. Run at
+# build time from the image's working directory; the JVM options must be the entry point's (a cache
+# made with others is not used: the JVM then says so and starts without it).
 #   docker/cds-training.sh ARCHIVE JAR [java options...]
+# ARCHIVE ending in .aot: an AOT cache (JDK 25 or later; -XX:AOTCacheOutput, mapped with -XX:AOTCache):
+# the classes loaded and linked and the profiles of the methods the run ran. Else a class data sharing
+# archive of the classes loaded (-XX:ArchiveClassesAtExit, mapped with -XX:SharedArchiveFile; any JDK,
+# bench/warmup.sh's @cds). JAVA names the java to run (default: java on PATH).
 set -eu
 archive=$1 jar=$2
 shift 2
 port=18999
 data=$(mktemp -d)
-java -XX:ArchiveClassesAtExit="$archive" "$@" -jar "$jar" --server.port="$port" --server.address=127.0.0.1 \
+case $archive in
+  *.aot) archive_option=-XX:AOTCacheOutput="$archive" ;;
+  *) archive_option=-XX:ArchiveClassesAtExit="$archive" ;;
+esac
+"${JAVA:-java}" "$archive_option" "$@" -jar "$jar" --server.port="$port" --server.address=127.0.0.1 \
   --modelapi.data-directory="$data" --modelapi.grpc.port=18998 --logging.level.root=WARN > "$data/training.log" 2>&1 &
 pid=$!
 deadline=$(( $(date +%s) + 300 ))
