@@ -281,27 +281,34 @@ class DeploymentFilesTest {
     }
 
     /**
-     * A class data sharing archive is only mapped by a JVM started like the one that wrote it: the
-     * Dockerfile's training run must pass the entry point's jar and options, and write the archive
-     * the entry point maps.
+     * An AOT cache is only used by a JVM started like the one that made it: the Dockerfile's training
+     * run must pass the CPU entry point's jar and options and write the cache that entry point maps;
+     * the CUDA image (no cache) starts the same way without it.
      */
     @Test
-    void shouldTrainTheImagesClassDataArchiveAsTheEntryPointStarts() throws IOException {
+    void shouldTrainTheImagesAotCacheAsTheEntryPointStarts() throws IOException {
         String dockerfile = Files.readString(DOCKERFILE);
-        Matcher entryPoint = Pattern.compile("(?m)^ENTRYPOINT (\\[.*])$").matcher(dockerfile);
-        assertThat(entryPoint.find()).as("the Dockerfile's ENTRYPOINT").isTrue();
-        List<String> command = Arrays.asList(new ObjectMapper().readValue(entryPoint.group(1), String[].class));
+        Matcher entryPoints = Pattern.compile("(?m)^ENTRYPOINT (\\[.*])$").matcher(dockerfile);
+        List<List<String>> commands = new ArrayList<>();
+        while (entryPoints.find()) {
+            commands.add(Arrays.asList(new ObjectMapper().readValue(entryPoints.group(1), String[].class)));
+        }
+        assertThat(commands).as("the CPU and the CUDA image's entry points").hasSize(2);
+        List<String> command = commands.get(0);
         int jar = command.indexOf("-jar");
         List<String> options = new ArrayList<>(command.subList(1, jar));
-        List<String> mapped = options.stream().filter(option -> option.startsWith("-XX:SharedArchiveFile=")).toList();
+        List<String> mapped = options.stream().filter(option -> option.startsWith("-XX:AOTCache=")).toList();
         assertThat(mapped).hasSize(1);
         options.removeAll(mapped);
+        List<String> withoutCache = new ArrayList<>(command);
+        withoutCache.removeAll(mapped);
+        assertThat(commands.get(1)).as("the CUDA entry point").isEqualTo(withoutCache);
 
-        Matcher training = Pattern.compile("sh /tmp/cds-training\\.sh ([^;]*);").matcher(dockerfile);
+        Matcher training = Pattern.compile("(?m)^RUN sh /tmp/cds-training\\.sh ((?:.*\\\\\n)*.*)$").matcher(dockerfile);
         assertThat(training.find()).as("the training run in the Dockerfile").isTrue();
         List<String> arguments = Arrays.asList(training.group(1).replace("\\\n", " ").trim().split("\\s+"));
 
-        assertThat(arguments.get(0)).isEqualTo(mapped.get(0).substring("-XX:SharedArchiveFile=".length()));
+        assertThat(arguments.get(0)).isEqualTo(mapped.get(0).substring("-XX:AOTCache=".length()));
         assertThat(arguments.get(1)).isEqualTo(command.get(jar + 1));
         assertThat(arguments.subList(2, arguments.size())).isEqualTo(options);
     }
