@@ -1,6 +1,7 @@
 package dev.modelapi.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -21,6 +22,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.awaitility.core.ConditionTimeoutException;
+import org.awaitility.core.TerminalFailureException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -110,22 +113,17 @@ class ImageRuntimeIT {
                 .doesNotContain("restricted method");
     }
 
-    private void awaitReady(HttpClient http, URI base, Process running, Path log) throws Exception {
+    private void awaitReady(HttpClient http, URI base, Process running, Path log) throws IOException {
         HttpRequest readiness = HttpRequest.newBuilder(base.resolve("/actuator/health/readiness"))
                 .timeout(Duration.ofSeconds(5)).build();
-        long deadline = System.nanoTime() + READY_WITHIN.toNanos();
-        while (System.nanoTime() < deadline) {
-            assertThat(running.isAlive()).as("the service runs: %s", Files.readString(log)).isTrue();
-            try {
-                if (http.send(readiness, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
-                    return;
-                }
-            } catch (IOException notYet) {
-                // not listening yet
-            }
-            Thread.sleep(500);
+        try {
+            await("readiness").atMost(READY_WITHIN).pollInterval(Duration.ofMillis(500))
+                    .failFast("the service exited", () -> !running.isAlive())
+                    .ignoreExceptionsInstanceOf(IOException.class) // not listening yet
+                    .until(() -> http.send(readiness, HttpResponse.BodyHandlers.discarding()).statusCode() == 200);
+        } catch (ConditionTimeoutException | TerminalFailureException notReady) {
+            throw new AssertionError(notReady.getMessage() + ": " + Files.readString(log), notReady);
         }
-        throw new AssertionError("not ready within " + READY_WITHIN + ": " + Files.readString(log));
     }
 
     /** The entry point's command, from the Dockerfile's exec-form ENTRYPOINT. */
