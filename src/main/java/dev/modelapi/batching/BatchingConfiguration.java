@@ -1,7 +1,9 @@
 package dev.modelapi.batching;
 
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -23,6 +25,25 @@ class BatchingConfiguration {
                 .description("Texts waiting for a batch; bounded by modelapi.batching.queue-capacity ("
                         + properties.queueCapacity() + ")")
                 .register(meters);
+    }
+
+    /**
+     * The batch aggregator's timeout checker and the step before it (routes/batching.camel.yaml):
+     * at the aggregator's interval while texts come and for a second (or twice max-delay) after the
+     * last, then every timeout-checker-idle-interval until the next text.
+     */
+    @Bean
+    BatchTimeoutChecker batchTimeoutChecker(BatchingProperties properties, MeterRegistry meters) {
+        Duration keepAwake = properties.maxDelay().multipliedBy(2);
+        if (keepAwake.compareTo(Duration.ofSeconds(1)) < 0) {
+            keepAwake = Duration.ofSeconds(1);
+        }
+        BatchTimeoutChecker checker = new BatchTimeoutChecker(keepAwake, properties.timeoutCheckerIdleInterval());
+        FunctionCounter.builder("modelapi.batch.timeout.checks", checker, BatchTimeoutChecker::runs)
+                .description("Times the batcher looked for batches past max-delay: about one per "
+                        + "timeout-checker-interval while texts come, one per timeout-checker-idle-interval otherwise")
+                .register(meters);
+        return checker;
     }
 
     /** The queue's bound as a metric of its own, so an alert can say how full it is (docker/prometheus/alerts.yml). */

@@ -19,7 +19,9 @@ import org.springframework.validation.annotation.Validated;
  * @param charsPerToken characters per token assumed when estimating a text's length before tokenising
  * @param maxDelay ... or when no text has joined it for this long
  * @param timeoutCheckerInterval how often the aggregator looks for batches past {@code maxDelay};
- *     Camel's default of 1 s would make a lone request wait a second
+ *     Camel's default of 1 s would make a lone request wait a second; only while texts come
+ * @param timeoutCheckerIdleInterval how often it looks once no text has come for a second (or twice
+ *     {@code maxDelay}), until the next text wakes it ({@link BatchTimeoutChecker})
  * @param queueCapacity texts waiting for a batch; past it a request is refused with 503 at once
  * @param requestTimeout how long a text may wait for its answer, queue and inference included
  * @param retryAfter what a refused caller is told to wait before trying again
@@ -32,6 +34,7 @@ record BatchingProperties(
         @Min(1) @DefaultValue("4") int charsPerToken,
         @NotNull @DefaultValue("5ms") Duration maxDelay,
         @NotNull @DefaultValue("1ms") Duration timeoutCheckerInterval,
+        @NotNull @DefaultValue("100ms") Duration timeoutCheckerIdleInterval,
         @Min(1) @DefaultValue("1024") int queueCapacity,
         @NotNull @DefaultValue("30s") Duration requestTimeout,
         @NotNull @DefaultValue("1s") Duration retryAfter) {

@@ -32,7 +32,8 @@ import org.junit.jupiter.api.Test;
  * batch-submit step puts them, the real aggregator settings and batchRunner, the ensemble stubbed
  * ({@code direct:ensemble} records each batch's texts and answers each text spam, or fails the
  * batch when a text is "fail"). Batches form by ensemble and length bucket, up to the bucket's
- * limit or until max-delay (here 300 ms) passes; every job's future is completed once.
+ * limit or until max-delay (here 300 ms) passes; every job's future is completed once. The timeout
+ * checker is the service's, asleep an hour once no text has reached the aggregator for 500 ms.
  */
 class BatchingRoutesTest {
 
@@ -44,12 +45,13 @@ class BatchingRoutesTest {
     RouteFiles routes;
     final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     final List<List<String>> batches = new CopyOnWriteArrayList<>();
+    final BatchTimeoutChecker timeouts = new BatchTimeoutChecker(Duration.ofMillis(500), Duration.ofHours(1));
 
     @BeforeEach
     void load() throws Exception {
         routes = RouteFiles.of(Map.of("batchRunner", new BatchRunner(meters),
                         "bodiesAsList", new GroupedBodyAggregationStrategy(),
-                        "sameThread", new SynchronousExecutorService()),
+                        "sameThread", new SynchronousExecutorService(), "batchTimeoutChecker", timeouts),
                 Map.of("modelapi.batching.queue-capacity", "100", "modelapi.batching.max-delay", "300",
                         "modelapi.batching.timeout-checker-interval", "10"),
                 "batching.camel.yaml")
@@ -74,6 +76,7 @@ class BatchingRoutesTest {
     @AfterEach
     void close() {
         routes.close();
+        timeouts.shutdownNow();
     }
 
     static BatchJob job(String text, EnsembleSpec ensemble, int bucket, int limit) {
@@ -123,6 +126,19 @@ class BatchingRoutesTest {
 
         assertThat(outcome(lone).batchSize()).isEqualTo(1);
         assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThanOrEqualTo(Duration.ofMillis(250));
+    }
+
+    @Test
+    void shouldRunAPartBatchOnceMaxDelayPassesAlsoWhenTheTimeoutCheckerWasAsleep() throws Exception {
+        await().atMost(Duration.ofSeconds(10)).until(timeouts::isAsleep);
+        long checksAsleep = timeouts.runs();
+
+        long started = System.nanoTime();
+        BatchJob lone = submit(job("after a quiet spell", ENSEMBLE, 64, 16)).get(0);
+
+        assertThat(outcome(lone).batchSize()).isEqualTo(1);
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThanOrEqualTo(Duration.ofMillis(250));
+        assertThat(timeouts.runs()).as("the aggregator's checks ran on the service's checker").isGreaterThan(checksAsleep);
     }
 
     @Test

@@ -1,0 +1,136 @@
+package dev.modelapi.batching;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.support.DefaultExchange;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The batch aggregator's timeout checker: Camel's check at its interval while texts come, asleep
+ * (here for an hour, so that only a wake can bring the next check) once none has come for
+ * keep-awake, and woken by the next text that reaches the aggregator.
+ */
+class BatchTimeoutCheckerTest {
+
+    static final Duration KEEP_AWAKE = Duration.ofMillis(200);
+    static final Duration IDLE = Duration.ofHours(1);
+
+    final BatchTimeoutChecker checker = new BatchTimeoutChecker(KEEP_AWAKE, IDLE);
+    final AtomicInteger checks = new AtomicInteger();
+
+    @AfterEach
+    void stop() {
+        checker.shutdownNow();
+    }
+
+    private ScheduledFuture<?> scheduleEveryMillisecond() {
+        return checker.scheduleWithFixedDelay(checks::incrementAndGet, 0, 1, TimeUnit.MILLISECONDS);
+    }
+
+    private void awaitAsleep() {
+        await().atMost(Duration.ofSeconds(10)).until(checker::isAsleep);
+    }
+
+    @Test
+    void shouldCheckAtTheIntervalWhileTextsCome() {
+        checker.textArrived();
+        scheduleEveryMillisecond();
+
+        // well within keep-awake when the machine is quiet; on a busy one the checks may fall asleep
+        // first, and then the text below has to wake them
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            checker.textArrived();
+            return checks.get() >= 20;
+        });
+        assertThat(checker.runs()).isGreaterThanOrEqualTo(20);
+    }
+
+    @Test
+    void shouldStopCheckingOnceNoTextHasComeForKeepAwake() throws Exception {
+        checker.textArrived();
+        scheduleEveryMillisecond();
+
+        awaitAsleep();
+        int asleepAt = checks.get();
+        Thread.sleep(300);
+
+        assertThat(checks.get()).as("checks while asleep for an hour").isEqualTo(asleepAt);
+        assertThat(checker.isAsleep()).isTrue();
+    }
+
+    @Test
+    void shouldCheckAtOnceWhenATextComesWhileAsleepAndStayAwake() {
+        scheduleEveryMillisecond();
+        awaitAsleep();
+        int asleepAt = checks.get();
+
+        checker.textArrived();
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> checks.get() >= asleepAt + 5);
+        assertThat(checker.isAsleep()).isFalse();
+    }
+
+    @Test
+    void shouldWakeEveryAggregatorsCheck() {
+        AtomicInteger other = new AtomicInteger();
+        scheduleEveryMillisecond();
+        checker.scheduleWithFixedDelay(other::incrementAndGet, 0, 1, TimeUnit.MILLISECONDS);
+        awaitAsleep();
+        int asleepAt = checks.get();
+        int otherAsleepAt = other.get();
+
+        checker.textArrived();
+
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> checks.get() > asleepAt && other.get() > otherAsleepAt);
+    }
+
+    @Test
+    void shouldNeverRunACheckAgainOnceItsAggregatorCancelledIt() throws Exception {
+        ScheduledFuture<?> check = scheduleEveryMillisecond();
+        await().atMost(Duration.ofSeconds(10)).until(() -> checks.get() > 0);
+
+        assertThat(check.cancel(false)).isTrue();
+        int cancelledAt = checks.get();
+        checker.textArrived();
+        Thread.sleep(100);
+
+        // one run may have been under way when it was cancelled
+        assertThat(checks.get()).isBetween(cancelledAt, cancelledAt + 1);
+        assertThat(check.isCancelled()).isTrue();
+        assertThat(checker.getQueue()).as("nothing left scheduled").isEmpty();
+    }
+
+    @Test
+    void shouldKeepCheckingAfterACheckFailed() {
+        checker.textArrived();
+        checker.scheduleWithFixedDelay(() -> {
+            checks.incrementAndGet();
+            throw new IllegalStateException("a check that fails every time");
+        }, 0, 1, TimeUnit.MILLISECONDS);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            checker.textArrived();
+            return checks.get() >= 3;
+        });
+    }
+
+    @Test
+    void shouldBeWokenAsTheStepBeforeTheAggregator() throws Exception {
+        scheduleEveryMillisecond();
+        awaitAsleep();
+        int asleepAt = checks.get();
+
+        checker.process(new DefaultExchange(new DefaultCamelContext()));
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> checks.get() > asleepAt);
+        assertThat(checker.isAsleep()).isFalse();
+    }
+}
