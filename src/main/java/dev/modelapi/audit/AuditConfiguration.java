@@ -91,8 +91,10 @@ class AuditConfiguration {
 
     @Bean
     AuditRetention auditRetention(JdbcTemplate jdbcTemplate, PlatformTransactionManager transactionManager,
-            AuditProperties settings, @Value("${spring.datasource.url:}") String datasourceUrl, MeterRegistry meters) {
-        return new AuditRetention(jdbcTemplate, transactionManager, settings, inMemory(datasourceUrl), meters);
+            AuditProperties settings, @Value("${spring.datasource.url:}") String datasourceUrl, MeterRegistry meters,
+            AuditMetrics auditMetrics) {
+        return new AuditRetention(jdbcTemplate, transactionManager, settings, inMemory(datasourceUrl), meters,
+                auditMetrics::rowsWritten);
     }
 
     /**

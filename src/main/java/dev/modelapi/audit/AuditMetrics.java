@@ -30,6 +30,11 @@ public class AuditMetrics {
         }
     }
 
+    /** Audit rows inserted so far, both tables. */
+    public long rowsWritten() {
+        return (long) rowsWritten.count();
+    }
+
     /** The {@code audit-count-rejected} step. */
     public void rejected(int rows) {
         rowsRejected.increment(rows);

@@ -2,8 +2,11 @@ package dev.modelapi.audit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -12,7 +15,8 @@ import org.springframework.transaction.PlatformTransactionManager;
 
 /**
  * The in-memory database of the default run keeps at most in-memory-max-rows audit rows, the
- * newest; the limit never touches another database (here the same H2, declared not in memory).
+ * newest; the limit never touches another database (here the same H2, declared not in memory),
+ * and deletes only once rows were counted as written since it last did, or an interval after.
  */
 @SpringBootTest(classes = AuditTestApplication.class, webEnvironment = SpringBootTest.WebEnvironment.NONE,
         // the route's own timer stays out of the way (every 100 ms by default): the test applies the limit
@@ -67,11 +71,44 @@ class AuditInMemoryLimitTest {
             AuditRoutesContract.insert(jdbc, List.of(AuditRoutesContract.row(requestId, i)));
         }
         long before = count();
-        AuditRetention onDisk = new AuditRetention(jdbc, transactions, settings, false,
-                new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+        AuditRetention onDisk = new AuditRetention(jdbc, transactions, settings, false, new SimpleMeterRegistry(),
+                () -> 8);
 
         assertThat(onDisk.applyInMemoryLimit()).isZero();
         assertThat(count()).isEqualTo(before);
+    }
+
+    @Test
+    void shouldDeleteOnlyOnceRowsWereWrittenSinceOrAtLeastEveryInterval() {
+        AtomicLong written = new AtomicLong();
+        AuditRetention limit = new AuditRetention(jdbc, transactions, settings, true, new SimpleMeterRegistry(),
+                written::get, Duration.ofHours(1));
+        insertRows(12);
+        assertThat(limit.applyInMemoryLimit()).as("the first time").isPositive();
+        assertThat(count()).isEqualTo(5);
+
+        // rows the audit-written step did not count: left until a write is counted (or an hour)
+        insertRows(3);
+        assertThat(limit.applyInMemoryLimit()).isZero();
+        assertThat(count()).isEqualTo(8);
+
+        written.addAndGet(3);
+        assertThat(limit.applyInMemoryLimit()).isEqualTo(3);
+        assertThat(count()).isEqualTo(5);
+
+        AuditRetention everyTime = new AuditRetention(jdbc, transactions, settings, true, new SimpleMeterRegistry(),
+                written::get, Duration.ZERO);
+        everyTime.applyInMemoryLimit();
+        insertRows(2);
+        assertThat(everyTime.applyInMemoryLimit()).as("past the interval, counted or not").isEqualTo(2);
+        assertThat(count()).isEqualTo(5);
+    }
+
+    private void insertRows(int rows) {
+        String requestId = AuditRoutesContract.newRequestId();
+        for (int i = 0; i < rows; i++) {
+            AuditRoutesContract.insert(jdbc, List.of(AuditRoutesContract.row(requestId, i)));
+        }
     }
 
     private long count() {
