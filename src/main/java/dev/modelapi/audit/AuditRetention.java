@@ -76,7 +76,7 @@ public class AuditRetention {
      * {@code in-memory-max-rows} (by id, the insertion order), and as many security events;
      * anywhere else nothing.
      *
-     * Nothing when no row was counted as written since the last time, unless that was
+     * <p>Nothing either when no row was counted as written since the last time, unless that was
      * {@link #IN_MEMORY_LIMIT_AT_LEAST} ago.
      *
      * @return prediction rows deleted

@@ -59,6 +59,11 @@ public final class BatchTimeoutChecker extends ScheduledThreadPoolExecutor imple
             thread.setDaemon(true);
             return thread;
         });
+        if (idleInterval.isNegative() || idleInterval.isZero()) {
+            // a zero idle interval would run the checks back to back on an idle service
+            throw new IllegalArgumentException(
+                    "modelapi.batching.timeout-checker-idle-interval must be positive, not " + idleInterval);
+        }
         this.keepAwakeNanos = keepAwake.toNanos();
         this.idleNanos = idleInterval.toNanos();
         this.lastText = System.nanoTime() - keepAwakeNanos;
@@ -175,7 +180,8 @@ public final class BatchTimeoutChecker extends ScheduledThreadPoolExecutor imple
                     next = schedule(this, periodNanos, TimeUnit.NANOSECONDS);
                 } else {
                     idle = true;
-                    next = schedule(this, idleNanos, TimeUnit.NANOSECONDS);
+                    // never more often asleep than awake
+                    next = schedule(this, Math.max(idleNanos, periodNanos), TimeUnit.NANOSECONDS);
                 }
             }
         }

@@ -1,6 +1,7 @@
 package dev.modelapi.batching;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
@@ -120,6 +121,13 @@ class BatchTimeoutCheckerTest {
             checker.textArrived();
             return checks.get() >= 3;
         });
+    }
+
+    @Test
+    void shouldRefuseAnIdleIntervalThatWouldRunTheChecksBackToBack() {
+        assertThatThrownBy(() -> new BatchTimeoutChecker(KEEP_AWAKE, Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("timeout-checker-idle-interval");
     }
 
     @Test
