@@ -51,7 +51,7 @@ class ModelConfiguration {
         if (DjlRuntime.trimSupported()) {
             FunctionCounter.builder("modelapi.native.malloc.trims", registry.nativeHeapTrim(), NativeHeapTrim::trims)
                     .description("Trims (malloc_trim) of glibc malloc's free heap after "
-                            + "modelapi.models.native-heap-trim-after without forwards")
+                            + "modelapi.models.native-heap-trim-after without forwards, and at the start-up warm-up's end")
                     .register(meters);
             FunctionCounter.builder("modelapi.native.malloc.trimmed", registry.nativeHeapTrim(),
                             NativeHeapTrim::releasedBytes)

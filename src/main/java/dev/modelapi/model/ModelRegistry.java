@@ -116,6 +116,19 @@ public final class ModelRegistry implements AutoCloseable {
         return nativeHeapTrim;
     }
 
+    /**
+     * Gives glibc's free native heap back to the kernel now ({@code malloc_trim}), counted with the
+     * trims after {@code modelapi.models.native-heap-trim-after} without forwards: for a moment when a
+     * burst of forwards has just ended and the load that follows may never need as much, such as the
+     * end of the start-up warm-up, whose concurrent batches leave the arenas holding more than the
+     * service under load goes on to use (docs/performance.md).
+     *
+     * @return the resident bytes given back, or -1 where glibc's malloc is not the allocator
+     */
+    public long trimNativeHeap() {
+        return nativeHeapTrim.trim("on request");
+    }
+
     /** The forward threads, shared by every model of this registry. */
     ForwardPool<Predictor<String, Classifications>> forwards() {
         return forwards;

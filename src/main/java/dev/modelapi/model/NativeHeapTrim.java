@@ -21,17 +21,28 @@ final class NativeHeapTrim implements Runnable {
 
     @Override
     public void run() {
+        trim("after a while without forwards");
+    }
+
+    /**
+     * Trims now, counted with the idle trims.
+     *
+     * @param when why now, for the debug log
+     * @return the resident bytes given back, or -1 where glibc's malloc is not the allocator
+     */
+    long trim(String when) {
         long start = System.nanoTime();
         long bytes = DjlRuntime.trimNativeHeap();
         if (bytes < 0) {
-            return;
+            return bytes;
         }
         trims.incrementAndGet();
         released.addAndGet(bytes);
         if (log.isDebugEnabled()) {
-            log.debug("Trimmed glibc's malloc heap after a while without forwards: {} KiB given back in {} us",
-                    bytes >> 10, (System.nanoTime() - start) / 1000);
+            log.debug("Trimmed glibc's malloc heap {}: {} KiB given back in {} us",
+                    when, bytes >> 10, (System.nanoTime() - start) / 1000);
         }
+        return bytes;
     }
 
     /** Trims done since start. */

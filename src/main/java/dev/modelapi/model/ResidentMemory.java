@@ -5,7 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** The process's resident set size, from Linux's /proc; what the heap alone cannot show for native models. */
-final class ResidentMemory {
+public final class ResidentMemory {
 
     private static final Path STATUS = Path.of("/proc/self/status");
 
@@ -13,7 +13,7 @@ final class ResidentMemory {
     }
 
     /** Resident bytes now (VmRSS), or -1 where /proc is not there. */
-    static long bytes() {
+    public static long bytes() {
         try {
             for (String line : Files.readAllLines(STATUS)) {
                 if (line.startsWith("VmRSS:")) {

@@ -2,6 +2,7 @@ package dev.modelapi.warmup;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.modelapi.model.ResidentMemory;
 import dev.modelapi.security.WarmUpCaller;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -35,7 +36,9 @@ import org.springframework.context.event.EventListener;
  * batcher, the translator, the vote) before users arrive: without it the first minute or two of
  * traffic runs partly interpreted, with the compiler taking a fifth of the CPU. Readiness (health
  * indicator {@code warmUp}) is out of service until it is done; its answers are neither cached nor
- * audited (see {@link WarmUpCaller}).
+ * audited (see {@link WarmUpCaller}). Once they are answered, and still before readiness, it gives
+ * back the memory the start-up left resident and the service does not go on to use
+ * ({@code modelapi.warm-up.settle}).
  */
 class WarmUp implements HealthIndicator {
 
@@ -53,19 +56,24 @@ class WarmUp implements HealthIndicator {
     private final ServerProperties server;
     private final WarmUpCaller caller;
     private final ObjectMapper json;
+    /** A full collection and glibc's free native heap given back; run once, after the requests. */
+    private final Runnable settle;
     private final Counter answered;
     private final Counter failed;
     private final AtomicReference<State> state;
     private volatile String detail = "";
     private volatile long startedNanos;
     private volatile long tookMillis;
+    /** Resident bytes the settle gave back; -1 until it ran (or where /proc cannot tell). */
+    private volatile long settledBytes = -1;
 
     WarmUp(WarmUpProperties settings, ServerProperties server, WarmUpCaller caller, ObjectMapper json,
-            MeterRegistry meters) {
+            MeterRegistry meters, Runnable settle) {
         this.settings = settings;
         this.server = server;
         this.caller = caller;
         this.json = json;
+        this.settle = settle;
         this.state = new AtomicReference<>(settings.enabled() && settings.requests() > 0 ? State.WAITING : State.SKIPPED);
         if (state.get() == State.SKIPPED) {
             detail = "modelapi.warm-up is off";
@@ -162,6 +170,9 @@ class WarmUp implements HealthIndicator {
             log.info("Start-up warm-up done in {} ms: {} requests answered, {} failed{}",
                     (System.nanoTime() - startedNanos) / 1_000_000, answered(), failed(),
                     detail.isEmpty() ? "" : "; " + detail);
+            if (settings.settle() && answered() > 0) {
+                settle();
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             detail = "interrupted";
@@ -174,6 +185,28 @@ class WarmUp implements HealthIndicator {
             senders.shutdownNow();
             pool.shutdownNow();
         }
+    }
+
+    /**
+     * The start-up's allocations, given back before users come: G1 commits its initial heap (a
+     * 64th of the machine's memory) and grows it through the start-up, and glibc's arenas keep what
+     * the warm-up's concurrent batches held. Neither shrinks under steady load, so without this the
+     * service kept whatever the start-up happened to reach: 810-1,053 MiB at readiness between
+     * identical starts of the ensemble, and as much after 150 s at 32 clients (docs/performance.md).
+     */
+    private void settle() {
+        long start = System.nanoTime();
+        long before = ResidentMemory.bytes();
+        try {
+            settle.run();
+        } catch (RuntimeException e) {
+            log.warn("Start-up warm-up: giving back the start-up's memory failed", e);
+            return;
+        }
+        long after = ResidentMemory.bytes();
+        settledBytes = before > 0 && after > 0 ? Math.max(0, before - after) : -1;
+        log.info("Start-up warm-up settled in {} ms: resident memory {} -> {} MiB (a full collection, glibc's free "
+                + "native heap given back)", (System.nanoTime() - start) / 1_000_000, before >> 20, after >> 20);
     }
 
     private static ThreadFactory daemon(String name) {
@@ -245,6 +278,9 @@ class WarmUp implements HealthIndicator {
             details.put("elapsedMillis", (System.nanoTime() - startedNanos) / 1_000_000);
         } else if (now == State.DONE) {
             details.put("tookMillis", tookMillis);
+            if (settledBytes >= 0) {
+                details.put("settledMiB", settledBytes >> 20);
+            }
         }
         if (!detail.isEmpty()) {
             details.put("detail", detail);

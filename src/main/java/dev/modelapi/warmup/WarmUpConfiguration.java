@@ -1,6 +1,7 @@
 package dev.modelapi.warmup;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.modelapi.model.ModelRegistry;
 import dev.modelapi.security.WarmUpCaller;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.boot.autoconfigure.web.ServerProperties;
@@ -15,7 +16,10 @@ class WarmUpConfiguration {
 
     @Bean
     WarmUp warmUp(WarmUpProperties settings, ServerProperties server, WarmUpCaller caller, ObjectMapper json,
-            MeterRegistry meters) {
-        return new WarmUp(settings, server, caller, json, meters);
+            MeterRegistry meters, ModelRegistry models) {
+        return new WarmUp(settings, server, caller, json, meters, () -> {
+            System.gc();
+            models.trimNativeHeap();
+        });
     }
 }

@@ -121,6 +121,37 @@ class DjlRuntimeTest {
         assertThat(freedRss - trimmedRss).isGreaterThan(freed - margin);
     }
 
+    /**
+     * A trim asked for (the start-up warm-up's end, {@link ModelRegistry#trimNativeHeap()}) is
+     * counted with the idle trims, and what it gave back with theirs.
+     */
+    @Test
+    void shouldCountATrimAskedForWithWhatItGaveBack() {
+        assertThat(DjlRuntime.trimSupported()).isTrue();
+        DjlRuntime.applyDefaults();
+        Malloc c = Native.load("c", Malloc.class);
+        long size = 1L << 20;
+        int count = 48;
+        DjlRuntime.trimNativeHeap();
+        Pointer[] blocks = new Pointer[count];
+        for (int i = 0; i < count; i++) {
+            blocks[i] = c.malloc(size);
+            blocks[i].setMemory(0, size, (byte) 1);
+        }
+        for (int i = 0; i < count - 1; i++) {
+            c.free(blocks[i]);
+        }
+        NativeHeapTrim trim = new NativeHeapTrim();
+
+        long released = trim.trim("in a test");
+        c.free(blocks[count - 1]);
+
+        long margin = 16L << 20;
+        assertThat(released).isGreaterThan((count - 1) * size - margin);
+        assertThat(trim.trims()).isEqualTo(1);
+        assertThat(trim.releasedBytes()).isEqualTo(released);
+    }
+
     @Test
     void shouldLeaveTheAllocatorAloneWhereTheOperatorOrAnotherMallocDecides() {
         assertThat(DjlRuntime.shouldTuneMalloc(null, "glibc", null)).isTrue();

@@ -13,11 +13,16 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.actuate.health.Health;
+import org.springframework.boot.actuate.health.Status;
 import org.springframework.boot.autoconfigure.web.ServerProperties;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.client.TestRestTemplate;
@@ -89,6 +94,51 @@ class WarmUpTest {
         // 36 single texts and 4 batches of 4, through the real models
         double texts = meters.find("modelapi.inference.count").counters().stream().mapToDouble(c -> c.count()).sum();
         assertThat(texts).isGreaterThanOrEqualTo(52);
+        // then the start-up's memory given back (a full collection, glibc's free native heap)
+        assertThat(warmUp.at("/details/settledMiB").isIntegralNumber()).as(warmUp.toString()).isTrue();
+        assertThat(meters.get("modelapi.native.malloc.trims").functionCounter().count()).isPositive();
+    }
+
+    /**
+     * The settle runs once, after every request is answered and while readiness still says out of
+     * service, so no user request meets the full collection; the health then reports what it gave back.
+     */
+    @Test
+    void shouldSettleOnceItsRequestsAreAnsweredBeforeReadinessSaysUp() throws Exception {
+        readinessOnceWarm();
+        int requests = 12;
+        List<String> seen = new CopyOnWriteArrayList<>();
+        AtomicReference<WarmUp> self = new AtomicReference<>();
+        WarmUp again = new WarmUp(new WarmUpProperties(true, requests, 3, Duration.ofMinutes(2), Duration.ofSeconds(30),
+                true), server, caller, json, new SimpleMeterRegistry(), () -> {
+                    Health now = self.get().health();
+                    seen.add(now.getStatus() + " answered=" + now.getDetails().get("answered"));
+                });
+        self.set(again);
+
+        again.run(URI.create("http://127.0.0.1:" + port));
+
+        assertThat(seen).containsExactly("OUT_OF_SERVICE answered=" + requests);
+        Health after = again.health();
+        assertThat(after.getStatus()).isEqualTo(Status.UP);
+        assertThat(after.getDetails()).containsKey("settledMiB");
+    }
+
+    @Test
+    void shouldNotSettleWhenTurnedOffOrWhenNothingWasAnswered() {
+        AtomicInteger settles = new AtomicInteger();
+        WarmUp off = new WarmUp(new WarmUpProperties(true, 4, 2, Duration.ofMinutes(2), Duration.ofSeconds(30), false),
+                server, caller, json, new SimpleMeterRegistry(), settles::incrementAndGet);
+        off.run(URI.create("http://127.0.0.1:" + port));
+        assertThat(off.health().getDetails()).containsEntry("answered", 4).doesNotContainKey("settledMiB");
+
+        // nothing listens on port 1: every request fails, the JVM has nothing of the warm-up's to give back
+        WarmUp refused = new WarmUp(new WarmUpProperties(true, 4, 2, Duration.ofMinutes(2), Duration.ofSeconds(5), true),
+                server, caller, json, new SimpleMeterRegistry(), settles::incrementAndGet);
+        refused.run(URI.create("http://127.0.0.1:1"));
+        assertThat(refused.health().getDetails()).containsEntry("answered", 0).doesNotContainKey("settledMiB");
+
+        assertThat(settles).hasValue(0);
     }
 
     @Test
@@ -142,7 +192,7 @@ class WarmUpTest {
         int requests = 200;
         int concurrency = 4;
         WarmUp again = new WarmUp(new WarmUpProperties(true, requests, concurrency, Duration.ofMinutes(2),
-                Duration.ofSeconds(30)), server, caller, json, new SimpleMeterRegistry());
+                Duration.ofSeconds(30), false), server, caller, json, new SimpleMeterRegistry(), () -> { });
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         long startedBefore = threads.getTotalStartedThreadCount();
 
