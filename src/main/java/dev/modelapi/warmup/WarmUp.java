@@ -190,9 +190,9 @@ class WarmUp implements HealthIndicator {
     /**
      * The start-up's allocations, given back before users come: G1 commits its initial heap (a
      * 64th of the machine's memory) and grows it through the start-up, and glibc's arenas keep what
-     * the warm-up's concurrent batches held. Neither shrinks under steady load, so without this the
-     * service kept whatever the start-up happened to reach: 810-1,053 MiB at readiness between
-     * identical starts of the ensemble, and as much after 150 s at 32 clients (docs/performance.md).
+     * the warm-up's concurrent batches held. Neither shrinks under steady load, so without this a
+     * start that reached more than the load's working set kept it: 810-1,053 MiB at readiness between
+     * identical starts of the ensemble, whose forwards at 32 clients need 870-920 (docs/performance.md).
      */
     private void settle() {
         long start = System.nanoTime();

@@ -20,8 +20,9 @@ import org.springframework.validation.annotation.Validated;
  * @param settle whether, once its requests are answered and before readiness says up, the JVM runs a
  *     full collection ({@code System.gc()}: G1 gives back the heap the start-up grew beyond its need)
  *     and glibc's free native heap goes back to the kernel ({@code malloc_trim}): what the start-up
- *     left resident varied by 240 MiB between identical starts and stayed under load
- *     (docs/performance.md); off where start-up time matters more than a few hundred milliseconds
+ *     left resident varied by 240 MiB between identical starts, and what lay above the load's working
+ *     set stayed under load (docs/performance.md); off where start-up time matters more than a few
+ *     hundred milliseconds
  */
 @Validated
 @ConfigurationProperties("modelapi.warm-up")
