@@ -32,17 +32,9 @@ if [ -z "${JARS:-}" ]; then
   JARS=$ROOT
 fi
 
-exec 9> /tmp/bench.lock
-flock -w "${LOCK_WAIT:-3600}" 9 || { log "another benchmark holds /tmp/bench.lock"; exit 1; }
-
-pid=
-cleanup() {
-  if [ -n "$pid" ]; then
-    kill "$pid" 2> /dev/null || true
-    wait "$pid" 2> /dev/null || true
-  fi
-}
-trap cleanup EXIT
+# shellcheck source=bench/service-lib.sh
+. "$ROOT/bench/service-lib.sh"
+take_bench_lock
 
 # per thread: "tid utime+stime(ticks) voluntary_switches"
 sample() {
@@ -75,12 +67,7 @@ run_one() { # checkout-or-jar tag
     --modelapi.routes.directory="$data/routes") \
     > "$data/service.log" 2>&1 9>&- &
   pid=$!
-  local deadline=$((SECONDS + 300))
-  until [ "$(curl -s -o /dev/null -m 5 -w '%{http_code}' "http://127.0.0.1:$SERVICE_PORT/actuator/health/readiness" || true)" = 200 ]; do
-    kill -0 "$pid" 2> /dev/null || { log "$tag: the service exited, see $data/service.log"; return 1; }
-    [ "$SECONDS" -lt "$deadline" ] || { log "$tag: not ready in 300 s"; return 1; }
-    sleep 1
-  done
+  wait_ready "$2" "$data/service.log" || return 1
   curl -s -m 30 -H "X-API-Key: $API_KEY" -H 'Content-Type: application/json' \
     -d '{"text": "Congratulations, you won a prize: claim it now"}' \
     "http://127.0.0.1:$SERVICE_PORT/api/v1/predict" > "$data/probe.json"
@@ -93,9 +80,7 @@ run_one() { # checkout-or-jar tag
   sample "$pid" > "$data/after.txt"
   jcmd "$pid" Thread.print > "$data/threads.txt" 2> /dev/null || true
   grep VmRSS "/proc/$pid/status" | awk '{print $2}' > "$data/rss_kib.txt"
-  kill "$pid"
-  wait "$pid" 2> /dev/null || true
-  pid=
+  stop_service
   python3 - "$data" "$t0" "$t1" "$TOP" "$tag" "$(getconf CLK_TCK)" << 'EOF'
 import json, re, sys
 data, t0, t1, top, tag, hz = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]), sys.argv[5], int(sys.argv[6])

@@ -38,17 +38,9 @@ if [ -z "${JARS:-}" ]; then
   JARS=$(ls "$ROOT"/target/model-api-service-*.jar | grep -v -- '-plain' | head -1)
 fi
 
-exec 9> /tmp/bench.lock
-flock -w "${LOCK_WAIT:-3600}" 9 || { log "another benchmark holds /tmp/bench.lock"; exit 1; }
-
-pid=
-cleanup() {
-  if [ -n "$pid" ]; then
-    kill "$pid" 2> /dev/null || true
-    wait "$pid" 2> /dev/null || true
-  fi
-}
-trap cleanup EXIT
+# shellcheck source=bench/service-lib.sh
+. "$ROOT/bench/service-lib.sh"
+take_bench_lock
 
 rss_mib() { awk '/^VmRSS/ {printf "%d", $2 / 1024}' "/proc/$1/status"; }
 
@@ -65,12 +57,7 @@ run_one() { # jar tag
     --modelapi.routes.directory="$data/routes" --modelapi.data-directory="$data/service-data" "${args[@]}") \
     > "$data/service.log" 2>&1 9>&- &
   pid=$!
-  local deadline=$((SECONDS + 300))
-  until [ "$(curl -s -o /dev/null -m 5 -w '%{http_code}' "http://127.0.0.1:$SERVICE_PORT/actuator/health/readiness" || true)" = 200 ]; do
-    kill -0 "$pid" 2> /dev/null || { log "$2: the service exited, see $data/service.log"; return 1; }
-    [ "$SECONDS" -lt "$deadline" ] || { log "$2: not ready in 300 s"; return 1; }
-    sleep 1
-  done
+  wait_ready "$2" "$data/service.log" || return 1
   local ready settled=-
   ready=$(rss_mib "$pid")
   if [ "${JCMD_SETTLE:-}" = 1 ]; then
@@ -86,9 +73,7 @@ run_one() { # jar tag
   jcmd "$pid" VM.native_memory summary > "$data/nmt.txt" 2>&1 || true
   curl -s "http://127.0.0.1:$SERVICE_PORT/actuator/prometheus" > "$data/prometheus.txt" || true
   pmap -x "$pid" > "$data/pmap.txt" 2> /dev/null || true
-  kill "$pid"
-  wait "$pid" 2> /dev/null || true
-  pid=
+  stop_service
   local rps heap in_use free settled_detail
   rps=$(sed -n 's/^RESULT //p' "$data/wrk.txt" | jq -r '.rps')
   heap=$(grep 'Pause Young' "$data/gc.log" | tail -1 | sed -n 's/.*(\([0-9]*M\)).*/\1/p')
