@@ -126,7 +126,7 @@ public final class ModelRegistry implements AutoCloseable {
      * @return the resident bytes given back, or -1 where glibc's malloc is not the allocator
      */
     public long trimNativeHeap() {
-        return nativeHeapTrim.trim("on request");
+        return nativeHeapTrim.trim();
     }
 
     /** The forward threads, shared by every model of this registry. */

@@ -21,16 +21,15 @@ final class NativeHeapTrim implements Runnable {
 
     @Override
     public void run() {
-        trim("after a while without forwards");
+        trim();
     }
 
     /**
-     * Trims now, counted with the idle trims.
+     * Trims now, counted: the forward pool's idle task, and the start-up warm-up's end.
      *
-     * @param when why now, for the debug log
      * @return the resident bytes given back, or -1 where glibc's malloc is not the allocator
      */
-    long trim(String when) {
+    long trim() {
         long start = System.nanoTime();
         long bytes = DjlRuntime.trimNativeHeap();
         if (bytes < 0) {
@@ -39,8 +38,8 @@ final class NativeHeapTrim implements Runnable {
         trims.incrementAndGet();
         released.addAndGet(bytes);
         if (log.isDebugEnabled()) {
-            log.debug("Trimmed glibc's malloc heap {}: {} KiB given back in {} us",
-                    when, bytes >> 10, (System.nanoTime() - start) / 1000);
+            log.debug("Trimmed glibc's malloc heap: {} KiB given back in {} us",
+                    bytes >> 10, (System.nanoTime() - start) / 1000);
         }
         return bytes;
     }

@@ -143,7 +143,7 @@ class DjlRuntimeTest {
         }
         NativeHeapTrim trim = new NativeHeapTrim();
 
-        long released = trim.trim("in a test");
+        long released = trim.trim();
         c.free(blocks[count - 1]);
 
         long margin = 16L << 20;
