@@ -68,6 +68,11 @@ class HttpConfiguration {
                 meters);
     }
 
+    @Bean
+    HttpThreadMetrics httpThreadMetrics(MeterRegistry meters) {
+        return new HttpThreadMetrics(meters);
+    }
+
     /**
      * Spring MVC without method validation. Its handler adapter asks the method validator for the
      * validation groups of every handler call, an uncached annotation search on the handler's method

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -45,6 +46,9 @@ class HttpWithoutWaitingThreadsTest {
 
     @Autowired
     DispatchCounter dispatches;
+
+    @Autowired
+    MeterRegistry meters;
 
     /** Counts the dispatches of predict requests through the filter chain, by dispatcher type. */
     static final class DispatchCounter extends OncePerRequestFilter {
@@ -101,5 +105,19 @@ class HttpWithoutWaitingThreadsTest {
         assertThat(responses).allSatisfy(r -> assertThat(r.getStatusCode().value()).as(r.getBody()).isEqualTo(200));
         assertThat(dispatches.counts.get(DispatcherType.REQUEST)).hasValue(8);
         assertThat(dispatches.counts).doesNotContainKeys(DispatcherType.ASYNC, DispatcherType.ERROR);
+    }
+
+    @Test
+    void shouldMeasureTheContainersRequestThreadsAgainstTheirBound() throws Exception {
+        List<ResponseEntity<String>> responses = Bursts.predictions(http, json, 12, 12);
+
+        assertThat(responses).allSatisfy(r -> assertThat(r.getStatusCode().value()).as(r.getBody()).isEqualTo(200));
+        assertThat(meters.get("modelapi.http.threads.max").gauge().value()).isEqualTo(4);
+        double busy = meters.get("modelapi.http.threads").tag("state", "busy").gauge().value();
+        double idle = meters.get("modelapi.http.threads").tag("state", "idle").gauge().value();
+        // twelve requests at once started threads up to the bound, never past it
+        assertThat(busy + idle).isBetween(2.0, 4.0);
+        assertThat(busy).isBetween(0.0, 4.0);
+        assertThat(meters.get("modelapi.http.threads.queued").gauge().value()).isZero();
     }
 }

@@ -178,6 +178,8 @@ class ObservabilityTest {
         // meters of the same names carried other tag keys
         assertThat(scrape).contains("cache_gets_total{cache=\"predictions\",", "cache_size{cache=\"predictions\",",
                 "cache_gets_total{cache=\"idempotent-answers\",", "cache_gets_total{cache=\"audit-pii-kinds\",");
+        // the servlet container's request threads, at their default bound (server.tomcat.threads.max)
+        assertThat(scrape).contains("modelapi_http_threads_max 32.0", "modelapi_http_threads{state=\"busy\"}");
         // the models' own workers and their queues are measured too
         assertThat(scrape).contains("modelapi_model_queue_size{model=\"spam-roberta\",version=\"1\"}",
                 "modelapi_model_workers{model=\"spam-roberta\",version=\"1\"} 2.0");
