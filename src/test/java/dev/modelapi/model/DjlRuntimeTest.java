@@ -100,15 +100,9 @@ class DjlRuntimeTest {
         int count = 48;
         DjlRuntime.trimNativeHeap(); // what earlier tests of this JVM left free goes first
 
-        Pointer[] blocks = new Pointer[count];
-        for (int i = 0; i < count; i++) {
-            blocks[i] = c.malloc(size);
-            blocks[i].setMemory(0, size, (byte) 1);
-        }
+        Pointer[] blocks = residentBlocks(c, count, size);
         long heldRss = ResidentMemory.bytes();
-        for (int i = 0; i < count - 1; i++) {
-            c.free(blocks[i]);
-        }
+        freeAllButTheLast(c, blocks);
         long freedRss = ResidentMemory.bytes();
         long released = DjlRuntime.trimNativeHeap();
         long trimmedRss = ResidentMemory.bytes();
@@ -133,14 +127,8 @@ class DjlRuntimeTest {
         long size = 1L << 20;
         int count = 48;
         DjlRuntime.trimNativeHeap();
-        Pointer[] blocks = new Pointer[count];
-        for (int i = 0; i < count; i++) {
-            blocks[i] = c.malloc(size);
-            blocks[i].setMemory(0, size, (byte) 1);
-        }
-        for (int i = 0; i < count - 1; i++) {
-            c.free(blocks[i]);
-        }
+        Pointer[] blocks = residentBlocks(c, count, size);
+        freeAllButTheLast(c, blocks);
         NativeHeapTrim trim = new NativeHeapTrim();
 
         long released = trim.trim();
@@ -150,6 +138,23 @@ class DjlRuntimeTest {
         assertThat(released).isGreaterThan((count - 1) * size - margin);
         assertThat(trim.trims()).isEqualTo(1);
         assertThat(trim.releasedBytes()).isEqualTo(released);
+    }
+
+    /** {@code count} blocks of {@code size} bytes from malloc, each written so that its pages are resident. */
+    private static Pointer[] residentBlocks(Malloc c, int count, long size) {
+        Pointer[] blocks = new Pointer[count];
+        for (int i = 0; i < count; i++) {
+            blocks[i] = c.malloc(size);
+            blocks[i].setMemory(0, size, (byte) 1);
+        }
+        return blocks;
+    }
+
+    /** Frees every block but the last, which keeps the arena's top in use so that it cannot shrink on its own. */
+    private static void freeAllButTheLast(Malloc c, Pointer[] blocks) {
+        for (int i = 0; i < blocks.length - 1; i++) {
+            c.free(blocks[i]);
+        }
     }
 
     @Test
