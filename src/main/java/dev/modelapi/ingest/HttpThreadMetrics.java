@@ -15,6 +15,8 @@ import org.springframework.context.ApplicationListener;
  */
 final class HttpThreadMetrics implements ApplicationListener<WebServerInitializedEvent> {
 
+    private static final String THREADS = "The servlet container's request threads running a request (busy) or started and waiting (idle)";
+
     private final MeterRegistry meters;
 
     HttpThreadMetrics(MeterRegistry meters) {
@@ -31,11 +33,11 @@ final class HttpThreadMetrics implements ApplicationListener<WebServerInitialize
 
     static void bind(ThreadPoolExecutor pool, MeterRegistry meters) {
         Gauge.builder("modelapi.http.threads", pool, ThreadPoolExecutor::getActiveCount).tag("state", "busy")
-                .description("The servlet container's request threads running a request (busy) or started and waiting (idle)")
+                .description(THREADS)
                 .register(meters);
         Gauge.builder("modelapi.http.threads", pool, p -> Math.max(0, p.getPoolSize() - p.getActiveCount()))
                 .tag("state", "idle")
-                .description("The servlet container's request threads running a request (busy) or started and waiting (idle)")
+                .description(THREADS)
                 .register(meters);
         Gauge.builder("modelapi.http.threads.max", pool, ThreadPoolExecutor::getMaximumPoolSize)
                 .description("The most request threads the servlet container starts (server.tomcat.threads.max)")
