@@ -60,13 +60,7 @@ run_one() { # checkout-or-jar tag
   cp "$jar" "$data/service.jar"
   cp -r "$routes" "$data/routes"
   log "$tag: starting $jar with $routes"
-  # in the checkout, for its models/
-  (cd "$dir" && exec env OMP_NUM_THREADS=1 java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=1 \
-    -Dai.djl.pytorch.num_interop_threads=1 -Xmx2g -jar "$data/service.jar" --server.port="$SERVICE_PORT" \
-    --server.address=127.0.0.1 --logging.level.root=WARN --modelapi.data-directory="$data/service-data" \
-    --modelapi.routes.directory="$data/routes") \
-    > "$data/service.log" 2>&1 9>&- &
-  pid=$!
+  launch_service "$dir" "$data/service.jar" "$data"
   wait_ready "$2" "$data/service.log" || return 1
   curl -s -m 30 -H "X-API-Key: $API_KEY" -H 'Content-Type: application/json' \
     -d '{"text": "Congratulations, you won a prize: claim it now"}' \

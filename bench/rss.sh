@@ -50,13 +50,8 @@ run_one() { # jar tag
   cp -r "$ROOT/routes" "$data/routes"
   [ "$COLUMN" = ensemble ] || args+=(--modelapi.ensemble.default-models=spam-distilbert:1)
   # shellcheck disable=SC2086 # JAVA_OPTS is a list of options
-  (cd "$ROOT" && exec env OMP_NUM_THREADS=1 java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=1 \
-    -Dai.djl.pytorch.num_interop_threads=1 -Xmx2g -XX:NativeMemoryTracking=summary -Xlog:gc:file="$data/gc.log" \
-    ${JAVA_OPTS:-} -jar "$1" --server.port="$SERVICE_PORT" --server.address=127.0.0.1 \
-    --modelapi.security.requests-per-second=1000000 --logging.level.root=WARN --modelapi.cache.enabled=false \
-    --modelapi.routes.directory="$data/routes" --modelapi.data-directory="$data/service-data" "${args[@]}") \
-    > "$data/service.log" 2>&1 9>&- &
-  pid=$!
+  launch_service "$ROOT" "$1" "$data" -XX:NativeMemoryTracking=summary -Xlog:gc:file="$data/gc.log" ${JAVA_OPTS:-} \
+    -- --modelapi.security.requests-per-second=1000000 --modelapi.cache.enabled=false "${args[@]}"
   wait_ready "$2" "$data/service.log" || return 1
   local ready settled=-
   ready=$(rss_mib "$pid")

@@ -1,5 +1,6 @@
 # Sourced by bench/idle.sh and bench/rss.sh: the machine's benchmark lock, and the one service
-# process a script runs at a time (its pid in $pid, stopped when the script exits).
+# process a script runs at a time (started by launch_service, its pid in $pid, stopped when the
+# script exits).
 # Needs log() and, for wait_ready, SERVICE_PORT.
 
 # Holds /tmp/bench.lock on fd 9 until the script exits (the machine's rule for any measurement).
@@ -17,6 +18,22 @@ stop_service() {
   pid=
 }
 trap stop_service EXIT
+
+# launch_service dir jar data [JVM options...] [-- service arguments...]: the service as the
+# benchmarks run it (one PyTorch thread per predictor, offline, -Xmx2g as ./mvnw spring-boot:run
+# sizes the heap) in dir (for its models/), on 127.0.0.1:$SERVICE_PORT, with data/routes and
+# data/service-data, logging to data/service.log; in the background, its pid in $pid
+launch_service() {
+  local dir=$1 jar=$2 data=$3 jvm=()
+  shift 3
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do jvm+=("$1"); shift; done
+  [ $# -eq 0 ] || shift
+  (cd "$dir" && exec env OMP_NUM_THREADS=1 java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=1 \
+    -Dai.djl.pytorch.num_interop_threads=1 -Xmx2g "${jvm[@]}" -jar "$jar" --server.port="$SERVICE_PORT" \
+    --server.address=127.0.0.1 --logging.level.root=WARN --modelapi.routes.directory="$data/routes" \
+    --modelapi.data-directory="$data/service-data" "$@") > "$data/service.log" 2>&1 9>&- &
+  pid=$!
+}
 
 # wait_ready tag log: until readiness answers 200; fails if the service exits or is not ready in 300 s
 wait_ready() {
