@@ -69,14 +69,11 @@ public class PredictRequests {
         return strict;
     }
 
-    /** {@code {"text": "...", "models": [...]?, "ensemble": {...}?}}: one task. */
-    public List<PredictionTask> single(String body, String requestId, String channel, String principal) {
-        return single(body, requestId, channel, principal, null);
-    }
-
     /**
-     * As {@link #single(String, String, String, String)}, with the named ensemble a request that
-     * names neither models nor an ensemble gets on this route (an ingress route's own default).
+     * {@code {"text": "...", "models": [...]?, "ensemble": {...}?}}: one task. {@code routeEnsemble}
+     * is the named ensemble a request that names neither models nor an ensemble gets on this route
+     * (an ingress route's own default; {@code ''} for none). One method per name: Camel resolves an
+     * overloaded bean method anew on every call (docs/performance.md).
      */
     public List<PredictionTask> single(String body, String requestId, String channel, String principal,
             String routeEnsemble) {
@@ -102,12 +99,10 @@ public class PredictRequests {
         return List.of(new PredictionTask(requestId, 0, channel, principal, request.text(), ensemble, received));
     }
 
-    /** {@code {"texts": [...], "models": [...]?, "ensemble": {...}?}}: one task per text, in order. */
-    public List<PredictionTask> batch(String body, String requestId, String channel, String principal) {
-        return batch(body, requestId, channel, principal, null);
-    }
-
-    /** As {@link #batch(String, String, String, String)}, with the route's default named ensemble. */
+    /**
+     * {@code {"texts": [...], "models": [...]?, "ensemble": {...}?}}: one task per text, in order;
+     * {@code routeEnsemble} as for {@link #single}.
+     */
     public List<PredictionTask> batch(String body, String requestId, String channel, String principal,
             String routeEnsemble) {
         return batchOf(parse(body), requestId, channel, principal, routeEnsemble);

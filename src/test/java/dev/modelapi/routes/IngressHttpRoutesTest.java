@@ -78,13 +78,15 @@ class IngressHttpRoutesTest {
 
     /** Reads {"text": ...} as one task and {"texts": [...]} as one per text, all for spam-roberta:1. */
     public static final class RequestsStandIn {
-        public List<PredictionTask> single(String body, String requestId, String channel, String principal)
+        public List<PredictionTask> single(String body, String requestId, String channel, String principal,
+                String routeEnsemble)
                 throws Exception {
             return List.of(new PredictionTask(requestId, 0, channel, principal, JSON.readTree(body).get("text").asText(),
                     SPEC, System.nanoTime()));
         }
 
-        public List<PredictionTask> batch(String body, String requestId, String channel, String principal)
+        public List<PredictionTask> batch(String body, String requestId, String channel, String principal,
+                String routeEnsemble)
                 throws Exception {
             List<PredictionTask> tasks = new ArrayList<>();
             for (JsonNode text : JSON.readTree(body).get("texts")) {
