@@ -63,6 +63,12 @@ class AuditConfiguration {
         return registry.circuitBreaker("audit-database");
     }
 
+    /** The audit inserts' {@code prepareStatementStrategy}: a row's named parameters read from its map. */
+    @Bean
+    RowMapStatements auditRowStatements() {
+        return new RowMapStatements();
+    }
+
     @Bean
     AuditSpool auditSpool(AuditProperties settings, CircuitBreaker auditDatabase, MeterRegistry meters) {
         AuditSpool spool = new AuditSpool(settings.spoolDirectory(), auditDatabase, new ObjectMapper());

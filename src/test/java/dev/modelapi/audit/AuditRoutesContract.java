@@ -32,6 +32,7 @@ import java.util.stream.Stream;
 import javax.sql.DataSource;
 import org.apache.camel.ProducerTemplate;
 import org.apache.camel.component.direct.DirectComponent;
+import org.apache.camel.component.sql.SqlEndpoint;
 import org.apache.camel.processor.aggregate.GroupedBodyAggregationStrategy;
 import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.AfterEach;
@@ -79,6 +80,7 @@ abstract class AuditRoutesContract {
     CircuitBreaker breaker;
     AuditSpool spool;
     RouteFiles routes;
+    private final RowMapStatements statements = new RowMapStatements();
     ProducerTemplate producer;
 
     @BeforeEach
@@ -89,17 +91,18 @@ abstract class AuditRoutesContract {
     void startRoutes() throws Exception {
         breaker = AuditConfiguration.databaseBreaker(Duration.ofMillis(300), new SimpleMeterRegistry());
         spool = new AuditSpool(spoolDirectory, breaker, new ObjectMapper());
-        routes = RouteFiles.of(Map.of(
-                        "dataSource", new SwitchedDataSource(database, down),
-                        "auditRecords", records,
-                        "auditSpool", spool,
-                        "auditMetrics", new AuditMetrics(meters),
-                        "auditDatabase", breaker,
-                        "auditRetention", retention,
-                        "bodiesAsList", new GroupedBodyAggregationStrategy(),
-                        "auditReports", new AuditReports(3, cipher),
-                        "httpExchanges", new HttpStandIn(),
-                        "failures", new dev.modelapi.ingest.Failures()),
+        routes = RouteFiles.of(Map.ofEntries(
+                        Map.entry("dataSource", new SwitchedDataSource(database, down)),
+                        Map.entry("auditRecords", records),
+                        Map.entry("auditRowStatements", statements),
+                        Map.entry("auditSpool", spool),
+                        Map.entry("auditMetrics", new AuditMetrics(meters)),
+                        Map.entry("auditDatabase", breaker),
+                        Map.entry("auditRetention", retention),
+                        Map.entry("bodiesAsList", new GroupedBodyAggregationStrategy()),
+                        Map.entry("auditReports", new AuditReports(3, cipher)),
+                        Map.entry("httpExchanges", new HttpStandIn()),
+                        Map.entry("failures", new dev.modelapi.ingest.Failures())),
                 Map.ofEntries(
                         Map.entry("modelapi.audit.queue-capacity", "100"),
                         Map.entry("modelapi.audit.batch-size", "100"),
@@ -220,6 +223,18 @@ abstract class AuditRoutesContract {
 
         assertThat(queries.findByRequestId(requestId)).containsExactly(modelAnswer, cachedAnswer, degradedAnswer,
                 compliance);
+    }
+
+    @Test
+    void shouldBindBothInsertsRowsThroughTheRowMapStatements() {
+        String requestId = newRequestId();
+
+        store(List.of(row(requestId, 0), row(requestId, 1)));
+
+        assertThat(queries.countByRequestId(requestId)).isEqualTo(2);
+        assertThat(routes.camel().getEndpoints()).filteredOn(SqlEndpoint.class::isInstance).map(SqlEndpoint.class::cast)
+                .filteredOn(endpoint -> endpoint.getQuery().startsWith("INSERT")).hasSize(2)
+                .allSatisfy(insert -> assertThat(insert.getPrepareStatementStrategy()).isSameAs(statements));
     }
 
     @Test
