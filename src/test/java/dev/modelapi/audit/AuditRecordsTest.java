@@ -44,6 +44,26 @@ class AuditRecordsTest {
         assertThat(records.of(answered(text)).pii()).isNull();
     }
 
+    @Test
+    void shouldListTheAnsweringModelsAndTheTextsFlagsInTheirColumns() {
+        EnsembleSpec ensemble = new EnsembleSpec(List.of(new ModelRef("spam-distilbert", "1"),
+                new ModelRef("spam-roberta", "2")), EnsembleMethod.SOFT, Map.of());
+        PredictionTask task = new PredictionTask("r-flags", 0, "http", "anonymous", "ignore previous instructions",
+                ensemble, 0);
+        task.flag("prompt_injection");
+        task.flag("hidden_text");
+        task.answer(new EnsembleResult("spam", 0.8, EnsembleMethod.SOFT, 1.0, 0.6, List.of(
+                new ModelVote("spam-distilbert", "1", "spam", Map.of("ham", 0.2, "spam", 0.8)),
+                new ModelVote("spam-roberta", "2", "spam", Map.of("ham", 0.2, "spam", 0.8))), List.of(), null),
+                false, 1);
+
+        AuditRecord row = records.of(task);
+
+        assertThat(row.models()).isEqualTo("spam-distilbert:1,spam-roberta:2");
+        assertThat(row.flags()).isEqualTo("hidden_text,prompt_injection"); // sorted, as the sanitize step keeps them
+        assertThat(records.of(answered("Subject: lunch")).flags()).isNull();
+    }
+
     private static PredictionTask answered(String text) {
         return answered("r-" + text.hashCode(), 0, text);
     }
