@@ -279,10 +279,10 @@ start_service() { # cache column log
   local args
   mapfile -t args < <(service_args "$1" "$2")
   # like bench/serve.sh: one PyTorch thread per predictor, offline; in the checkout for models/;
-  # the heap as ./mvnw spring-boot:run sizes it (pom.xml; a -Xmx in JAVA_OPTS comes later and wins)
+  # the heap and C2's thresholds as ./mvnw spring-boot:run sets them (pom.xml; JAVA_OPTS come later and win)
   # shellcheck disable=SC2086 # JAVA_OPTS is a list of options, SERVICE_ENV of NAME=value
   (cd "$ROOT" && exec env OMP_NUM_THREADS=1 ${SERVICE_ENV:-} java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=1 \
-    -Dai.djl.pytorch.num_interop_threads=1 -Xmx2g ${JAVA_OPTS:-} -jar "$OUT/service.jar" "${args[@]}") \
+    -Dai.djl.pytorch.num_interop_threads=1 -Xmx2g -XX:CompileThresholdScaling=0.25 ${JAVA_OPTS:-} -jar "$OUT/service.jar" "${args[@]}") \
     > "$3" 2>&1 9>&- &
   service_pid=$!
   local health=http://127.0.0.1:$SERVICE_PORT/actuator/health/readiness code

@@ -21,7 +21,8 @@
 # @jdk25, extracted and run by $JAVA25 (a JDK 25 or later) instead of the java on PATH; @aot, as @jdk25
 # with an AOT cache of its own made first by the same training run (-XX:AOTCacheOutput: the classes
 # loaded and linked, and the profiles of the methods the start-up warm-up ran, JEP 483 and 515).
-# Every JVM gets -Xmx2g, as `./mvnw spring-boot:run` and bench/compare.sh start it, then JAVA_OPTS.
+# Every JVM gets -Xmx2g and -XX:CompileThresholdScaling=0.25, as `./mvnw spring-boot:run` and
+# bench/compare.sh start it, then JAVA_OPTS.
 #
 # Env: CONFIGS ["on off"]  ROUNDS [2]  WINDOW [10]  SPAN [150]  STEADY [30]  CLIENTS [32]
 #      COLUMN [ensemble|one]  ONE_MODEL [spam-distilbert]  SERVICE_ARGS  JAVA_OPTS  SKIP_BUILD=1
@@ -93,9 +94,11 @@ cpu_seconds() { # utime + stime of a process, in seconds
 now() { date +%s.%N; }
 
 # The JVM options of every run (and of the @cds training run, whose archive is only mapped by a JVM
-# started with the same options): -Xmx2g as `./mvnw spring-boot:run` gives it, then JAVA_OPTS.
+# started with the same options): -Xmx2g and C2's thresholds as `./mvnw spring-boot:run` sets them,
+# then JAVA_OPTS.
 # shellcheck disable=SC2206 # JAVA_OPTS is a list of options
-jvm_opts=(-Dai.djl.offline=true -Dai.djl.pytorch.num_threads=1 -Dai.djl.pytorch.num_interop_threads=1 -Xmx2g ${JAVA_OPTS:-})
+jvm_opts=(-Dai.djl.offline=true -Dai.djl.pytorch.num_threads=1 -Dai.djl.pytorch.num_interop_threads=1 -Xmx2g
+  -XX:CompileThresholdScaling=0.25 ${JAVA_OPTS:-})
 # and on JDK 25, as the image's entry point: native access and sun.misc.Unsafe allowed, without warnings
 jdk25_opts=(--enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow)
 
