@@ -54,6 +54,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
+# shellcheck source=bench/jvm-options.sh
+. "$ROOT/bench/jvm-options.sh"
 
 ROWS=${ROWS:-"service seed torchserve djl torch cached"}
 COLUMNS=${COLUMNS:-"one ensemble"}
@@ -281,8 +283,8 @@ start_service() { # cache column log
   # like bench/serve.sh: one PyTorch thread per predictor, offline; in the checkout for models/;
   # the heap and C2's thresholds as ./mvnw spring-boot:run sets them (pom.xml; JAVA_OPTS come later and win)
   # shellcheck disable=SC2086 # JAVA_OPTS is a list of options, SERVICE_ENV of NAME=value
-  (cd "$ROOT" && exec env OMP_NUM_THREADS=1 ${SERVICE_ENV:-} java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=1 \
-    -Dai.djl.pytorch.num_interop_threads=1 -Xmx2g -XX:CompileThresholdScaling=0.25 ${JAVA_OPTS:-} -jar "$OUT/service.jar" "${args[@]}") \
+  (cd "$ROOT" && exec env OMP_NUM_THREADS=1 ${SERVICE_ENV:-} java "${SERVICE_JVM_OPTS[@]}" ${JAVA_OPTS:-} \
+    -jar "$OUT/service.jar" "${args[@]}") \
     > "$3" 2>&1 9>&- &
   service_pid=$!
   local health=http://127.0.0.1:$SERVICE_PORT/actuator/health/readiness code

@@ -19,6 +19,9 @@ stop_service() {
 }
 trap stop_service EXIT
 
+# shellcheck source=bench/jvm-options.sh
+. "$(dirname "${BASH_SOURCE[0]}")/jvm-options.sh"
+
 # launch_service dir jar data [JVM options...] [-- service arguments...]: the service as the
 # benchmarks run it (one PyTorch thread per predictor, offline, -Xmx2g and C2's thresholds as
 # ./mvnw spring-boot:run sets them) in dir (for its models/), on 127.0.0.1:$SERVICE_PORT, with data/routes and
@@ -28,8 +31,7 @@ launch_service() {
   shift 3
   while [ $# -gt 0 ] && [ "$1" != -- ]; do jvm+=("$1"); shift; done
   [ $# -eq 0 ] || shift
-  (cd "$dir" && exec env OMP_NUM_THREADS=1 java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=1 \
-    -Dai.djl.pytorch.num_interop_threads=1 -Xmx2g -XX:CompileThresholdScaling=0.25 "${jvm[@]}" -jar "$jar" --server.port="$SERVICE_PORT" \
+  (cd "$dir" && exec env OMP_NUM_THREADS=1 java "${SERVICE_JVM_OPTS[@]}" "${jvm[@]}" -jar "$jar" --server.port="$SERVICE_PORT" \
     --server.address=127.0.0.1 --logging.level.root=WARN --modelapi.routes.directory="$data/routes" \
     --modelapi.data-directory="$data/service-data" "$@") > "$data/service.log" 2>&1 9>&- &
   pid=$!

@@ -96,9 +96,10 @@ now() { date +%s.%N; }
 # The JVM options of every run (and of the @cds training run, whose archive is only mapped by a JVM
 # started with the same options): -Xmx2g and C2's thresholds as `./mvnw spring-boot:run` sets them,
 # then JAVA_OPTS.
+# shellcheck source=bench/jvm-options.sh
+. bench/jvm-options.sh
 # shellcheck disable=SC2206 # JAVA_OPTS is a list of options
-jvm_opts=(-Dai.djl.offline=true -Dai.djl.pytorch.num_threads=1 -Dai.djl.pytorch.num_interop_threads=1 -Xmx2g
-  -XX:CompileThresholdScaling=0.25 ${JAVA_OPTS:-})
+jvm_opts=("${SERVICE_JVM_OPTS[@]}" ${JAVA_OPTS:-})
 # and on JDK 25, as the image's entry point: native access and sun.misc.Unsafe allowed, without warnings
 jdk25_opts=(--enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow)
 
