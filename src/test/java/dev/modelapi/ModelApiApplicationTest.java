@@ -3,6 +3,18 @@ package dev.modelapi;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.modelapi.model.ModelRegistry;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.camel.CamelContext;
+import org.apache.camel.model.BeanDefinition;
+import org.apache.camel.model.ExpressionNode;
+import org.apache.camel.model.Model;
+import org.apache.camel.model.ProcessorDefinitionHelper;
+import org.apache.camel.model.RouteDefinition;
+import org.apache.camel.model.language.MethodCallExpression;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -19,6 +31,9 @@ class ModelApiApplicationTest {
     @Autowired
     ModelRegistry registry;
 
+    @Autowired
+    CamelContext camel;
+
     @Test
     void shouldStartWithTheDemoModelsLoadedAndReportThemInHealth() {
         ResponseEntity<String> health = http.getForEntity("/actuator/health", String.class);
@@ -27,5 +42,58 @@ class ModelApiApplicationTest {
         assertThat(registry.failures()).isEmpty();
         assertThat(health.getStatusCode()).isEqualTo(HttpStatus.OK);
         assertThat(health.getBody()).contains("\"status\":\"UP\"", "spam-distilbert:1", "spam-roberta:1");
+    }
+
+    /**
+     * Camel chooses among a bean's methods of the same name anew on every call (BeanInfo.chooseMethod:
+     * 1.4 % of a cache hit's CPU when predictRequests.single had two forms; docs/performance.md), so
+     * every method a route names, in a bean step or a method expression, has one public form.
+     */
+    @Test
+    void shouldNameOnlyBeanMethodsWithOneFormInTheRoutes() {
+        Map<String, String> calls = new TreeMap<>();
+        List<RouteDefinition> routes = camel.getCamelContextExtension().getContextPlugin(Model.class)
+                .getRouteDefinitions();
+        for (RouteDefinition route : routes) {
+            for (BeanDefinition step : ProcessorDefinitionHelper.filterTypeInOutputs(route.getOutputs(),
+                    BeanDefinition.class)) {
+                if (step.getRef() != null && step.getMethod() != null) {
+                    calls.put(step.getRef() + "." + methodName(step.getMethod()), route.getRouteId());
+                }
+            }
+            for (ExpressionNode node : ProcessorDefinitionHelper.filterTypeInOutputs(route.getOutputs(),
+                    ExpressionNode.class)) {
+                if (node.getExpression() instanceof MethodCallExpression call && call.getRef() != null
+                        && call.getMethod() != null) {
+                    calls.put(call.getRef() + "." + methodName(call.getMethod()), route.getRouteId());
+                }
+            }
+        }
+
+        List<String> overloaded = new ArrayList<>();
+        calls.forEach((call, routeId) -> {
+            String ref = call.substring(0, call.indexOf('.'));
+            String name = call.substring(call.indexOf('.') + 1);
+            Object bean = camel.getRegistry().lookupByName(ref);
+            assertThat(bean).as("the bean %s named in route %s", ref, routeId).isNotNull();
+            long forms = Arrays.stream(bean.getClass().getMethods())
+                    .filter(m -> m.getName().equals(name) && !m.isBridge())
+                    .map(m -> Arrays.asList(m.getParameterTypes()))
+                    .distinct().count();
+            assertThat(forms).as("public methods %s of %s (route %s)", name, bean.getClass().getName(), routeId)
+                    .isPositive();
+            if (forms > 1) {
+                overloaded.add(call + " in " + routeId);
+            }
+        });
+
+        assertThat(calls).as("the bean calls found in the routes").hasSizeGreaterThan(50)
+                .containsKeys("predictRequests.single", "predictionCache.lookup", "voter.vote", "modelCalls.recipients");
+        assertThat(overloaded).isEmpty();
+    }
+
+    private static String methodName(String method) {
+        int arguments = method.indexOf('(');
+        return (arguments < 0 ? method : method.substring(0, arguments)).trim();
     }
 }

@@ -205,15 +205,16 @@ public class InferenceProtocol {
      * is one that may be logged and echoed (1-128 letters, digits, {@code . _ : -}).
      */
     public List<PredictionTask> read(Exchange exchange, String body, String model, String version, String principal) {
-        return read(exchange, bodies.parse(body), exchange.getProperty(BINARY_PROPERTY, ByteBuffer.class), model,
+        return readMessage(exchange, bodies.parse(body), exchange.getProperty(BINARY_PROPERTY, ByteBuffer.class), model,
                 version, principal, "http");
     }
 
     /**
      * An inference request, as JSON and the bytes after it ({@code binary}, or null), into one
      * task per text on {@code channel}; the checks of {@link #read(Exchange, String, String, String, String)}.
+     * A name of its own: Camel chooses among a bean's methods of one name anew on every call.
      */
-    public List<PredictionTask> read(Exchange exchange, JsonNode body, ByteBuffer binary, String model, String version,
+    public List<PredictionTask> readMessage(Exchange exchange, JsonNode body, ByteBuffer binary, String model, String version,
             String principal, String channel) {
         long received = System.nanoTime();
         InferRequest request = bind(body);

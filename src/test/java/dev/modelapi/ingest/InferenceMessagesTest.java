@@ -121,7 +121,7 @@ class InferenceMessagesTest {
     @MethodSource("wrongRequests")
     void shouldRefuseWithTheCodeAndMessageOfWhatIsWrong(String body, String code, String message) throws Exception {
         InvalidRequestException refused = catchThrowableOfType(InvalidRequestException.class,
-                () -> protocol.read(new DefaultExchange(new DefaultCamelContext()), json.readTree(body),
+                () -> protocol.readMessage(new DefaultExchange(new DefaultCamelContext()), json.readTree(body),
                         (ByteBuffer) null, "spam-distilbert", null, "anonymous", "http"));
 
         assertThat(refused).as(body).isNotNull();

@@ -150,7 +150,7 @@ public class GrpcInference {
             output.put("name", tensor.getName());
             output.set("parameters", parametersOf(tensor.getParametersMap()));
         }
-        return protocol.read(exchange, body, binary, request.getModelName(), versionOf(request.getModelVersion()),
+        return protocol.readMessage(exchange, body, binary, request.getModelName(), versionOf(request.getModelVersion()),
                 principal, "grpc");
     }
 
