@@ -3,6 +3,7 @@ package dev.modelapi;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.modelapi.model.ModelRegistry;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -34,6 +35,9 @@ class ModelApiApplicationTest {
     @Autowired
     CamelContext camel;
 
+    @Autowired
+    MeterRegistry meters;
+
     @Test
     void shouldStartWithTheDemoModelsLoadedAndReportThemInHealth() {
         ResponseEntity<String> health = http.getForEntity("/actuator/health", String.class);
@@ -42,6 +46,43 @@ class ModelApiApplicationTest {
         assertThat(registry.failures()).isEmpty();
         assertThat(health.getStatusCode()).isEqualTo(HttpStatus.OK);
         assertThat(health.getBody()).contains("\"status\":\"UP\"", "spam-distilbert:1", "spam-roberta:1");
+    }
+
+    /**
+     * The workers (Tomcat's request threads at their first request, the forward threads at their first
+     * batch) take nice 10 (modelapi.worker-thread-nice); the JIT compilers keep the process's own
+     * (docs/performance.md).
+     */
+    @Test
+    void shouldRunTheWorkersNicerThanTheCompilers() throws Exception {
+        org.springframework.http.HttpHeaders headers = new org.springframework.http.HttpHeaders();
+        headers.setContentType(org.springframework.http.MediaType.APPLICATION_JSON);
+        ResponseEntity<String> answer = http.postForEntity("/api/v1/predict", new org.springframework.http.HttpEntity<>(
+                "{\"text\": \"Subject: nice " + java.util.UUID.randomUUID() + "\"}", headers), String.class);
+        assertThat(answer.getStatusCode()).isEqualTo(HttpStatus.OK);
+
+        Map<String, List<Integer>> niceByName = new TreeMap<>();
+        try (var tasks = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/task"))) {
+            for (java.nio.file.Path task : tasks.toList()) {
+                try {
+                    String name = java.nio.file.Files.readString(task.resolve("comm")).strip();
+                    String stat = java.nio.file.Files.readString(task.resolve("stat"));
+                    int nice = Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[19 - 3]);
+                    niceByName.computeIfAbsent(name.startsWith("http-nio") ? "http-nio" : name, k -> new ArrayList<>())
+                            .add(nice);
+                } catch (java.io.IOException gone) {
+                    // a thread that ended while listed
+                }
+            }
+        }
+
+        assertThat(niceByName.get("http-nio")).as("the servlet container's threads").contains(10);
+        assertThat(niceByName.entrySet().stream().filter(e -> e.getKey().matches("forward-\\d+"))
+                .flatMap(e -> e.getValue().stream())).as("the forward threads that ran a batch").contains(10);
+        assertThat(niceByName.get("C2 CompilerThre")).as("the C2 compiler's threads").containsOnly(0);
+        assertThat(meters.get("modelapi.threads.reniced").tag("pool", "http").counter().count()).isGreaterThanOrEqualTo(1);
+        assertThat(meters.get("modelapi.threads.reniced").tag("pool", "forward").functionCounter().count())
+                .isGreaterThanOrEqualTo(1);
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.modelapi.ingest;
 
+import dev.modelapi.model.ThreadNice;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import org.apache.camel.component.platform.http.PlatformHttpConstants;
@@ -66,6 +67,18 @@ class HttpConfiguration {
             MeterRegistry meters) {
         return new AsyncPlatformHttpEngine(port, api.maxInFlight(), asyncTimeout, api.maxBodySize().toBytes(), answers,
                 meters);
+    }
+
+    /** The request threads' nice value ({@link RequestThreadNice}); none with {@code modelapi.worker-thread-nice} 0. */
+    @Bean
+    WebServerFactoryCustomizer<TomcatServletWebServerFactory> requestThreadNice(
+            @Value("${" + ThreadNice.SETTING + ":10}") int nice, MeterRegistry meters) {
+        int checked = ThreadNice.checked(nice);
+        return factory -> {
+            if (checked > 0) {
+                factory.addEngineValves(new RequestThreadNice(checked, meters));
+            }
+        };
     }
 
     @Bean

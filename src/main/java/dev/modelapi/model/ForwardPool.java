@@ -66,6 +66,9 @@ final class ForwardPool<P> implements AutoCloseable {
     /** System.nanoTime() when the last forward ended or the idle task last ran. */
     private long lastActive;
     private long idleRuns;
+    /** The nice value each forward thread sets for itself before its next batch ({@link ThreadNice}); 0: none. */
+    private volatile int threadNice;
+    private final java.util.concurrent.atomic.AtomicLong reniced = new java.util.concurrent.atomic.AtomicLong();
 
     /**
      * @param size the threads that run forwards: the most forwards at once, stalled ones aside
@@ -120,6 +123,8 @@ final class ForwardPool<P> implements AutoCloseable {
         private P held;
         /** System.nanoTime() when it took the batch it runs; 0 while idle. */
         private long since;
+        /** The nice value this thread last set for itself ({@link #threadNice(int)}). */
+        private int nice;
 
         ForwardThread(ForwardPool<P> pool, int index, String name) {
             super(name);
@@ -137,6 +142,20 @@ final class ForwardPool<P> implements AutoCloseable {
         P heldFor(Lane<P> of) {
             return lane == of ? held : null;
         }
+    }
+
+    /**
+     * The nice value every forward thread sets for itself before its next batch (the workers' value,
+     * {@code modelapi.worker-thread-nice}; {@link ThreadNice}): the same as the request threads', so
+     * that forwards and requests share the cores as before while the JIT and the collector come first.
+     */
+    void threadNice(int nice) {
+        this.threadNice = ThreadNice.checked(nice);
+    }
+
+    /** Forward threads that set their nice value to {@link #threadNice(int)}'s. */
+    long reniced() {
+        return reniced.get();
     }
 
     /** The predictor the running batch of {@code lane} holds when called on a forward thread running one; else null. */
@@ -321,6 +340,13 @@ final class ForwardPool<P> implements AutoCloseable {
                 thread.held = lane.predictors.get(predictor);
                 thread.since = Math.max(1, System.nanoTime());
                 lock.unlock();
+                int wanted = threadNice;
+                if (wanted > thread.nice) {
+                    thread.nice = wanted;
+                    if (ThreadNice.atLeast(wanted) >= wanted) {
+                        reniced.incrementAndGet();
+                    }
+                }
                 try {
                     task.body.run();
                 } catch (RuntimeException | Error e) {

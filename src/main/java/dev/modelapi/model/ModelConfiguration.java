@@ -22,8 +22,14 @@ class ModelConfiguration {
     @Bean(destroyMethod = "close")
     ModelRegistry modelRegistry(ModelProperties settings, MeterRegistry meters,
             // the batcher's setting, read by name: the model package does not depend on the batching one
-            @Value("${modelapi.batching.request-timeout:30s}") Duration requestTimeout) {
+            @Value("${modelapi.batching.request-timeout:30s}") Duration requestTimeout,
+            @Value("${" + ThreadNice.SETTING + ":10}") int workerNice) {
         ModelRegistry registry = ModelRegistry.loadFrom(settings.directory(), settings, requestTimeout);
+        registry.forwards().threadNice(workerNice);
+        FunctionCounter.builder("modelapi.threads.reniced", registry.forwards(), ForwardPool::reniced)
+                .tag("pool", "forward")
+                .description("Worker threads that set their nice value to modelapi.worker-thread-nice: request threads at their first request, forward threads at their first batch")
+                .register(meters);
         registry.all().forEach(classifier -> registerGauges(registry, classifier, meters));
         registry.onLoad(classifier -> registerGauges(registry, classifier, meters));
         FunctionCounter.builder("modelapi.model.evictions", registry, ModelRegistry::evictions)

@@ -1,0 +1,58 @@
+package dev.modelapi.ingest;
+
+import dev.modelapi.model.ThreadNice;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.servlet.ServletException;
+import java.io.IOException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.catalina.connector.Request;
+import org.apache.catalina.connector.Response;
+import org.apache.catalina.valves.ValveBase;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The servlet container's request threads at the workers' nice value ({@link ThreadNice},
+ * {@code modelapi.worker-thread-nice}), set by each thread at its first request. With 32 request
+ * threads runnable, as a burst of cache hits makes them, the JIT compiler's one C2 thread had a
+ * 33rd of the CPU: its queue grew to hundreds of methods, and the request path ran in C1's
+ * profiling code for minutes (docs/performance.md). The forward threads take the same value, so
+ * the workers share the cores among themselves as before, while the compilers, the collector and
+ * the housekeeping threads, at the process's own nice value, come first when they have work.
+ */
+final class RequestThreadNice extends ValveBase {
+
+    private static final Logger log = LoggerFactory.getLogger(RequestThreadNice.class);
+
+    private final int nice;
+    private final ThreadLocal<Boolean> applied = ThreadLocal.withInitial(() -> Boolean.FALSE);
+    private final Counter reniced;
+    private final AtomicBoolean warned = new AtomicBoolean();
+
+    RequestThreadNice(int nice, MeterRegistry meters) {
+        super(true);
+        this.nice = nice;
+        this.reniced = Counter.builder("modelapi.threads.reniced").tag("pool", "http")
+                .description("Worker threads that set their nice value to modelapi.worker-thread-nice: request threads at their first request, forward threads at their first batch")
+                .register(meters);
+    }
+
+    @Override
+    public void invoke(Request request, Response response) throws IOException, ServletException {
+        if (!applied.get()) {
+            apply();
+        }
+        getNext().invoke(request, response);
+    }
+
+    private void apply() {
+        applied.set(Boolean.TRUE);
+        int now = ThreadNice.atLeast(nice);
+        if (now >= nice) {
+            reniced.increment();
+        } else if (warned.compareAndSet(false, true)) {
+            log.info("Request threads keep the process's priority: nice values per thread are not available here");
+        }
+    }
+}

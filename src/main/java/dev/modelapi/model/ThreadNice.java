@@ -1,0 +1,110 @@
+package dev.modelapi.model;
+
+import com.sun.jna.Library;
+import com.sun.jna.Native;
+import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A thread's nice value on Linux: {@code setpriority(PRIO_PROCESS, tid, nice)} applies to the one
+ * thread whose id it is given (Linux's threads are scheduled one by one; POSIX would mean the
+ * process, so nothing is done on another system). A process may raise its threads' nice value
+ * without privileges, never lower it below where it started: a thread once made nicer stays so.
+ *
+ * <p>The service's workers (the servlet container's request threads, the forward threads) set
+ * {@code modelapi.worker-thread-nice} (10) for themselves, so that the JVM's own threads (the JIT
+ * compilers, the collector) and the housekeeping threads, at the process's nice value, run first
+ * when they have work, while the workers share the cores among themselves as before
+ * (docs/performance.md).
+ */
+public final class ThreadNice {
+
+    /** The setting's name, read where workers start: {@code modelapi.worker-thread-nice}. */
+    public static final String SETTING = "modelapi.worker-thread-nice";
+
+    private static final Logger log = LoggerFactory.getLogger(ThreadNice.class);
+
+    /** {@code PRIO_PROCESS} of {@code <sys/resource.h>}. */
+    private static final int PRIO_PROCESS = 0;
+
+    interface LibC extends Library {
+        int setpriority(int which, int who, int prio);
+
+        int getpriority(int which, int who);
+
+        /** The system call, for {@code gettid} on a C library older than glibc 2.30. */
+        long syscall(long number);
+    }
+
+    private static final LibC LIBC = load();
+
+    /** {@code SYS_gettid} of the architecture, or 0 where this is not known. */
+    private static final long SYS_GETTID = switch (System.getProperty("os.arch", "")) {
+        case "amd64", "x86_64" -> 186;
+        case "aarch64" -> 178;
+        default -> 0;
+    };
+
+    private ThreadNice() {
+    }
+
+    private static LibC load() {
+        if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")) {
+            return null;
+        }
+        try {
+            return Native.load("c", LibC.class);
+        } catch (LinkageError e) {
+            log.warn("Thread priorities left as they are: the C library did not load ({})", e.getMessage());
+            return null;
+        }
+    }
+
+    /** Whether this system schedules threads one by one with nice values that this class can set. */
+    public static boolean supported() {
+        return LIBC != null && SYS_GETTID != 0;
+    }
+
+    /** The calling thread's kernel id, or -1 where not {@link #supported()}. */
+    public static int currentTid() {
+        return supported() ? (int) LIBC.syscall(SYS_GETTID) : -1;
+    }
+
+    /**
+     * Sets the calling thread's nice value to at least {@code nice} (one already nicer is left).
+     *
+     * @return the thread's nice value afterwards, or {@link Integer#MIN_VALUE} where not supported
+     *     or the kernel refused
+     */
+    public static int atLeast(int nice) {
+        if (!supported()) {
+            return Integer.MIN_VALUE;
+        }
+        int tid = currentTid();
+        int now = LIBC.getpriority(PRIO_PROCESS, tid);
+        if (now >= nice) {
+            return now;
+        }
+        if (LIBC.setpriority(PRIO_PROCESS, tid, nice) != 0) {
+            return Integer.MIN_VALUE;
+        }
+        return LIBC.getpriority(PRIO_PROCESS, tid);
+    }
+
+    /** The calling thread's nice value, or {@link Integer#MIN_VALUE} where not supported. */
+    public static int current() {
+        return supported() ? LIBC.getpriority(PRIO_PROCESS, currentTid()) : Integer.MIN_VALUE;
+    }
+
+    /**
+     * @return {@code nice} when it is a nice value a thread may take (0 to 19)
+     * @throws IllegalArgumentException otherwise, naming {@link #SETTING}
+     */
+    public static int checked(int nice) {
+        if (nice < 0 || nice > 19) {
+            throw new IllegalArgumentException(SETTING + " must be 0 (the process's own) to 19, not " + nice);
+        }
+        return nice;
+    }
+}
