@@ -74,22 +74,28 @@ public final class ThreadNice {
     /**
      * Sets the calling thread's nice value to at least {@code nice} (one already nicer is left).
      *
-     * @return the thread's nice value afterwards, or {@link Integer#MIN_VALUE} where not supported
-     *     or the kernel refused
+     * @return the thread's nice value afterwards, or {@link Integer#MIN_VALUE} where not supported,
+     *     the kernel refused or the C library failed the call; never throws
      */
     public static int atLeast(int nice) {
         if (!supported()) {
             return Integer.MIN_VALUE;
         }
-        int tid = currentTid();
-        int now = LIBC.getpriority(PRIO_PROCESS, tid);
-        if (now >= nice) {
-            return now;
-        }
-        if (LIBC.setpriority(PRIO_PROCESS, tid, nice) != 0) {
+        try {
+            int tid = currentTid();
+            int now = LIBC.getpriority(PRIO_PROCESS, tid);
+            if (now >= nice) {
+                return now;
+            }
+            if (LIBC.setpriority(PRIO_PROCESS, tid, nice) != 0) {
+                return Integer.MIN_VALUE;
+            }
+            return LIBC.getpriority(PRIO_PROCESS, tid);
+        } catch (LinkageError | RuntimeException e) {
+            // called on a forward or request thread about to run its work: a priority is never worth failing it
+            log.warn("Thread priority left as it is ({})", e.toString());
             return Integer.MIN_VALUE;
         }
-        return LIBC.getpriority(PRIO_PROCESS, tid);
     }
 
     /** The calling thread's nice value, or {@link Integer#MIN_VALUE} where not supported. */
