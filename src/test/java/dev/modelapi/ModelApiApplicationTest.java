@@ -3,12 +3,14 @@ package dev.modelapi;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.modelapi.model.ModelRegistry;
+import dev.modelapi.testsupport.KernelThreads;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.UUID;
 import org.apache.camel.CamelContext;
 import org.apache.camel.model.BeanDefinition;
 import org.apache.camel.model.ExpressionNode;
@@ -20,7 +22,10 @@ import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.client.TestRestTemplate;
+import org.springframework.http.HttpEntity;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
@@ -55,32 +60,19 @@ class ModelApiApplicationTest {
      */
     @Test
     void shouldRunTheWorkersNicerThanTheCompilers() throws Exception {
-        org.springframework.http.HttpHeaders headers = new org.springframework.http.HttpHeaders();
-        headers.setContentType(org.springframework.http.MediaType.APPLICATION_JSON);
-        ResponseEntity<String> answer = http.postForEntity("/api/v1/predict", new org.springframework.http.HttpEntity<>(
-                "{\"text\": \"Subject: nice " + java.util.UUID.randomUUID() + "\"}", headers), String.class);
+        HttpHeaders headers = new HttpHeaders();
+        headers.setContentType(MediaType.APPLICATION_JSON);
+        ResponseEntity<String> answer = http.postForEntity("/api/v1/predict", new HttpEntity<>(
+                "{\"text\": \"Subject: nice " + UUID.randomUUID() + "\"}", headers), String.class);
         assertThat(answer.getStatusCode()).isEqualTo(HttpStatus.OK);
 
-        Map<String, List<Integer>> niceByName = new TreeMap<>();
-        try (var tasks = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/task"))) {
-            for (java.nio.file.Path task : tasks.toList()) {
-                try {
-                    String name = java.nio.file.Files.readString(task.resolve("comm")).strip();
-                    String stat = java.nio.file.Files.readString(task.resolve("stat"));
-                    int nice = Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[19 - 3]);
-                    niceByName.computeIfAbsent(name.startsWith("http-nio") ? "http-nio" : name, k -> new ArrayList<>())
-                            .add(nice);
-                } catch (java.io.IOException gone) {
-                    // a thread that ended while listed
-                }
-            }
-        }
+        Map<String, List<Integer>> niceByName = KernelThreads.niceByName();
 
-        assertThat(niceByName.get("http-nio")).as("the servlet container's threads").contains(10);
-        assertThat(niceByName.entrySet().stream().filter(e -> e.getKey().matches("forward-\\d+"))
-                .flatMap(e -> e.getValue().stream())).as("the forward threads that ran a batch").contains(10);
+        assertThat(nicesOf(niceByName, "http-nio.*")).as("the servlet container's threads").contains(10);
+        assertThat(nicesOf(niceByName, "forward-\\d+")).as("the forward threads that ran a batch").contains(10);
         assertThat(niceByName.get("C2 CompilerThre")).as("the C2 compiler's threads").containsOnly(0);
-        assertThat(meters.get("modelapi.threads.reniced").tag("pool", "http").counter().count()).isGreaterThanOrEqualTo(1);
+        assertThat(meters.get("modelapi.threads.reniced").tag("pool", "http").functionCounter().count())
+                .isGreaterThanOrEqualTo(1);
         assertThat(meters.get("modelapi.threads.reniced").tag("pool", "forward").functionCounter().count())
                 .isGreaterThanOrEqualTo(1);
     }
@@ -131,6 +123,11 @@ class ModelApiApplicationTest {
         assertThat(calls).as("the bean calls found in the routes").hasSizeGreaterThan(50)
                 .containsKeys("predictRequests.single", "predictionCache.lookup", "voter.vote", "modelCalls.recipients");
         assertThat(overloaded).isEmpty();
+    }
+
+    private static List<Integer> nicesOf(Map<String, List<Integer>> niceByName, String names) {
+        return niceByName.entrySet().stream().filter(e -> e.getKey().matches(names))
+                .flatMap(e -> e.getValue().stream()).toList();
     }
 
     private static String methodName(String method) {

@@ -1,11 +1,11 @@
 package dev.modelapi.ingest;
 
 import dev.modelapi.model.ThreadNice;
-import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.servlet.ServletException;
 import java.io.IOException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.catalina.connector.Request;
 import org.apache.catalina.connector.Response;
 import org.apache.catalina.valves.ValveBase;
@@ -27,15 +27,13 @@ final class RequestThreadNice extends ValveBase {
 
     private final int nice;
     private final ThreadLocal<Boolean> applied = ThreadLocal.withInitial(() -> Boolean.FALSE);
-    private final Counter reniced;
+    private final AtomicLong reniced = new AtomicLong();
     private final AtomicBoolean warned = new AtomicBoolean();
 
     RequestThreadNice(int nice, MeterRegistry meters) {
         super(true);
         this.nice = nice;
-        this.reniced = Counter.builder("modelapi.threads.reniced").tag("pool", "http")
-                .description("Worker threads that set their nice value to modelapi.worker-thread-nice: request threads at their first request, forward threads at their first batch")
-                .register(meters);
+        ThreadNice.meter(meters, "http", reniced, AtomicLong::get);
     }
 
     @Override
@@ -50,7 +48,7 @@ final class RequestThreadNice extends ValveBase {
         applied.set(Boolean.TRUE);
         int now = ThreadNice.atLeast(nice);
         if (now >= nice) {
-            reniced.increment();
+            reniced.incrementAndGet();
         } else if (warned.compareAndSet(false, true)) {
             log.info("Request threads keep the process's priority: nice values per thread are not available here");
         }

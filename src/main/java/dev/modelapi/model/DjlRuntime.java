@@ -51,6 +51,15 @@ public final class DjlRuntime {
          * top of each, and whole free pages inside it); 1 when some was given back.
          */
         int malloc_trim(long pad);
+
+        /** {@code setpriority(2)}: on Linux, {@code which} 0 and a thread id set that one thread's nice value ({@link ThreadNice}). */
+        int setpriority(int which, int who, int prio);
+
+        /** {@code getpriority(2)}, as {@link #setpriority}. */
+        int getpriority(int which, int who);
+
+        /** {@code syscall(2)} without arguments: {@code gettid} on a C library older than glibc 2.30. */
+        long syscall(long number);
     }
 
     /** {@code struct mallinfo2}: ten {@code size_t} fields in this order. */
@@ -259,7 +268,8 @@ public final class DjlRuntime {
         return libc().getenv(name);
     }
 
-    private static LibC libc() {
+    /** The C library, loaded at first use; throws {@link LinkageError} where it does not load. */
+    static LibC libc() {
         LibC c = libc;
         if (c == null) {
             c = Native.load("c", LibC.class);

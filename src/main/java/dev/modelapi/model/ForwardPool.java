@@ -7,6 +7,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
@@ -68,7 +69,7 @@ final class ForwardPool<P> implements AutoCloseable {
     private long idleRuns;
     /** The nice value each forward thread sets for itself before its next batch ({@link ThreadNice}); 0: none. */
     private volatile int threadNice;
-    private final java.util.concurrent.atomic.AtomicLong reniced = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong reniced = new AtomicLong();
 
     /**
      * @param size the threads that run forwards: the most forwards at once, stalled ones aside

@@ -26,10 +26,7 @@ class ModelConfiguration {
             @Value("${" + ThreadNice.SETTING + ":10}") int workerNice) {
         ModelRegistry registry = ModelRegistry.loadFrom(settings.directory(), settings, requestTimeout);
         registry.forwards().threadNice(workerNice);
-        FunctionCounter.builder("modelapi.threads.reniced", registry.forwards(), ForwardPool::reniced)
-                .tag("pool", "forward")
-                .description("Worker threads that set their nice value to modelapi.worker-thread-nice: request threads at their first request, forward threads at their first batch")
-                .register(meters);
+        ThreadNice.meter(meters, "forward", registry.forwards(), ForwardPool::reniced);
         registry.all().forEach(classifier -> registerGauges(registry, classifier, meters));
         registry.onLoad(classifier -> registerGauges(registry, classifier, meters));
         FunctionCounter.builder("modelapi.model.evictions", registry, ModelRegistry::evictions)

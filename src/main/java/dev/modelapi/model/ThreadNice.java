@@ -1,8 +1,9 @@
 package dev.modelapi.model;
 
-import com.sun.jna.Library;
-import com.sun.jna.Native;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Locale;
+import java.util.function.ToDoubleFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,16 +29,8 @@ public final class ThreadNice {
     /** {@code PRIO_PROCESS} of {@code <sys/resource.h>}. */
     private static final int PRIO_PROCESS = 0;
 
-    interface LibC extends Library {
-        int setpriority(int which, int who, int prio);
-
-        int getpriority(int which, int who);
-
-        /** The system call, for {@code gettid} on a C library older than glibc 2.30. */
-        long syscall(long number);
-    }
-
-    private static final LibC LIBC = load();
+    /** The C library (DjlRuntime's binding), or null where this class does nothing. */
+    private static final DjlRuntime.LibC LIBC = load();
 
     /** {@code SYS_gettid} of the architecture, or 0 where this is not known. */
     private static final long SYS_GETTID = switch (System.getProperty("os.arch", "")) {
@@ -49,12 +42,12 @@ public final class ThreadNice {
     private ThreadNice() {
     }
 
-    private static LibC load() {
+    private static DjlRuntime.LibC load() {
         if (!System.getProperty("os.name", "").toLowerCase(Locale.ROOT).contains("linux")) {
             return null;
         }
         try {
-            return Native.load("c", LibC.class);
+            return DjlRuntime.libc();
         } catch (LinkageError e) {
             log.warn("Thread priorities left as they are: the C library did not load ({})", e.getMessage());
             return null;
@@ -112,5 +105,16 @@ public final class ThreadNice {
             throw new IllegalArgumentException(SETTING + " must be 0 (the process's own) to 19, not " + nice);
         }
         return nice;
+    }
+
+    /**
+     * Counts a pool's workers that took the setting ({@code modelapi_threads_reniced_total{pool}}):
+     * Tomcat's request threads ({@code http}) and the forward threads ({@code forward}).
+     */
+    public static <T> void meter(MeterRegistry meters, String pool, T counts, ToDoubleFunction<T> reniced) {
+        FunctionCounter.builder("modelapi.threads.reniced", counts, reniced).tag("pool", pool)
+                .description("Worker threads that set their nice value to " + SETTING
+                        + ": request threads at their first request, forward threads at their first batch")
+                .register(meters);
     }
 }

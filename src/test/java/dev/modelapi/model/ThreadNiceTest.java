@@ -2,19 +2,11 @@ package dev.modelapi.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
+import dev.modelapi.testsupport.KernelThreads;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 class ThreadNiceTest {
-
-    /** Field 19 of /proc/self/task/TID/stat, the kernel's own record of the thread's nice value. */
-    static int kernelNice(int tid) throws Exception {
-        String stat = Files.readString(Path.of("/proc/self/task/" + tid + "/stat"));
-        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return Integer.parseInt(fields[19 - 3]);
-    }
 
     @Test
     void shouldMakeOnlyTheCallingThreadNicerAndNeverLessNice() throws Exception {
@@ -27,9 +19,9 @@ class ThreadNiceTest {
             try {
                 int tid = ThreadNice.currentTid();
                 int first = ThreadNice.atLeast(mine + 7);
-                int kernel = kernelNice(tid);
+                int kernel = KernelThreads.nice(tid);
                 int second = ThreadNice.atLeast(mine + 3);
-                seen.set(new int[] {first, kernel, second, kernelNice(tid)});
+                seen.set(new int[] {first, kernel, second, KernelThreads.nice(tid)});
             } catch (Throwable e) {
                 failed.set(e);
             }
@@ -40,7 +32,7 @@ class ThreadNiceTest {
         assertThat(failed.get()).isNull();
         assertThat(seen.get()).containsExactly(mine + 7, mine + 7, mine + 7, mine + 7);
         assertThat(ThreadNice.current()).isEqualTo(mine);
-        assertThat(kernelNice(ThreadNice.currentTid())).isEqualTo(mine);
+        assertThat(KernelThreads.nice(ThreadNice.currentTid())).isEqualTo(mine);
     }
 
     @Test
