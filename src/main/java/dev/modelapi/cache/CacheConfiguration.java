@@ -4,14 +4,12 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.modelapi.bounded.BoundedMaps;
 import dev.modelapi.ensemble.EnsembleResult;
-import io.lettuce.core.ClientOptions;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.List;
 import java.util.Objects;
 import dev.modelapi.model.ModelRegistry;
 import org.springframework.beans.factory.ObjectProvider;
 import dev.modelapi.model.TextClassifier;
-import org.springframework.boot.autoconfigure.data.redis.LettuceClientOptionsBuilderCustomizer;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.cache.Cache;
 import org.springframework.cache.CacheManager;
@@ -145,15 +143,6 @@ class CacheConfiguration {
         RedisCacheManager cacheManager(RedisConnectionFactory redisConnectionFactory, CacheProperties settings,
                 IdempotencyProperties idempotency) {
             return redisCacheManager(redisConnectionFactory, settings, idempotency);
-        }
-
-        /**
-         * While Redis is unreachable, fail commands at once instead of queueing them until the command
-         * timeout: a cache that is down must cost a request nothing but a miss.
-         */
-        @Bean
-        LettuceClientOptionsBuilderCustomizer rejectCommandsWhileDisconnected() {
-            return options -> options.disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS);
         }
     }
 }
