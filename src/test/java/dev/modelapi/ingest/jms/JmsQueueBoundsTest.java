@@ -32,6 +32,12 @@ import org.springframework.util.unit.DataSize;
 class JmsQueueBoundsTest {
 
     static final String QUEUE = "test.bounded";
+    /**
+     * The in-VM acceptor's id, far above the ids Spring Boot numbers its embedded brokers by (from 0,
+     * one per application context): a cached context's broker once held id 7, this broker's acceptor
+     * failed to start, and the test's sends went to that unbounded broker instead.
+     */
+    static final String IN_VM = "vm://70707";
 
     @TempDir
     Path journal;
@@ -49,11 +55,13 @@ class JmsQueueBoundsTest {
                 .setBindingsDirectory(Files.createDirectories(journal.resolve("bindings")).toString())
                 .setPagingDirectory(Files.createDirectories(journal.resolve("paging")).toString())
                 .setLargeMessagesDirectory(Files.createDirectories(journal.resolve("large")).toString())
-                .addAcceptorConfiguration("in-vm", "vm://7");
+                .addAcceptorConfiguration("in-vm", IN_VM);
         configuration.addAddressSetting("#", JmsConfiguration.bound(new AddressSettings(), settings)
                 .setAutoCreateQueues(true).setAutoCreateAddresses(true));
         broker = new EmbeddedActiveMQ().setConfiguration(configuration).start();
-        connection = new ActiveMQConnectionFactory("vm://7").createConnection();
+        assertThat(broker.getActiveMQServer().getRemotingService().getAcceptor("in-vm").isStarted())
+                .as("this test's broker took " + IN_VM).isTrue();
+        connection = new ActiveMQConnectionFactory(IN_VM).createConnection();
         connection.start();
     }
 
