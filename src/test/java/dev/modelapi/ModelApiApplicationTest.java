@@ -3,7 +3,6 @@ package dev.modelapi;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.modelapi.model.ModelRegistry;
-import dev.modelapi.testsupport.KernelThreads;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -54,27 +53,20 @@ class ModelApiApplicationTest {
     }
 
     /**
-     * The workers (Tomcat's request threads at their first request, the forward threads at their first
-     * batch) take nice 10 (modelapi.worker-thread-nice); the JIT compilers keep the process's own
-     * (docs/performance.md).
+     * By default (modelapi.worker-thread-nice 0) no worker changes its nice value: under a load client
+     * on the same cores uncached requests ran 0.85-0.90x at 10 (docs/performance.md). The threads at 10
+     * are checked in HttpWithoutWaitingThreadsTest, which sets it.
      */
     @Test
-    void shouldRunTheWorkersNicerThanTheCompilers() throws Exception {
+    void shouldLeaveTheWorkersAtTheProcesssNiceValueByDefault() {
         HttpHeaders headers = new HttpHeaders();
         headers.setContentType(MediaType.APPLICATION_JSON);
         ResponseEntity<String> answer = http.postForEntity("/api/v1/predict", new HttpEntity<>(
                 "{\"text\": \"Subject: nice " + UUID.randomUUID() + "\"}", headers), String.class);
         assertThat(answer.getStatusCode()).isEqualTo(HttpStatus.OK);
 
-        Map<String, List<Integer>> niceByName = KernelThreads.niceByName();
-
-        assertThat(nicesOf(niceByName, "http-nio.*")).as("the servlet container's threads").contains(10);
-        assertThat(nicesOf(niceByName, "forward-\\d+")).as("the forward threads that ran a batch").contains(10);
-        assertThat(niceByName.get("C2 CompilerThre")).as("the C2 compiler's threads").containsOnly(0);
-        assertThat(meters.get("modelapi.threads.reniced").tag("pool", "http").functionCounter().count())
-                .isGreaterThanOrEqualTo(1);
-        assertThat(meters.get("modelapi.threads.reniced").tag("pool", "forward").functionCounter().count())
-                .isGreaterThanOrEqualTo(1);
+        assertThat(meters.get("modelapi.threads.reniced").tag("pool", "http").functionCounter().count()).isZero();
+        assertThat(meters.get("modelapi.threads.reniced").tag("pool", "forward").functionCounter().count()).isZero();
     }
 
     /**
@@ -123,11 +115,6 @@ class ModelApiApplicationTest {
         assertThat(calls).as("the bean calls found in the routes").hasSizeGreaterThan(50)
                 .containsKeys("predictRequests.single", "predictionCache.lookup", "voter.vote", "modelCalls.recipients");
         assertThat(overloaded).isEmpty();
-    }
-
-    private static List<Integer> nicesOf(Map<String, List<Integer>> niceByName, String names) {
-        return niceByName.entrySet().stream().filter(e -> e.getKey().matches(names))
-                .flatMap(e -> e.getValue().stream()).toList();
     }
 
     private static String methodName(String method) {

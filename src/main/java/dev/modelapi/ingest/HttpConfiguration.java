@@ -72,8 +72,12 @@ class HttpConfiguration {
     /** The request threads' nice value ({@link RequestThreadNice}); none with {@code modelapi.worker-thread-nice} 0. */
     @Bean
     WebServerFactoryCustomizer<TomcatServletWebServerFactory> requestThreadNice(
-            @Value("${" + ThreadNice.SETTING + ":10}") int nice, MeterRegistry meters) {
+            @Value("${" + ThreadNice.SETTING + ":0}") int nice, MeterRegistry meters) {
         int checked = ThreadNice.checked(nice);
+        if (checked == 0) {
+            // no valve and nothing reniced: the series is there, at 0 (held by the registry itself)
+            ThreadNice.meter(meters, "http", meters, registry -> 0);
+        }
         return factory -> {
             if (checked > 0) {
                 factory.addEngineValves(new RequestThreadNice(checked, meters));

@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The servlet container's request threads at the workers' nice value ({@link ThreadNice},
- * {@code modelapi.worker-thread-nice}), set by each thread at its first request. With 32 request
+ * {@code modelapi.worker-thread-nice}, when above its default 0), set by each thread at its first
+ * request. With 32 request
  * threads runnable, as a burst of cache hits makes them, the JIT compiler's one C2 thread had a
  * 33rd of the CPU: its queue grew to hundreds of methods, and the request path ran in C1's
  * profiling code for minutes (docs/performance.md). The forward threads take the same value, so

@@ -147,8 +147,9 @@ final class ForwardPool<P> implements AutoCloseable {
 
     /**
      * The nice value every forward thread sets for itself before its next batch (the workers' value,
-     * {@code modelapi.worker-thread-nice}; {@link ThreadNice}): the same as the request threads', so
-     * that forwards and requests share the cores as before while the JIT and the collector come first.
+     * {@code modelapi.worker-thread-nice}, 0 by default; {@link ThreadNice}): the same as the request
+     * threads', so that forwards and requests share the cores as before while the JIT and the
+     * collector come first.
      */
     void threadNice(int nice) {
         this.threadNice = ThreadNice.checked(nice);

@@ -14,10 +14,11 @@ import org.slf4j.LoggerFactory;
  * without privileges, never lower it below where it started: a thread once made nicer stays so.
  *
  * <p>The service's workers (the servlet container's request threads, the forward threads) set
- * {@code modelapi.worker-thread-nice} (10) for themselves, so that the JVM's own threads (the JIT
- * compilers, the collector) and the housekeeping threads, at the process's nice value, run first
- * when they have work, while the workers share the cores among themselves as before
- * (docs/performance.md).
+ * {@code modelapi.worker-thread-nice} for themselves when it is above 0 (the default is 0), so that
+ * the JVM's own threads (the JIT compilers, the collector) and the housekeeping threads, at the
+ * process's nice value, run first when they have work, while the workers share the cores among
+ * themselves as before. Everything else on the machine comes first too: uncached throughput at 32
+ * clients fell to 0.85-0.90x with a load client on the same cores (docs/performance.md).
  */
 public final class ThreadNice {
 

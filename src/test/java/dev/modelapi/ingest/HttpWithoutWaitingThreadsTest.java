@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.modelapi.testsupport.Bursts;
+import dev.modelapi.testsupport.KernelThreads;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.FilterChain;
@@ -30,12 +31,14 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * twelve requests at once still wait in one batch together (a thread held per request, as Camel's
  * own Spring Boot engine holds a task thread, would cap the batch at four). And an answer written
  * later, by another thread, does not send the request through the servlet filters and Spring MVC a
- * second time (an async dispatch, as a handler returning a future gets).
+ * second time (an async dispatch, as a handler returning a future gets). With
+ * modelapi.worker-thread-nice at 10, the request threads and the forward threads that ran a batch
+ * take it, and the JIT compilers keep the process's own.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "server.tomcat.threads.max=4", "server.tomcat.threads.min-spare=1",
         "spring.task.execution.pool.core-size=4", "spring.task.execution.pool.max-size=4",
-        "modelapi.batching.max-delay=1500ms", "modelapi.cache.enabled=false"})
+        "modelapi.batching.max-delay=1500ms", "modelapi.cache.enabled=false", "modelapi.worker-thread-nice=10"})
 class HttpWithoutWaitingThreadsTest {
 
     @Autowired
@@ -122,5 +125,26 @@ class HttpWithoutWaitingThreadsTest {
         // waits for a request thread, which runs at a lower priority than the poller (modelapi.worker-thread-nice)
         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).untilAsserted(
                 () -> assertThat(meters.get("modelapi.http.threads.queued").gauge().value()).isZero());
+    }
+
+    @Test
+    void shouldRunTheWorkersNicerThanTheCompilersWhenAsked() throws Exception {
+        List<ResponseEntity<String>> responses = Bursts.predictions(http, json, 4, 4);
+        assertThat(responses).allSatisfy(r -> assertThat(r.getStatusCode().value()).as(r.getBody()).isEqualTo(200));
+
+        Map<String, List<Integer>> niceByName = KernelThreads.niceByName();
+
+        assertThat(nicesOf(niceByName, "http-nio.*")).as("the servlet container's threads").contains(10);
+        assertThat(nicesOf(niceByName, "forward-\\d+")).as("the forward threads that ran a batch").contains(10);
+        assertThat(niceByName.get("C2 CompilerThre")).as("the C2 compiler's threads").containsOnly(0);
+        assertThat(meters.get("modelapi.threads.reniced").tag("pool", "http").functionCounter().count())
+                .isGreaterThanOrEqualTo(1);
+        assertThat(meters.get("modelapi.threads.reniced").tag("pool", "forward").functionCounter().count())
+                .isGreaterThanOrEqualTo(1);
+    }
+
+    private static List<Integer> nicesOf(Map<String, List<Integer>> niceByName, String names) {
+        return niceByName.entrySet().stream().filter(e -> e.getKey().matches(names))
+                .flatMap(e -> e.getValue().stream()).toList();
     }
 }
