@@ -3,6 +3,7 @@ package dev.modelapi.ingest;
 import dev.modelapi.model.ThreadNice;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.camel.component.platform.http.PlatformHttpConstants;
 import org.apache.catalina.core.StandardHost;
 import org.apache.camel.component.platform.http.spi.PlatformHttpEngine;
@@ -72,15 +73,14 @@ class HttpConfiguration {
     /** The request threads' nice value ({@link RequestThreadNice}); none with {@code modelapi.worker-thread-nice} 0. */
     @Bean
     WebServerFactoryCustomizer<TomcatServletWebServerFactory> requestThreadNice(
-            @Value("${" + ThreadNice.SETTING + ":0}") int nice, MeterRegistry meters) {
+            @Value("${" + ThreadNice.SETTING + ":" + ThreadNice.DEFAULT + "}") int nice, MeterRegistry meters) {
         int checked = ThreadNice.checked(nice);
-        if (checked == 0) {
-            // no valve and nothing reniced: the series is there, at 0 (held by the registry itself)
-            ThreadNice.meter(meters, "http", meters, registry -> 0);
-        }
+        // the customizer (a singleton bean) keeps the count alive for the meter, which holds it weakly
+        AtomicLong reniced = new AtomicLong();
+        ThreadNice.meter(meters, "http", reniced, AtomicLong::get);
         return factory -> {
             if (checked > 0) {
-                factory.addEngineValves(new RequestThreadNice(checked, meters));
+                factory.addEngineValves(new RequestThreadNice(checked, reniced));
             }
         };
     }

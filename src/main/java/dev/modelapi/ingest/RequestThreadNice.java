@@ -1,7 +1,6 @@
 package dev.modelapi.ingest;
 
 import dev.modelapi.model.ThreadNice;
-import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.servlet.ServletException;
 import java.io.IOException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -28,13 +27,14 @@ final class RequestThreadNice extends ValveBase {
 
     private final int nice;
     private final ThreadLocal<Boolean> applied = ThreadLocal.withInitial(() -> Boolean.FALSE);
-    private final AtomicLong reniced = new AtomicLong();
+    private final AtomicLong reniced;
     private final AtomicBoolean warned = new AtomicBoolean();
 
-    RequestThreadNice(int nice, MeterRegistry meters) {
+    /** @param reniced counts the threads that took {@code nice} ({@code modelapi_threads_reniced_total{pool="http"}}) */
+    RequestThreadNice(int nice, AtomicLong reniced) {
         super(true);
         this.nice = nice;
-        ThreadNice.meter(meters, "http", reniced, AtomicLong::get);
+        this.reniced = reniced;
     }
 
     @Override

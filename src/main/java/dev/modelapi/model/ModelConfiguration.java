@@ -23,7 +23,7 @@ class ModelConfiguration {
     ModelRegistry modelRegistry(ModelProperties settings, MeterRegistry meters,
             // the batcher's setting, read by name: the model package does not depend on the batching one
             @Value("${modelapi.batching.request-timeout:30s}") Duration requestTimeout,
-            @Value("${" + ThreadNice.SETTING + ":0}") int workerNice) {
+            @Value("${" + ThreadNice.SETTING + ":" + ThreadNice.DEFAULT + "}") int workerNice) {
         ModelRegistry registry = ModelRegistry.loadFrom(settings.directory(), settings, requestTimeout);
         registry.forwards().threadNice(workerNice);
         ThreadNice.meter(meters, "forward", registry.forwards(), ForwardPool::reniced);

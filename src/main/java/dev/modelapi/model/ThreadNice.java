@@ -25,6 +25,9 @@ public final class ThreadNice {
     /** The setting's name, read where workers start: {@code modelapi.worker-thread-nice}. */
     public static final String SETTING = "modelapi.worker-thread-nice";
 
+    /** The setting's default: the process's own nice value (application.yaml gives the same). */
+    public static final int DEFAULT = 0;
+
     private static final Logger log = LoggerFactory.getLogger(ThreadNice.class);
 
     /** {@code PRIO_PROCESS} of {@code <sys/resource.h>}. */

@@ -15,6 +15,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -136,6 +139,12 @@ class RedisTlsTest {
 
         private final ServerSocket server;
         private final AtomicInteger opened = new AtomicInteger();
+        /** Opens each held connection once its hold is over. */
+        private final ScheduledExecutorService opener = Executors.newSingleThreadScheduledExecutor(work -> {
+            Thread thread = new Thread(work, "proxy-open");
+            thread.setDaemon(true);
+            return thread;
+        });
 
         SlowOpeningProxy(int target, Duration hold) {
             try {
@@ -147,7 +156,7 @@ class RedisTlsTest {
                 while (!server.isClosed()) {
                     try {
                         Socket client = server.accept();
-                        daemon("proxy-open", () -> open(client, target, hold));
+                        opener.schedule(() -> open(client, target), hold.toMillis(), TimeUnit.MILLISECONDS);
                     } catch (IOException closed) {
                         return;
                     }
@@ -163,14 +172,13 @@ class RedisTlsTest {
             return opened.get();
         }
 
-        private void open(Socket client, int target, Duration hold) {
+        private void open(Socket client, int target) {
             try {
-                Thread.sleep(hold.toMillis());
                 Socket upstream = new Socket(InetAddress.getLoopbackAddress(), target);
                 opened.incrementAndGet();
                 daemon("proxy-up", () -> pipe(client, upstream));
-                pipe(upstream, client);
-            } catch (IOException | InterruptedException e) {
+                daemon("proxy-down", () -> pipe(upstream, client));
+            } catch (IOException e) {
                 close(client);
             }
         }
@@ -202,6 +210,7 @@ class RedisTlsTest {
 
         @Override
         public void close() throws IOException {
+            opener.shutdownNow();
             server.close();
         }
     }
