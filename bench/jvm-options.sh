@@ -1,6 +1,7 @@
 # Sourced by the benchmarks that start the service as `./mvnw spring-boot:run` does (compare.sh,
 # warmup.sh, service-lib.sh): its JVM options, pom.xml's jvmArguments (keep the two alike). One
-# PyTorch thread per predictor, offline; a 2 GB heap; C2's thresholds at a quarter (docs/performance.md).
+# PyTorch thread per predictor, offline; a 2 GB heap; C2's thresholds at a quarter; the JIT's queue
+# free to drop the start-up's methods once they stop running (docs/performance.md).
 # shellcheck disable=SC2034 # used by the scripts that source this
 SERVICE_JVM_OPTS=(-Dai.djl.offline=true -Dai.djl.pytorch.num_threads=1 -Dai.djl.pytorch.num_interop_threads=1
-  -Xmx2g -XX:CompileThresholdScaling=0.25)
+  -Xmx2g -XX:CompileThresholdScaling=0.25 -XX:+UnlockDiagnosticVMOptions -XX:TieredOldPercentage=100000)

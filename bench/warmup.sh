@@ -21,8 +21,8 @@
 # @jdk25, extracted and run by $JAVA25 (a JDK 25 or later) instead of the java on PATH; @aot, as @jdk25
 # with an AOT cache of its own made first by the same training run (-XX:AOTCacheOutput: the classes
 # loaded and linked, and the profiles of the methods the start-up warm-up ran, JEP 483 and 515).
-# Every JVM gets -Xmx2g and -XX:CompileThresholdScaling=0.25, as `./mvnw spring-boot:run` and
-# bench/compare.sh start it, then JAVA_OPTS.
+# Every JVM gets the options `./mvnw spring-boot:run` and bench/compare.sh start it with
+# (bench/jvm-options.sh: -Xmx2g, C2's thresholds, the JIT queue's TieredOldPercentage), then JAVA_OPTS.
 #
 # Env: CONFIGS ["on off"]  ROUNDS [2]  WINDOW [10]  SPAN [150]  STEADY [30]  CLIENTS [32]
 #      COLUMN [ensemble|one]  ONE_MODEL [spam-distilbert]  SERVICE_ARGS  JAVA_OPTS  SKIP_BUILD=1

@@ -48,6 +48,8 @@ class DeploymentFilesTest {
     private static final Path APPLICATION_YAML = Path.of("src/main/resources/application.yaml");
     private static final Path MAIN_SOURCES = Path.of("src/main/java");
     private static final Path DOCKERFILE = Path.of("docker/Dockerfile");
+    private static final Path POM = Path.of("pom.xml");
+    private static final Path BENCH_JVM_OPTIONS = Path.of("bench/jvm-options.sh");
     private static final String SERVICE = "model-api";
 
     /**
@@ -311,6 +313,32 @@ class DeploymentFilesTest {
         assertThat(arguments.get(0)).isEqualTo(mapped.get(0).substring("-XX:AOTCache=".length()));
         assertThat(arguments.get(1)).isEqualTo(command.get(jar + 1));
         assertThat(arguments.subList(2, arguments.size())).isEqualTo(options);
+    }
+
+    /**
+     * The benchmarks (bench/compare.sh, warmup.sh, the lib for idle.sh and rss.sh) start the jar with
+     * bench/jvm-options.sh, and docs/performance.md reports what they measure as what
+     * {@code ./mvnw spring-boot:run} runs: the two lists of JVM options must be the same.
+     */
+    @Test
+    void shouldStartTheBenchmarksJvmAsTheRunCommandDoes() throws IOException {
+        String pom = Files.readString(POM);
+        Matcher property = Pattern.compile("<djl\\.argLine>([^<]*)</djl\\.argLine>").matcher(pom);
+        assertThat(property.find()).as("djl.argLine in pom.xml").isTrue();
+        Matcher run = Pattern.compile("<jvmArguments>([^<]*)</jvmArguments>").matcher(pom);
+        assertThat(run.find()).as("the spring-boot-maven-plugin's jvmArguments").isTrue();
+        List<String> runOptions = Arrays.asList(
+                run.group(1).replace("${djl.argLine}", property.group(1)).trim().split("\\s+"));
+
+        Matcher bench = Pattern.compile("(?s)\\nSERVICE_JVM_OPTS=\\(([^)]*)\\)").matcher(Files.readString(BENCH_JVM_OPTIONS));
+        assertThat(bench.find()).as("SERVICE_JVM_OPTS in bench/jvm-options.sh").isTrue();
+        List<String> benchOptions = Arrays.asList(bench.group(1).trim().split("\\s+"));
+
+        assertThat(benchOptions).isEqualTo(runOptions);
+        assertThat(runOptions).contains("-Xmx2g", "-XX:+UnlockDiagnosticVMOptions", "-XX:TieredOldPercentage=100000");
+        assertThat(runOptions.indexOf("-XX:+UnlockDiagnosticVMOptions"))
+                .as("a diagnostic flag is accepted only after the unlock")
+                .isLessThan(runOptions.indexOf("-XX:TieredOldPercentage=100000"));
     }
 
     @Test
