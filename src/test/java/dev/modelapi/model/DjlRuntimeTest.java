@@ -46,6 +46,8 @@ class DjlRuntimeTest {
     interface Malloc extends Library {
         Pointer malloc(long size);
 
+        Pointer realloc(Pointer block, long size);
+
         void free(Pointer block);
     }
 
@@ -66,8 +68,14 @@ class DjlRuntimeTest {
         long size = 24L << 20;
         long margin = 4L << 20; // other threads of the test JVM allocate and free meanwhile
 
-        // as in a JVM that ran forwards before: free space at the arena's top, which the block takes first
-        c.free(c.malloc(8L << 20));
+        // As in a JVM that ran forwards before: free space at the top of this thread's arena, after a
+        // block still in use. Without the block in use before it, the test's outcome would depend on
+        // what earlier tests left: a block that does not fit the arena's current heap (64 MiB at most)
+        // gets a heap of its own, and glibc unmaps a thread arena's heap once nothing in it is in use,
+        // whatever the trim threshold. A 31 MiB block (under the mmap threshold, so from the arena:
+        // the top of a heap, a new heap, or a free block as large) cut down to 1 MiB in place leaves
+        // 30 MiB free right after the 1 MiB it keeps, which the tested block then takes.
+        Pointer anchor = c.realloc(c.malloc(size + (7L << 20)), 1L << 20);
 
         DjlRuntime.MallocBytes before = DjlRuntime.mallocBytes();
         Pointer block = c.malloc(size);
@@ -75,6 +83,7 @@ class DjlRuntimeTest {
         DjlRuntime.MallocBytes held = DjlRuntime.mallocBytes();
         c.free(block);
         DjlRuntime.MallocBytes after = DjlRuntime.mallocBytes();
+        c.free(anchor);
 
         assertThat(held.arenaInUse() - before.arenaInUse()).isGreaterThan(size - margin);
         assertThat(held.mmapped() - before.mmapped()).isLessThan(margin);
