@@ -272,6 +272,7 @@ class WarmUp implements HealthIndicator {
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("state", now.name().toLowerCase(java.util.Locale.ROOT));
         details.put("requests", settings.requests());
+        details.put("concurrency", settings.concurrency());
         details.put("answered", answered());
         details.put("failed", failed());
         if (now == State.RUNNING) {

@@ -89,6 +89,7 @@ class WarmUpTest {
         assertThat(warmUp.at("/details/state").asText()).isEqualTo("done");
         assertThat(warmUp.at("/details/answered").asInt()).as(warmUp.toString()).isEqualTo(40);
         assertThat(warmUp.at("/details/failed").asInt()).isZero();
+        assertThat(warmUp.at("/details/concurrency").asInt()).as("as configured").isEqualTo(4);
         assertThat(meters.get("modelapi.warmup.requests").tag("outcome", "answered").counter().count()).isEqualTo(40);
         assertThat(meters.get("modelapi.warmup.running").gauge().value()).isZero();
         // 36 single texts and 4 batches of 4, through the real models
