@@ -25,8 +25,8 @@ import org.slf4j.LoggerFactory;
  * <p>Camel's own checker runs the aggregator's check every {@code timeout-checker-interval} (1 ms)
  * for as long as the route runs: a thread woken a thousand times a second, about 1 % of a core, also
  * on a service no text has reached for hours. This one runs the check at that interval only while
- * texts come: every text that reaches the aggregator keeps it at the interval for {@code keepAwake}
- * more; after that it checks every {@code idleInterval}, and the next text wakes it at once. A batch
+ * texts that may wait for others come: every such text that reaches the aggregator keeps it at the
+ * interval for {@code keepAwake} more (a text alone in its batch never waits: {@link #process}); after that it checks every {@code idleInterval}, and the next text wakes it at once. A batch
  * completes by timeout {@code max-delay} after the last text joined it, so a {@code keepAwake} longer
  * than {@code max-delay} plus the interval never leaves a batch waiting for the idle checks; they
  * only bound the wait should a text reach the aggregator without passing {@code batch-arrival}
@@ -71,9 +71,18 @@ public final class BatchTimeoutChecker extends ScheduledThreadPoolExecutor imple
         setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
     }
 
-    /** The step {@code batch-arrival}: a text reached the aggregator. */
+    /**
+     * The step {@code batch-arrival}: a text reached the aggregator. A text whose batch holds one
+     * text ({@link BatchJob#batchLimit()} 1: an e-mail-length text, alone in its batch by default)
+     * completes its batch by size as it arrives and never waits for a timeout, so it leaves the
+     * checks as they are: under a load of such texts they rest instead of waking a thousand times a
+     * second, each wake taking a core from a forward for a check that finds nothing.
+     */
     @Override
     public void process(Exchange exchange) {
+        if (exchange.getMessage().getBody() instanceof BatchJob job && job.batchLimit() <= 1) {
+            return;
+        }
         textArrived();
     }
 

@@ -4,7 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.modelapi.ensemble.EnsembleMethod;
+import dev.modelapi.ensemble.EnsembleSpec;
+import dev.modelapi.ensemble.ModelRef;
+import io.opentelemetry.api.trace.SpanContext;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -140,5 +147,38 @@ class BatchTimeoutCheckerTest {
 
         await().atMost(Duration.ofSeconds(10)).until(() -> checks.get() > asleepAt);
         assertThat(checker.isAsleep()).isFalse();
+    }
+
+    @Test
+    void shouldLetTheChecksRestForTextsAloneInTheirBatchAndWakeForOthers() throws InterruptedException {
+        scheduleEveryMillisecond();
+        awaitAsleep();
+        int asleepAt = checks.get();
+
+        // an e-mail-length text: its batch of one completes by size on arrival, no timeout to check
+        for (int i = 0; i < 50; i++) {
+            checker.process(exchangeOf(job(1)));
+        }
+        Thread.sleep(100);
+        assertThat(checker.isAsleep()).isTrue();
+        assertThat(checks.get()).isEqualTo(asleepAt);
+
+        // a chat-length text may wait max-delay for others to join its batch
+        checker.process(exchangeOf(job(8)));
+        await().atMost(Duration.ofSeconds(10)).until(() -> checks.get() > asleepAt);
+        assertThat(checker.isAsleep()).isFalse();
+    }
+
+    private static BatchJob job(int batchLimit) {
+        EnsembleSpec ensemble = new EnsembleSpec(List.of(new ModelRef("spam-distilbert", "1")), EnsembleMethod.SOFT,
+                Map.of());
+        return new BatchJob("a text", ensemble, new CompletableFuture<>(), System.nanoTime(), SpanContext.getInvalid(),
+                256, batchLimit);
+    }
+
+    private static DefaultExchange exchangeOf(BatchJob job) {
+        DefaultExchange exchange = new DefaultExchange(new DefaultCamelContext());
+        exchange.getMessage().setBody(job);
+        return exchange;
     }
 }
