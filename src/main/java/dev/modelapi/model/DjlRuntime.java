@@ -60,6 +60,16 @@ public final class DjlRuntime {
 
         /** {@code syscall(2)} without arguments: {@code gettid} on a C library older than glibc 2.30. */
         long syscall(long number);
+
+        /**
+         * {@code sched_setscheduler(2)}: on Linux, a thread id sets that one thread's policy
+         * ({@link ThreadPolicy}); {@code param} is {@code struct sched_param}, one int (0 for the
+         * policies that are not real-time). 0 on success.
+         */
+        int sched_setscheduler(int pid, int policy, int[] param);
+
+        /** {@code sched_getscheduler(2)}: the thread's policy, or -1. */
+        int sched_getscheduler(int pid);
     }
 
     /** {@code struct mallinfo2}: ten {@code size_t} fields in this order. */

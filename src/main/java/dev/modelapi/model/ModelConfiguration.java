@@ -4,6 +4,8 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.actuate.health.Health;
 import org.springframework.boot.actuate.health.HealthIndicator;
@@ -13,6 +15,8 @@ import org.springframework.context.annotation.Configuration;
 /** Loads the local model repository at start-up and reports it to health and metrics. */
 @Configuration(proxyBeanMethods = false)
 class ModelConfiguration {
+
+    private static final Logger log = LoggerFactory.getLogger(ModelConfiguration.class);
 
     static {
         DjlRuntime.applyDefaults();
@@ -51,6 +55,7 @@ class ModelConfiguration {
                 .description("Model versions loaded; bounded by modelapi.models.max-loaded")
                 .register(meters);
         registerMallocGauges(meters);
+        registerThreadPolicy(meters);
         if (DjlRuntime.trimSupported()) {
             FunctionCounter.builder("modelapi.native.malloc.trims", registry.nativeHeapTrim(), NativeHeapTrim::trims)
                     .description("Trims (malloc_trim) of glibc malloc's free heap after "
@@ -63,6 +68,22 @@ class ModelConfiguration {
                     .register(meters);
         }
         return registry;
+    }
+
+    /** The threads at SCHED_BATCH ({@link ThreadPolicy}), and a line in the log saying what the start set. */
+    private static void registerThreadPolicy(MeterRegistry meters) {
+        if (!ThreadPolicy.supported()) {
+            return;
+        }
+        int set = ThreadPolicy.setAtStart();
+        if (set >= 0) {
+            log.info("Threads scheduled SCHED_BATCH ({}=batch): {} at start, and every thread made since",
+                    ThreadPolicy.SETTING, set);
+        }
+        Gauge.builder("modelapi.threads.sched.batch", () -> ThreadPolicy.threadsAt(ThreadPolicy.SCHED_BATCH))
+                .description("The process's threads at the SCHED_BATCH scheduling policy (" + ThreadPolicy.SETTING
+                        + "=batch, the default: all of them; inherit: those the process started with)")
+                .register(meters);
     }
 
     /**

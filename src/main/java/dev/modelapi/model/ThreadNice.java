@@ -53,9 +53,14 @@ public final class ThreadNice {
         try {
             return DjlRuntime.libc();
         } catch (LinkageError e) {
-            log.warn("Thread priorities left as they are: the C library did not load ({})", e.getMessage());
+            log.warn("Thread priorities and policies left as they are: the C library did not load ({})", e.getMessage());
             return null;
         }
+    }
+
+    /** The C library where threads are scheduled one by one (Linux), or null: {@link ThreadPolicy}'s too. */
+    static DjlRuntime.LibC linuxLibc() {
+        return LIBC;
     }
 
     /** Whether this system schedules threads one by one with nice values that this class can set. */
