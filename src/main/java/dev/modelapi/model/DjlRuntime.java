@@ -70,6 +70,12 @@ public final class DjlRuntime {
 
         /** {@code sched_getscheduler(2)}: the thread's policy, or -1. */
         int sched_getscheduler(int pid);
+
+        /**
+         * {@code syscall(2)} with a thread id, a struct and flags: {@code sched_setattr}, which glibc
+         * has no wrapper for before 2.41 ({@link ThreadPolicy#setSlice}).
+         */
+        long syscall(long number, long tid, byte[] attr, long flags);
     }
 
     /** {@code struct mallinfo2}: ten {@code size_t} fields in this order. */

@@ -70,6 +70,9 @@ final class ForwardPool<P> implements AutoCloseable {
     /** The nice value each forward thread sets for itself before its next batch ({@link ThreadNice}); 0: none. */
     private volatile int threadNice;
     private final AtomicLong reniced = new AtomicLong();
+    /** The time slice each forward thread sets for itself before its next batch ({@link ThreadPolicy#setSlice}); 0: none. */
+    private volatile long threadSliceNanos;
+    private final AtomicLong sliced = new AtomicLong();
 
     /**
      * @param size the threads that run forwards: the most forwards at once, stalled ones aside
@@ -126,6 +129,8 @@ final class ForwardPool<P> implements AutoCloseable {
         private long since;
         /** The nice value this thread last set for itself ({@link #threadNice(int)}). */
         private int nice;
+        /** The time slice this thread last set for itself ({@link #threadSlice}). */
+        private long sliceNanos;
 
         ForwardThread(ForwardPool<P> pool, int index, String name) {
             super(name);
@@ -153,6 +158,24 @@ final class ForwardPool<P> implements AutoCloseable {
      */
     void threadNice(int nice) {
         this.threadNice = ThreadNice.checked(nice);
+    }
+
+    /**
+     * The time slice every forward thread sets for itself before its next batch
+     * ({@code modelapi.models.forward-slice}, 20 ms by default; zero: the kernel's own): long enough
+     * that a forward runs start to end on its core while the pipeline's threads wait for its end
+     * (docs/performance.md, "The threads' scheduling policy").
+     */
+    void threadSlice(Duration slice) {
+        if (slice.isNegative() || slice.compareTo(Duration.ofMillis(100)) > 0) {
+            throw new IllegalArgumentException("modelapi.models.forward-slice must be 0 (the kernel's) to 100ms, not " + slice);
+        }
+        this.threadSliceNanos = slice.toNanos();
+    }
+
+    /** Forward threads that set their time slice to {@link #threadSlice}'s. */
+    long sliced() {
+        return sliced.get();
     }
 
     /** Forward threads that set their nice value to {@link #threadNice(int)}'s. */
@@ -347,6 +370,13 @@ final class ForwardPool<P> implements AutoCloseable {
                     thread.nice = wanted;
                     if (ThreadNice.atLeast(wanted) >= wanted) {
                         reniced.incrementAndGet();
+                    }
+                }
+                long slice = threadSliceNanos;
+                if (slice != thread.sliceNanos) {
+                    thread.sliceNanos = slice;
+                    if (ThreadPolicy.setSlice(slice) && slice > 0) {
+                        sliced.incrementAndGet();
                     }
                 }
                 try {

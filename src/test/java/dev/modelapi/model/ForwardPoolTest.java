@@ -82,6 +82,25 @@ class ForwardPoolTest {
     }
 
     @Test
+    void shouldRunEachBatchOnAThreadAtTheGivenTimeSlice() throws Exception {
+        pool.threadSlice(Duration.ofMillis(30));
+        ForwardPool.Lane<String> lane = pool.lane("a", List.of("a0"), 100);
+        AtomicReference<Long> slice = new AtomicReference<>();
+        CountDownLatch ran = new CountDownLatch(1);
+        lane.submit(() -> {
+            slice.set(ThreadPolicy.currentSlice());
+            ran.countDown();
+        }, () -> { });
+
+        assertThat(ran.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(slice.get()).as("se.slice of the forward thread, from /proc").isEqualTo(30_000_000L);
+        assertThat(pool.sliced()).isEqualTo(1);
+        assertThatThrownBy(() -> pool.threadSlice(Duration.ofMillis(101)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("modelapi.models.forward-slice");
+        assertThatThrownBy(() -> pool.threadSlice(Duration.ofMillis(-1))).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void shouldLetOtherModelsGoAheadWhileAModelHasNoFreePredictor() throws Exception {
         ForwardPool.Lane<String> slow = pool.lane("slow", List.of("s0"), 100);
         ForwardPool.Lane<String> other = pool.lane("other", List.of("o0"), 100);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.env.YamlPropertySourceLoader;
@@ -43,6 +44,29 @@ class ThreadPolicyTest {
         assertThat(ThreadPolicy.setProcess(ThreadPolicy.SCHED_OTHER)).isPositive();
         assertThat(ThreadPolicy.threadsAt(ThreadPolicy.SCHED_BATCH)).isZero();
         assertThat(ThreadPolicy.currentPolicy()).isEqualTo(ThreadPolicy.SCHED_OTHER);
+    }
+
+    @Test
+    void shouldSetTheCallingThreadsTimeSliceAndGiveTheKernelsBack() throws InterruptedException {
+        AtomicReference<long[]> slices = new AtomicReference<>();
+        Thread thread = new Thread(() -> {
+            long before = ThreadPolicy.currentSlice();
+            boolean set = ThreadPolicy.setSlice(20_000_000L);
+            long during = ThreadPolicy.currentSlice();
+            int nice = ThreadNice.current();
+            boolean reset = ThreadPolicy.setSlice(0);
+            slices.set(new long[] {before, set ? 1 : 0, during, reset ? 1 : 0, ThreadPolicy.currentSlice(), nice});
+        });
+        thread.start();
+        thread.join();
+
+        long[] s = slices.get();
+        assertThat(s[0]).as("the kernel's slice").isPositive().isLessThan(20_000_000L);
+        assertThat(s[1]).isEqualTo(1);
+        assertThat(s[2]).isEqualTo(20_000_000L);
+        assertThat(s[5]).as("the nice value kept").isZero();
+        assertThat(s[3]).isEqualTo(1);
+        assertThat(s[4]).isEqualTo(s[0]);
     }
 
     @Test
@@ -98,7 +122,9 @@ class ThreadPolicyTest {
             thread.interrupt();
             thread.join();
         }
-        assertThat(ThreadPolicy.policyOf(tid.get())).isEqualTo(-1);
+        // the kernel's task outlives Java's join for a moment
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                .until(() -> ThreadPolicy.policyOf(tid.get()) == -1);
     }
 
     @Test
