@@ -9,9 +9,12 @@
 #   A="policy * other" B="policy * batch" bench/windows.sh                 # the threads' policy
 #   A="slice forward 0" B="slice forward 20000000" bench/windows.sh       # the forwards' time slice
 #   A="affinity forward all" B="affinity forward spread" COLUMN=ensemble bench/windows.sh
+#   LOAD=cached CLIENTS=1 A="policy * other" B="policy * batch" bench/windows.sh   # a cache hit's p99
 #
+# LOAD=cached runs the cached path instead: the cache on, one text repeated (same-text.lua), the
+# warm-up at WARM_CLIENTS and the windows at CLIENTS connections.
 # Env: A, B (bench/threads.py's arguments after the pid)  WATCH [forward] (the threads counted)
-#   COLUMN [one|ensemble]  CLIENTS [32]  WARM [120]  WIN [15]  PAIRS [4]  JAR [this checkout's, built
+#   LOAD [texts|cached]  COLUMN [one|ensemble]  CLIENTS [32]  WARM_CLIENTS [32]  WARM [120, cached 180]  WIN [15]  PAIRS [4]  JAR [this checkout's, built
 #   unless SKIP_BUILD=1]  JAVA_OPTS  SERVICE_ARGS  SERVICE_PORT [18193]  API_KEY [modelapi-dev-key]
 #   WINDOWS_OUT [/tmp/windows-<time>]  LOCK_WAIT [3600]
 #   TEXTS_FILE [$PEERS_WORK/texts-2000.jsonl, written by ../shared/peers/load/prepare_texts.py]
@@ -25,9 +28,16 @@ TEXTS_FILE=${TEXTS_FILE:-$PEERS_WORK/texts-2000.jsonl}
 : "${A:?A: bench/threads.py arguments for the first setting, e.g. \"policy * other\"}"
 : "${B:?B: bench/threads.py arguments for the second setting}"
 WATCH=${WATCH:-forward}
+LOAD=${LOAD:-texts}
 COLUMN=${COLUMN:-one}
 CLIENTS=${CLIENTS:-32}
-WARM=${WARM:-120}
+WARM_CLIENTS=${WARM_CLIENTS:-32}
+case $LOAD in
+  texts) SCRIPT=$PEERS_DIR/load/texts.lua CACHE=false WARM=${WARM:-120} ;;
+  # the cached path settles 3-4 minutes after ready (docs/performance.md)
+  cached) SCRIPT=$PEERS_DIR/load/same-text.lua CACHE=true WARM=${WARM:-180} ;;
+  *) echo "LOAD is texts or cached, not $LOAD" >&2; exit 2 ;;
+esac
 WIN=${WIN:-15}
 PAIRS=${PAIRS:-4}
 SERVICE_PORT=${SERVICE_PORT:-18193}
@@ -51,12 +61,12 @@ cp -r "$ROOT/routes" "$OUT/routes"
 . "$ROOT/bench/service-lib.sh"
 take_bench_lock
 
-args=(--modelapi.security.requests-per-second=1000000 --modelapi.cache.enabled=false)
+args=(--modelapi.security.requests-per-second=1000000 --modelapi.cache.enabled=$CACHE)
 [ "$COLUMN" = ensemble ] || args+=(--modelapi.ensemble.default-models=spam-distilbert:1)
 # shellcheck disable=SC2086 # JAVA_OPTS and SERVICE_ARGS are lists
 launch_service "$ROOT" "$OUT/service.jar" "$OUT" ${JAVA_OPTS:-} -- "${args[@]}" ${SERVICE_ARGS:-}
 wait_ready service "$OUT/service.log"
-log "ready (pid $pid); warming $WARM s at -c$CLIENTS"
+log "ready (pid $pid); warming $WARM s at -c$WARM_CLIENTS"
 
 # involuntary switches and migrations of the watched threads, summed
 counters() {
@@ -64,11 +74,11 @@ counters() {
     awk '{for (i = 1; i <= NF; i++) {split($i, kv, "="); if (kv[1] == "invol") s += kv[2]; if (kv[1] == "migrations") m += kv[2]}} END {print s + 0, m + 0}'
 }
 
-window() { # label seconds
+window() { # label seconds [clients]
   local before after
   before=$(counters)
-  LABEL=$1 API_KEY=$API_KEY TEXTS_FILE=$TEXTS_FILE wrk -t2 -c"$CLIENTS" -d"$2s" --timeout 10s --latency \
-    -s "$PEERS_DIR/load/texts.lua" "http://127.0.0.1:$SERVICE_PORT/api/v1/predict" > "$OUT/wrk-$1.txt" 2>&1 9>&-
+  LABEL=$1 API_KEY=$API_KEY TEXTS_FILE=$TEXTS_FILE wrk -t"$(((${3:-$CLIENTS} > 1) + 1))" -c"${3:-$CLIENTS}" -d"$2s" --timeout 10s --latency \
+    -s "$SCRIPT" "http://127.0.0.1:$SERVICE_PORT/api/v1/predict" > "$OUT/wrk-$1.txt" 2>&1 9>&-
   after=$(counters)
   local result
   result=$(sed -n 's/^RESULT //p' "$OUT/wrk-$1.txt")
@@ -79,21 +89,22 @@ window() { # label seconds
     "$(awk -v a="$mig0" -v b="$mig1" -v s="$2" 'BEGIN {printf "%.0f", (b - a) / s}')" >> "$OUT/windows.txt"
 }
 
-window warm "$WARM"
+window warm "$WARM" "$WARM_CLIENTS"
 : > "$OUT/windows.txt"
 n=0
 for pair in $(seq 1 "$PAIRS"); do
   for side in A B B A; do
     n=$((n + 1))
-    # shellcheck disable=SC2086 # the setting is a list of arguments
-    if [ "$side" = A ]; then python3 "$ROOT/bench/threads.py" "$pid" $A > /dev/null; else python3 "$ROOT/bench/threads.py" "$pid" $B > /dev/null; fi
+    # split on blanks without expanding '*' (read does no pathname expansion)
+    if [ "$side" = A ]; then read -ra setting <<< "$A"; else read -ra setting <<< "$B"; fi
+    python3 "$ROOT/bench/threads.py" "$pid" "${setting[@]}" > /dev/null
     window "$side-$pair-$n" "$WIN"
   done
 done
 stop_service
 
 {
-  echo "A: $A; B: $B; $COLUMN, -c$CLIENTS, $WARM s warm-up, $PAIRS x A B B A of $WIN s; watched: $WATCH*"
+  echo "A: $A; B: $B; $LOAD, $COLUMN, -c$CLIENTS, $WARM s warm-up at -c$WARM_CLIENTS, $PAIRS x A B B A of $WIN s; watched: $WATCH*"
   echo
   echo "| window | req/s | p99 ms | $WATCH involuntary switches/s | $WATCH migrations/s |"
   echo "|---|---:|---:|---:|---:|"
