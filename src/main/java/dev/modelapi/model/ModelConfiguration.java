@@ -27,11 +27,10 @@ class ModelConfiguration {
     ModelRegistry modelRegistry(ModelProperties settings, MeterRegistry meters,
             // the batcher's setting, read by name: the model package does not depend on the batching one
             @Value("${modelapi.batching.request-timeout:30s}") Duration requestTimeout,
-            @Value("${" + ThreadNice.SETTING + ":" + ThreadNice.DEFAULT + "}") int workerNice,
-            @Value("${modelapi.models.forward-slice:20ms}") Duration forwardSlice) {
+            @Value("${" + ThreadNice.SETTING + ":" + ThreadNice.DEFAULT + "}") int workerNice) {
         ModelRegistry registry = ModelRegistry.loadFrom(settings.directory(), settings, requestTimeout);
         registry.forwards().threadNice(workerNice);
-        registry.forwards().threadSlice(forwardSlice);
+        registry.forwards().threadSlice(settings.forwardSlice());
         ThreadNice.meter(meters, "forward", registry.forwards(), ForwardPool::reniced);
         FunctionCounter.builder("modelapi.threads.sliced", registry.forwards(), ForwardPool::sliced)
                 .description("Forward threads that set their time slice to modelapi.models.forward-slice at their first batch")

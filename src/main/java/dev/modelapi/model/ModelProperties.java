@@ -38,6 +38,9 @@ import org.springframework.validation.annotation.Validated;
  * @param nativeHeapTrimAfter once no forward has run for this long (and again every this long
  *     while none runs), the free memory glibc's malloc keeps for the next forward goes back to the
  *     kernel ({@code malloc_trim}); 0 keeps it
+ * @param forwardSlice the time slice each forward thread asks of the kernel at its first batch
+ *     (Linux 6.12 and later; 0 to 100ms, 0: the kernel's own): a forward then runs start to end on
+ *     its core while the pipeline's threads wait for it ({@link ThreadPolicy#setSlice})
  */
 @Validated
 @ConfigurationProperties("modelapi.models")
@@ -55,7 +58,8 @@ public record ModelProperties(
         @DefaultValue("true") boolean loadOnDemand,
         @DefaultValue("false") boolean requireManifest,
         @DefaultValue("false") boolean variantsAtStartUp,
-        @NotNull @DefaultValue("30s") Duration nativeHeapTrimAfter) {
+        @NotNull @DefaultValue("30s") Duration nativeHeapTrimAfter,
+        @NotNull @DefaultValue("20ms") Duration forwardSlice) {
 
     @ConstructorBinding
     public ModelProperties {
@@ -64,6 +68,6 @@ public record ModelProperties(
     /** Settings with the default limits, for tools and tests that load models directly. */
     public ModelProperties(Path directory, int workersPerModel, Duration predictorWait, String device, boolean warmUp) {
         this(directory, workersPerModel, 64, 0, Duration.ofSeconds(5), predictorWait, device, warmUp, 32, DataSize.ofGigabytes(4), true, false,
-                false, Duration.ofSeconds(30));
+                false, Duration.ofSeconds(30), Duration.ofMillis(20));
     }
 }

@@ -20,7 +20,7 @@ class ModelLimitsTest {
 
     ModelProperties limits(int maxLoaded, DataSize maxSize) {
         return new ModelProperties(repository, 1, 64, 0, Duration.ofSeconds(5), Duration.ofSeconds(30), "auto", false, maxLoaded, maxSize, true, false,
-                false, Duration.ofSeconds(30));
+                false, Duration.ofSeconds(30), Duration.ofMillis(20));
     }
 
     void copies(String... names) {

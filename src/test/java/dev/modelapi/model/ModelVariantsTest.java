@@ -22,7 +22,7 @@ class ModelVariantsTest {
 
     ModelProperties settings(boolean variantsAtStartUp) {
         return new ModelProperties(repository, 1, 64, 0, Duration.ofSeconds(5), Duration.ofSeconds(30), "cpu", false, 32,
-                DataSize.ofGigabytes(4), true, false, variantsAtStartUp, Duration.ofSeconds(30));
+                DataSize.ofGigabytes(4), true, false, variantsAtStartUp, Duration.ofSeconds(30), Duration.ofMillis(20));
     }
 
     void versions(String... versions) {
