@@ -1,4 +1,4 @@
-# Sourced by bench/idle.sh and bench/rss.sh: the machine's benchmark lock, and the one service
+# Sourced by bench/idle.sh, bench/rss.sh and bench/windows.sh: the machine's benchmark lock, and the one service
 # process a script runs at a time (started by launch_service, its pid in $pid, stopped when the
 # script exits).
 # Needs log() and, for wait_ready, SERVICE_PORT.
