@@ -75,15 +75,25 @@ class DjlRuntimeTest {
         // whatever the trim threshold. A 31 MiB block (under the mmap threshold, so from the arena:
         // the top of a heap, a new heap, or a free block as large) cut down to 1 MiB in place leaves
         // 30 MiB free right after the 1 MiB it keeps, which the tested block then takes.
-        Pointer anchor = c.realloc(c.malloc(size + (7L << 20)), 1L << 20);
-
-        DjlRuntime.MallocBytes before = DjlRuntime.mallocBytes();
-        Pointer block = c.malloc(size);
-        block.setMemory(0, size, (byte) 1);
-        DjlRuntime.MallocBytes held = DjlRuntime.mallocBytes();
-        c.free(block);
-        DjlRuntime.MallocBytes after = DjlRuntime.mallocBytes();
-        c.free(anchor);
+        // mallinfo2 counts the whole process: another thread that frees more than the margin between
+        // two readings (seen once in CI) spoils an attempt, so up to three attempts, the last asserted
+        DjlRuntime.MallocBytes before = null;
+        DjlRuntime.MallocBytes held = null;
+        DjlRuntime.MallocBytes after = null;
+        for (int attempt = 0; attempt < 3; attempt++) {
+            Pointer anchor = c.realloc(c.malloc(size + (7L << 20)), 1L << 20);
+            before = DjlRuntime.mallocBytes();
+            Pointer block = c.malloc(size);
+            block.setMemory(0, size, (byte) 1);
+            held = DjlRuntime.mallocBytes();
+            c.free(block);
+            after = DjlRuntime.mallocBytes();
+            c.free(anchor);
+            if (held.arenaInUse() - before.arenaInUse() > size - margin && held.mmapped() - before.mmapped() < margin
+                    && after.free() - held.free() > size - margin) {
+                break;
+            }
+        }
 
         assertThat(held.arenaInUse() - before.arenaInUse()).isGreaterThan(size - margin);
         assertThat(held.mmapped() - before.mmapped()).isLessThan(margin);
