@@ -52,9 +52,9 @@ import redis.embedded.RedisServer;
 class RedisTlsTest {
 
     static final TestCertificates CERTIFICATES = TestCertificates.make(temp());
-    static final int TLS_PORT = LocalPorts.free();
-    static final int PLAIN_PORT = LocalPorts.free();
-    static final RedisServer REDIS = start();
+    static final TlsRedis REDIS = TlsRedis.start(CERTIFICATES);
+    static final int TLS_PORT = REDIS.tlsPort();
+    static final int PLAIN_PORT = REDIS.plainPort();
     static final SlowOpeningProxy PROXY = new SlowOpeningProxy(TLS_PORT, Duration.ofSeconds(1));
 
     @Configuration(proxyBeanMethods = false)
@@ -80,7 +80,7 @@ class RedisTlsTest {
     @AfterAll
     static void stop() throws IOException {
         PROXY.close();
-        REDIS.stop();
+        REDIS.server().stop();
     }
 
     @Test
@@ -215,23 +215,45 @@ class RedisTlsTest {
         }
     }
 
-    private static RedisServer start() {
-        try {
-            RedisServer server = RedisServer.newRedisServer()
-                    .port(PLAIN_PORT)
-                    .bind("127.0.0.1")
-                    .setting("save \"\"")
-                    .setting("appendonly no")
-                    .setting("tls-port " + TLS_PORT)
-                    .setting("tls-cert-file " + CERTIFICATES.certificate())
-                    .setting("tls-key-file " + CERTIFICATES.key())
-                    .setting("tls-ca-cert-file " + CERTIFICATES.ca())
-                    .setting("tls-auth-clients no")
-                    .build();
-            server.start();
-            return server;
-        } catch (IOException e) {
-            throw new UncheckedIOException("embedded Redis with TLS did not start", e);
+    /**
+     * Redis with a plain and a TLS port. Both ports are picked free and closed before Redis binds
+     * them, so another process may take one meanwhile (CI once lost the class to that: Redis exited
+     * and every test failed in the class's initialiser); a start that fails is tried again on two
+     * new ports, as {@code EmbeddedRedisServer} does for the plain one.
+     */
+    record TlsRedis(RedisServer server, int tlsPort, int plainPort) {
+
+        private static final int START_ATTEMPTS = 3;
+
+        static TlsRedis start(TestCertificates certificates) {
+            IOException last = null;
+            for (int attempt = 0; attempt < START_ATTEMPTS; attempt++) {
+                int plain = LocalPorts.free();
+                int tls = LocalPorts.free();
+                if (tls == plain) {
+                    last = new IOException("the same free port came back twice: " + tls);
+                    continue;
+                }
+                try {
+                    RedisServer server = RedisServer.newRedisServer()
+                            .port(plain)
+                            .bind("127.0.0.1")
+                            .setting("save \"\"")
+                            .setting("appendonly no")
+                            .setting("tls-port " + tls)
+                            .setting("tls-cert-file " + certificates.certificate())
+                            .setting("tls-key-file " + certificates.key())
+                            .setting("tls-ca-cert-file " + certificates.ca())
+                            .setting("tls-auth-clients no")
+                            .build();
+                    server.start();
+                    return new TlsRedis(server, tls, plain);
+                } catch (IOException e) {
+                    last = e;
+                }
+            }
+            throw new UncheckedIOException("embedded Redis with TLS did not start in " + START_ATTEMPTS
+                    + " attempts", last);
         }
     }
 
