@@ -3,6 +3,7 @@ package dev.modelapi.cache;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.modelapi.testsupport.EmbeddedRedisServer;
 import dev.modelapi.testsupport.LocalPorts;
 import dev.modelapi.testsupport.TestCertificates;
 import io.lettuce.core.RedisCommandTimeoutException;
@@ -235,11 +236,7 @@ class RedisTlsTest {
                     continue;
                 }
                 try {
-                    RedisServer server = RedisServer.newRedisServer()
-                            .port(plain)
-                            .bind("127.0.0.1")
-                            .setting("save \"\"")
-                            .setting("appendonly no")
+                    RedisServer server = EmbeddedRedisServer.builder(plain)
                             .setting("tls-port " + tls)
                             .setting("tls-cert-file " + certificates.certificate())
                             .setting("tls-key-file " + certificates.key())

@@ -3,6 +3,7 @@ package dev.modelapi.testsupport;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import redis.embedded.RedisServer;
+import redis.embedded.core.RedisServerBuilder;
 
 /**
  * A real Redis (codemonstur's embedded binaries, Redis 6.2) on a free local port. {@link #shared()}
@@ -40,12 +41,7 @@ public final class EmbeddedRedisServer {
         for (int attempt = 0; attempt < START_ATTEMPTS; attempt++) {
             int port = LocalPorts.free();
             try {
-                RedisServer server = RedisServer.newRedisServer()
-                        .port(port)
-                        .bind("127.0.0.1")
-                        .setting("save \"\"")
-                        .setting("appendonly no")
-                        .build();
+                RedisServer server = builder(port).build();
                 server.start();
                 return new EmbeddedRedisServer(server, port);
             } catch (IOException e) {
@@ -55,6 +51,17 @@ public final class EmbeddedRedisServer {
         throw new UncheckedIOException("embedded Redis did not start", last);
     }
 
+    /**
+     * A loopback Redis on {@code port} with persistence off, for a test that adds settings of its own
+     * (TLS) before it builds and starts it.
+     */
+    public static RedisServerBuilder builder(int port) {
+        return RedisServer.newRedisServer()
+                .port(port)
+                .bind("127.0.0.1")
+                .setting("save \"\"")
+                .setting("appendonly no");
+    }
 
     public String url() {
         return "redis://127.0.0.1:" + port;
