@@ -4,7 +4,8 @@
 Used by bench/windows.sh to switch a setting between load windows of one service start, and by
 hand to check what the service set (docs/operations.md, "CPU scheduling"). Linux only.
 
-    threads.py PID policy  PREFIX other|batch      SCHED_OTHER or SCHED_BATCH, keeping nice and slice
+    threads.py PID policy  PREFIX other|batch|idle SCHED_OTHER, SCHED_BATCH or SCHED_IDLE, keeping nice
+                                                   and slice
     threads.py PID slice   PREFIX NANOS            the time slice (sched_setattr's sched_runtime, Linux
                                                    6.12+); 0 gives the kernel's back
     threads.py PID affinity PREFIX all|spread|CPUS all: every CPU the process may use; spread: the
@@ -13,7 +14,9 @@ hand to check what the service set (docs/operations.md, "CPU scheduling"). Linux
     threads.py PID show    [PREFIX]                 name, policy, nice, slice, CPUs, migrations and
                                                    switches of each matching thread
 
-PREFIX matches the start of a thread's name (/proc/PID/task/TID/comm); '*' matches every thread.
+PREFIX matches the start of a thread's name (/proc/PID/task/TID/comm); '*' matches every thread; a
+comma-separated list matches any of its prefixes, and a leading '!' every thread that matches none
+(e.g. '!http-nio,forward').
 """
 
 import ctypes
@@ -23,7 +26,7 @@ import sys
 
 SYS_SCHED_SETATTR = 314  # x86_64
 SCHED_ATTR_SIZE = 56
-POLICIES = {"other": os.SCHED_OTHER, "batch": os.SCHED_BATCH}
+POLICIES = {"other": os.SCHED_OTHER, "batch": os.SCHED_BATCH, "idle": os.SCHED_IDLE}
 POLICY_NAMES = {os.SCHED_OTHER: "other", os.SCHED_BATCH: "batch", os.SCHED_IDLE: "idle",
                 os.SCHED_FIFO: "fifo", os.SCHED_RR: "rr"}
 
@@ -31,7 +34,9 @@ libc = ctypes.CDLL(None, use_errno=True)
 
 
 def threads(pid, prefix):
-    """(name, tid) of the process's threads whose name starts with prefix, in name order."""
+    """(name, tid) of the process's threads whose name matches prefix (see above), in name order."""
+    negate = prefix.startswith("!")
+    prefixes = tuple(p for p in prefix.lstrip("!").split(",") if p)
     found = []
     for tid in os.listdir(f"/proc/{pid}/task"):
         try:
@@ -39,7 +44,7 @@ def threads(pid, prefix):
                 name = comm.read().strip()
         except OSError:
             continue  # the thread ended meanwhile
-        if prefix == "*" or name.startswith(prefix):
+        if prefix == "*" or name.startswith(prefixes) != negate:
             found.append((name, int(tid)))
     return sorted(found)
 
