@@ -16,12 +16,15 @@ hand to check what the service set (docs/operations.md, "CPU scheduling"). Linux
 
 PREFIX matches the start of a thread's name (/proc/PID/task/TID/comm); '*' matches every thread; a
 comma-separated list matches any of its prefixes, and a leading '!' every thread that matches none
-(e.g. '!http-nio,forward').
+(e.g. '!http-nio,forward'). 'java:REGEX' matches the Java threads whose full name (as `jcmd PID
+Thread.print` gives it, which pauses the JVM for a moment) REGEX finds, e.g. 'java:seda://audit'.
 """
 
 import ctypes
 import os
+import re
 import struct
+import subprocess
 import sys
 
 SYS_SCHED_SETATTR = 314  # x86_64
@@ -33,8 +36,20 @@ POLICY_NAMES = {os.SCHED_OTHER: "other", os.SCHED_BATCH: "batch", os.SCHED_IDLE:
 libc = ctypes.CDLL(None, use_errno=True)
 
 
+def java_threads(pid, pattern):
+    """(name, tid) of the JVM's threads whose Java name the regex finds, from jcmd's thread dump."""
+    dump = subprocess.run(["jcmd", str(pid), "Thread.print"], capture_output=True, text=True, check=True).stdout
+    found = []
+    for match in re.finditer(r'^"(.*?)".*?nid=(0x[0-9a-f]+)', dump, re.M):
+        if re.search(pattern, match.group(1)):
+            found.append((match.group(1), int(match.group(2), 16)))
+    return sorted(found)
+
+
 def threads(pid, prefix):
     """(name, tid) of the process's threads whose name matches prefix (see above), in name order."""
+    if prefix.startswith("java:"):
+        return java_threads(pid, prefix[len("java:"):])
     negate = prefix.startswith("!")
     prefixes = tuple(p for p in prefix.lstrip("!").split(",") if p)
     found = []
