@@ -1,6 +1,8 @@
 package dev.modelapi.audit;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.modelapi.model.IdleThreads;
+import dev.modelapi.model.ThreadPolicy;
 import dev.modelapi.pii.PiiDetector;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
@@ -11,6 +13,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.stream.Stream;
 import org.flywaydb.core.api.Location;
 import org.springframework.beans.factory.annotation.Value;
@@ -86,8 +90,39 @@ class AuditConfiguration {
     }
 
     @Bean
-    AuditRecords auditRecords(AuditProperties settings, AuditCipher auditCipher, MeterRegistry meters) {
-        return new AuditRecords(new PiiDetector(), settings.textStorage(), auditCipher, meters);
+    AuditRecords auditRecords(AuditProperties settings, AuditCipher auditCipher, MeterRegistry meters,
+            AuditWriters auditWriters) {
+        return new AuditRecords(new PiiDetector(), settings.textStorage(), auditCipher, meters, auditWriters::rowQueued);
+    }
+
+    /**
+     * The thread of the audit's scheduled routes (routes/audit.camel.yaml's {@code audit-in-memory-limit}
+     * and {@code audit-retention} name it as their {@code scheduler:} endpoints' pool): deferred work
+     * like the writers', idle with them.
+     */
+    @Bean(destroyMethod = "shutdownNow")
+    ScheduledExecutorService auditHousekeeping(AuditWriters auditWriters) {
+        return Executors.newSingleThreadScheduledExecutor(auditWriters.threadFactory("audit-housekeeping"));
+    }
+
+    /**
+     * The audit's writer threads at {@code SCHED_IDLE} while {@code seda:audit} is short
+     * ({@code modelapi.audit.writer-policy}, {@link IdleThreads}), and the queue's meters.
+     */
+    @Bean
+    AuditWriters auditWriters(AuditProperties settings, MeterRegistry meters) {
+        boolean idle = settings.writerPolicy() == AuditProperties.WriterPolicy.IDLE;
+        IdleThreads threads = new IdleThreads(idle, idle && ThreadPolicy.idleIsReversible(), settings.writerPromoteAt(),
+                settings.writerPromoteAt() / 10, meters);
+        AuditWriters writers = new AuditWriters(threads, new java.util.HashSet<>(settings.writerRoutes()),
+                settings.queueCapacity());
+        Gauge.builder("modelapi.audit.queue.size", writers, AuditWriters::queued)
+                .description("Audit rows waiting for the writer in seda:audit; bounded by modelapi.audit.queue-capacity")
+                .register(meters);
+        Gauge.builder("modelapi.audit.queue.capacity", settings, AuditProperties::queueCapacity)
+                .description("Audit rows seda:audit holds at most (modelapi.audit.queue-capacity)")
+                .register(meters);
+        return writers;
     }
 
     @Bean

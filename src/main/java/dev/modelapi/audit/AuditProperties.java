@@ -38,6 +38,13 @@ import org.springframework.validation.annotation.Validated;
  *     every answer; 0 keeps them all. Never applied to a database on disk or PostgreSQL, where
  *     {@code retention} rules.
  * @param inMemoryLimitInterval how often that limit is applied
+ * @param writerPolicy {@code idle}: the threads that drain the audit's queues (the consumers of the
+ *     routes in {@code writerRoutes} and their aggregators' timeout checkers) run at {@code SCHED_IDLE}
+ *     while the queue is short, so a request's thread never waits for them ({@code IdleThreads});
+ *     {@code inherit}: at the process's policy, as every other thread
+ * @param writerPromoteAt rows in {@code seda:audit} at which the writers leave {@code SCHED_IDLE} until the
+ *     queue is down to a tenth of it
+ * @param writerRoutes the routes whose consumers are the audit's writers (routes/audit.camel.yaml's ids)
  */
 @Validated
 @ConfigurationProperties("modelapi.audit")
@@ -55,13 +62,19 @@ record AuditProperties(
         @Min(1) @DefaultValue("100000") int exportMaxRows,
         @NotNull @DurationMin(millis = 1) @DefaultValue("50ms") Duration timeoutCheckerInterval,
         @Min(0) @DefaultValue("1000") int inMemoryMaxRows,
-        @NotNull @DurationMin(millis = 1) @DefaultValue("100ms") Duration inMemoryLimitInterval) {
+        @NotNull @DurationMin(millis = 1) @DefaultValue("100ms") Duration inMemoryLimitInterval,
+        @NotNull @DefaultValue("idle") WriterPolicy writerPolicy,
+        @Min(10) @DefaultValue("1000") int writerPromoteAt,
+        @NotNull @DefaultValue({"audit-write", "security-event-write"}) java.util.List<String> writerRoutes) {
 
     /** A retention is off (0) or at least an hour: seconds of audit would be a mistake, not a policy. */
     @AssertTrue(message = "must be 0 (keep forever) or at least 1h; a bare number is seconds: write the unit, e.g. 365d")
     public boolean isRetention() {
         return retention == null || retention.isZero() || retention.compareTo(Duration.ofHours(1)) >= 0;
     }
+
+    /** The audit writers' scheduling policy. */
+    public enum WriterPolicy { IDLE, INHERIT }
 
     /** What happens to rows past the retention period. */
     public enum RetentionAction { DELETE, ARCHIVE }

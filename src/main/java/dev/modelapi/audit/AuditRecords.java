@@ -44,7 +44,15 @@ public class AuditRecords {
 
     static final String PII_KINDS_CACHE = "audit-pii-kinds";
 
+    /** Runs for every row made, before it is queued (the writers' backlog check, {@link AuditWriters#rowQueued}). */
+    private final Runnable beforeQueued;
+
     AuditRecords(PiiDetector pii, TextStorage storage, AuditCipher cipher, MeterRegistry meters) {
+        this(pii, storage, cipher, meters, () -> { });
+    }
+
+    AuditRecords(PiiDetector pii, TextStorage storage, AuditCipher cipher, MeterRegistry meters, Runnable beforeQueued) {
+        this.beforeQueued = beforeQueued;
         this.pii = pii;
         this.storage = storage;
         this.cipher = cipher;
@@ -64,8 +72,10 @@ public class AuditRecords {
             case REDACTED -> pii.redact(task.text());
             case RAW -> task.text();
         };
-        return AuditRecord.of(task, kinds, text == null ? null : cipher.seal(text, task.requestId(), task.index()),
+        AuditRecord row = AuditRecord.of(task, kinds, text == null ? null : cipher.seal(text, task.requestId(), task.index()),
                 sha256);
+        beforeQueued.run();
+        return row;
     }
 
     /** The {@code jms-audit} step: the rows of a request's answered texts. */

@@ -45,9 +45,10 @@ public final class ThreadPolicy {
     /** The setting's default, as application.yaml gives it. */
     public static final String DEFAULT = "batch";
 
-    /** {@code SCHED_OTHER} and {@code SCHED_BATCH} of {@code <sched.h>}. */
-    static final int SCHED_OTHER = 0;
-    static final int SCHED_BATCH = 3;
+    /** {@code SCHED_OTHER}, {@code SCHED_BATCH} and {@code SCHED_IDLE} of {@code <sched.h>}. */
+    public static final int SCHED_OTHER = 0;
+    public static final int SCHED_BATCH = 3;
+    public static final int SCHED_IDLE = 5;
 
     private static final Logger log = LoggerFactory.getLogger(ThreadPolicy.class);
 
@@ -128,6 +129,53 @@ public final class ThreadPolicy {
         return changed;
     }
 
+    /**
+     * Sets one thread's policy (a non-real-time one), keeping its nice value.
+     *
+     * @return whether the kernel took it; false where not {@link #supported()} or refused (a thread
+     *     that ended, or leaving {@code SCHED_IDLE} without the right to, see {@link #idleIsReversible})
+     */
+    static boolean setPolicy(int tid, int policy) {
+        if (!supported()) {
+            return false;
+        }
+        try {
+            return LIBC.sched_setscheduler(tid, policy, new int[] {0}) == 0;
+        } catch (LinkageError | RuntimeException e) {
+            log.warn("Thread scheduling policy left as it is ({})", e.toString());
+            return false;
+        }
+    }
+
+    /**
+     * Whether a thread of this process may leave {@code SCHED_IDLE} again: Linux lets a thread
+     * lower its own priority freely but raise it only as far as {@code RLIMIT_NICE} allows (the
+     * kernel counts {@code SCHED_IDLE} as nice 20, so leaving it at nice 0 needs a limit of 20:
+     * {@code ulimit -e 20}), or with {@code CAP_SYS_NICE} (root has it). Found by trying on a thread
+     * of its own, which goes idle and back.
+     */
+    public static boolean idleIsReversible() {
+        if (!supported()) {
+            return false;
+        }
+        boolean[] reversible = {false};
+        Thread probe = new Thread(() -> {
+            int tid = ThreadNice.currentTid();
+            int policy = LIBC.sched_getscheduler(tid);
+            if (policy >= 0 && setPolicy(tid, SCHED_IDLE)) {
+                reversible[0] = setPolicy(tid, policy);
+            }
+        }, "idle-policy-probe");
+        probe.start();
+        try {
+            probe.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+        return reversible[0];
+    }
+
     /** {@code SYS_sched_setattr} of the architecture, or 0 where not known. */
     private static final long SYS_SCHED_SETATTR = switch (System.getProperty("os.arch", "")) {
         case "amd64", "x86_64" -> 314;
@@ -203,7 +251,7 @@ public final class ThreadPolicy {
     }
 
     /** A thread's policy from its stat line, or -1 when it ended meanwhile. */
-    static int policyOf(int tid) {
+    public static int policyOf(int tid) {
         String stat;
         try {
             stat = Files.readString(TASKS.resolve(Integer.toString(tid)).resolve("stat"));

@@ -73,6 +73,12 @@ abstract class AuditRoutesContract {
     @Autowired
     AuditCipher cipher;
 
+    @Autowired
+    AuditProperties settings;
+
+    @Autowired
+    java.util.concurrent.ScheduledExecutorService auditHousekeeping;
+
     @TempDir
     Path spoolDirectory;
 
@@ -100,6 +106,8 @@ abstract class AuditRoutesContract {
                         Map.entry("auditDatabase", breaker),
                         Map.entry("auditRetention", retention),
                         Map.entry("bodiesAsList", new GroupedBodyAggregationStrategy()),
+                        Map.entry("sameThread", new org.apache.camel.util.concurrent.SynchronousExecutorService()),
+                        Map.entry("auditHousekeeping", auditHousekeeping),
                         Map.entry("auditReports", new AuditReports(3, cipher)),
                         Map.entry("httpExchanges", new HttpStandIn()),
                         Map.entry("failures", new dev.modelapi.ingest.Failures())),
@@ -245,7 +253,9 @@ abstract class AuditRoutesContract {
         }
 
         await().atMost(Duration.ofSeconds(10)).until(() -> queries.countByRequestId(requestId) == 30);
-        assertThat(routes.camel().getRoute("audit-write")).isNotNull();
+        // the routes whose consumers are the audit's writers (modelapi.audit.writer-routes) are this file's
+        assertThat(settings.writerRoutes()).containsExactly("audit-write", "security-event-write")
+                .allSatisfy(writer -> assertThat(routes.camel().getRoute(writer)).as(writer).isNotNull());
     }
 
     @Test
