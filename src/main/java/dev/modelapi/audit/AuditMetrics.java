@@ -10,6 +10,7 @@ public class AuditMetrics {
     private final Counter rowsWritten;
     private final Counter writeFailures;
     private final Counter rowsRejected;
+    private final Counter rowsOverflowed;
 
     AuditMetrics(MeterRegistry meters) {
         this.rowsWritten = Counter.builder("modelapi.audit.rows.written")
@@ -21,6 +22,18 @@ public class AuditMetrics {
         this.rowsRejected = Counter.builder("modelapi.audit.rows.rejected")
                 .description("Audit rows the database refused as invalid, kept in the spool's rejected folder")
                 .register(meters);
+        this.rowsOverflowed = Counter.builder("modelapi.audit.rows.overflowed")
+                .description("Audit rows that found seda:audit full and were written by the thread that made them")
+                .register(meters);
+    }
+
+    /**
+     * The {@code audit-queue-full} step: {@code seda:audit} refused a row (modelapi.audit.queue-capacity
+     * rows wait already), so the thread that made it writes it itself, as a batch of one; counted.
+     */
+    public java.util.List<AuditRecord> overflowed(AuditRecord row) {
+        rowsOverflowed.increment();
+        return java.util.List.of(row);
     }
 
     /** The {@code audit-written} step, after the batch insert: the rows it inserted (a duplicate counts 0). */

@@ -16,8 +16,8 @@ import org.springframework.validation.annotation.Validated;
 /**
  * How much audit may wait in memory and how it reaches the database ({@code modelapi.audit.*}).
  *
- * @param queueCapacity rows that may wait for the writer ({@code seda:audit} size); past it the audit route
- *     rejects instead of growing the heap
+ * @param queueCapacity rows that may wait for the writer ({@code seda:audit} size); past it the thread that
+ *     made a row writes it itself ({@code audit-queue-full}) instead of growing the heap
  * @param batchSize rows per JDBC insert batch, and the most rows the audit route gathers before writing
  * @param flushInterval how long the audit route waits for more rows before it writes a partial batch
  * @param enabled off: no audit row is written (the {@code audit-enabled} filter of routes/audit.camel.yaml)

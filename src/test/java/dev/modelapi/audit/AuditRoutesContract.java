@@ -108,6 +108,7 @@ abstract class AuditRoutesContract {
                         Map.entry("bodiesAsList", new GroupedBodyAggregationStrategy()),
                         Map.entry("sameThread", new org.apache.camel.util.concurrent.SynchronousExecutorService()),
                         Map.entry("auditHousekeeping", auditHousekeeping),
+                        Map.entry("callerText", (org.apache.camel.Predicate) exchange -> true),
                         Map.entry("auditReports", new AuditReports(3, cipher)),
                         Map.entry("httpExchanges", new HttpStandIn()),
                         Map.entry("failures", new dev.modelapi.ingest.Failures())),
@@ -256,6 +257,31 @@ abstract class AuditRoutesContract {
         // the routes whose consumers are the audit's writers (modelapi.audit.writer-routes) are this file's
         assertThat(settings.writerRoutes()).containsExactly("audit-write", "security-event-write")
                 .allSatisfy(writer -> assertThat(routes.camel().getRoute(writer)).as(writer).isNotNull());
+    }
+
+    @Test
+    void shouldWriteARowOnItsOwnThreadWhenTheQueueIsFullInsteadOfDroppingIt() throws Exception {
+        String requestId = newRequestId();
+        double overflowedBefore = meters.get("modelapi.audit.rows.overflowed").counter().count();
+        var queue = routes.camel().getEndpoint("seda:audit?size=100", org.apache.camel.component.seda.SedaEndpoint.class);
+        routes.camel().getRouteController().suspendRoute("audit-write");
+        try {
+            // the writer is away: its queue (capacity 100 here) fills up
+            for (int i = 0; queue.getCurrentQueueSize() < 100; i++) {
+                producer.sendBody("seda:audit", row(requestId, i));
+            }
+            for (int i = 0; i < 3; i++) {
+                producer.sendBody("direct:audit", AuditRecordsTest.answered(requestId, 1_000 + i, "overflowing text " + i));
+            }
+
+            // written at once by the thread that made them, none dropped
+            assertThat(meters.get("modelapi.audit.rows.overflowed").counter().count() - overflowedBefore).isEqualTo(3.0);
+            assertThat(queries.countByRequestId(requestId)).isEqualTo(3);
+            assertThat(queue.getCurrentQueueSize()).isEqualTo(100);
+        } finally {
+            routes.camel().getRouteController().resumeRoute("audit-write");
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> queries.countByRequestId(requestId) >= 103);
     }
 
     @Test
