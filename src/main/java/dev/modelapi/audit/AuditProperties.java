@@ -44,7 +44,10 @@ import org.springframework.validation.annotation.Validated;
  *     {@code inherit}: at the process's policy, as every other thread
  * @param writerPromoteAt rows in {@code seda:audit} at which the writers leave {@code SCHED_IDLE} until the
  *     queue is down to a tenth of it
- * @param writerRoutes the routes whose consumers are the audit's writers (routes/audit.camel.yaml's ids)
+ * @param writerRoutes the routes whose consumers are the audit's writers (routes/audit.camel.yaml's ids); only
+ *     routes that drain {@code seda:audit}, whose length promotes them: a writer of another queue
+ *     ({@code security-event-write}) could starve at {@code SCHED_IDLE} in a flood of refusals that
+ *     saturates the cores while no audit row is made
  */
 @Validated
 @ConfigurationProperties("modelapi.audit")
@@ -65,7 +68,7 @@ record AuditProperties(
         @NotNull @DurationMin(millis = 1) @DefaultValue("100ms") Duration inMemoryLimitInterval,
         @NotNull @DefaultValue("idle") WriterPolicy writerPolicy,
         @Min(10) @DefaultValue("1000") int writerPromoteAt,
-        @NotNull @DefaultValue({"audit-write", "security-event-write"}) java.util.List<String> writerRoutes) {
+        @NotNull @DefaultValue("audit-write") java.util.List<String> writerRoutes) {
 
     /** A retention is off (0) or at least an hour: seconds of audit would be a mistake, not a policy. */
     @AssertTrue(message = "must be 0 (keep forever) or at least 1h; a bare number is seconds: write the unit, e.g. 365d")

@@ -12,8 +12,8 @@ import org.apache.camel.spring.boot.CamelContextConfiguration;
 /**
  * The audit's queue ({@code seda:audit}) and the threads that drain it. Camel makes each route's
  * consumer threads and each aggregator's timeout checker through a thread factory; for the routes
- * named in {@code modelapi.audit.writer-routes} (routes/audit.camel.yaml's {@code audit-write} and
- * {@code security-event-write}, whose aggregators insert on those same threads) the factory's threads
+ * named in {@code modelapi.audit.writer-routes} (routes/audit.camel.yaml's {@code audit-write}, whose
+ * aggregator inserts on those same threads) the factory's threads
  * join {@link IdleThreads} when they start and leave it when they end, as do the threads of the
  * audit's scheduled routes ({@link #threadFactory}). Every row made for the queue
  * reports the queue's length, which promotes the writers out of {@code SCHED_IDLE} once it backs up.

@@ -255,7 +255,7 @@ abstract class AuditRoutesContract {
 
         await().atMost(Duration.ofSeconds(10)).until(() -> queries.countByRequestId(requestId) == 30);
         // the routes whose consumers are the audit's writers (modelapi.audit.writer-routes) are this file's
-        assertThat(settings.writerRoutes()).containsExactly("audit-write", "security-event-write")
+        assertThat(settings.writerRoutes()).containsExactly("audit-write")
                 .allSatisfy(writer -> assertThat(routes.camel().getRoute(writer)).as(writer).isNotNull());
     }
 
