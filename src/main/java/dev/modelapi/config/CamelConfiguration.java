@@ -58,8 +58,9 @@ class CamelConfiguration {
     /**
      * An executor that runs each task on the thread that submits it. Routes name it where a step
      * must hand work to an executor but a thread switch would only cost: the batch aggregator,
-     * whose completed batch only dispatches to the ensemble's pool, and the audit wiretap, whose
-     * copy only becomes a row on the bounded {@code seda:audit} queue.
+     * whose completed batch only dispatches to the ensemble's pool, the audit wiretap, whose
+     * copy only becomes a row on the bounded {@code seda:audit} queue, and the audit aggregators,
+     * whose batch is inserted by the audit's writer thread that completed it.
      */
     @Bean
     ExecutorService sameThread() {

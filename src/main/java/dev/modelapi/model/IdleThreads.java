@@ -37,7 +37,6 @@ public final class IdleThreads {
     private final int demoteAt;
     /** The joined threads' ids, and the policy each had before (the process's). */
     private final Map<Integer, Integer> threads = new ConcurrentHashMap<>();
-    private final ThreadLocal<Integer> joined = new ThreadLocal<>();
     private final Counter promotions;
     private volatile boolean promoted;
 
@@ -84,12 +83,11 @@ public final class IdleThreads {
 
     /** The calling thread does deferred work from now on: idle unless the backlog has promoted the others. */
     public synchronized void join() {
-        if (!active || joined.get() != null) {
+        int tid = ThreadNice.currentTid();
+        if (!active || threads.containsKey(tid)) {
             return;
         }
-        int tid = ThreadNice.currentTid();
         int policy = ThreadPolicy.policyOf(tid);
-        joined.set(tid);
         threads.put(tid, policy < 0 ? ThreadPolicy.SCHED_BATCH : policy);
         if (!promoted) {
             ThreadPolicy.setPolicy(tid, ThreadPolicy.SCHED_IDLE);
@@ -98,12 +96,11 @@ public final class IdleThreads {
 
     /** The calling thread ends (its id may be given to another thread): back to its policy and forgotten. */
     public synchronized void leave() {
-        Integer tid = joined.get();
-        if (tid == null) {
-            return;
+        int tid = ThreadNice.currentTid();
+        Integer policy = threads.remove(tid);
+        if (policy != null) {
+            ThreadPolicy.setPolicy(tid, policy);
         }
-        joined.remove();
-        ThreadPolicy.setPolicy(tid, threads.remove(tid));
     }
 
     /**

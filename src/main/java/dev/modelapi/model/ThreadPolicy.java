@@ -116,7 +116,7 @@ public final class ThreadPolicy {
         for (int pass = 0; pass < 2; pass++) {
             for (int tid : threadIds()) {
                 try {
-                    if (LIBC.sched_getscheduler(tid) != policy && LIBC.sched_setscheduler(tid, policy, new int[] {0}) == 0) {
+                    if (LIBC.sched_getscheduler(tid) != policy && setPolicy(tid, policy)) {
                         changed++;
                     }
                 } catch (LinkageError | RuntimeException e) {
