@@ -38,7 +38,7 @@ import org.springframework.validation.annotation.Validated;
  *     every answer; 0 keeps them all. Never applied to a database on disk or PostgreSQL, where
  *     {@code retention} rules.
  * @param inMemoryLimitInterval how often that limit is applied
- * @param writerPolicy {@code idle}: the threads that drain the audit's queues (the consumers of the
+ * @param writerPolicy {@code idle}: the threads that drain the audit's queue (the consumers of the
  *     routes in {@code writerRoutes} and their aggregators' timeout checkers) run at {@code SCHED_IDLE}
  *     while the queue is short, so a request's thread never waits for them ({@code IdleThreads});
  *     {@code inherit}: at the process's policy, as every other thread
