@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.modelapi.model.IdleThreads;
 import dev.modelapi.model.ThreadPolicy;
 import dev.modelapi.pii.PiiDetector;
+import dev.modelapi.pipeline.TaskPredicates;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
@@ -123,6 +124,27 @@ class AuditConfiguration {
                 .description("Audit rows seda:audit holds at most (modelapi.audit.queue-capacity)")
                 .register(meters);
         return writers;
+    }
+
+    /**
+     * The start-up warm-up's texts written to the in-memory database too, so that its writer is
+     * compiled before callers come, and deleted before readiness ({@link AuditWarmUp}).
+     */
+    @Bean
+    AuditWarmUp auditWarmUp(JdbcTemplate jdbcTemplate, AuditProperties settings,
+            @Value("${spring.datasource.url:}") String datasourceUrl, AuditMetrics auditMetrics, MeterRegistry meters) {
+        return new AuditWarmUp(jdbcTemplate, settings.enabled() && inMemory(datasourceUrl), auditMetrics::rowsWritten,
+                settings.timeoutCheckerInterval(), meters);
+    }
+
+    /**
+     * Filter {@code audit-callers-only} of routes/audit.camel.yaml: the texts the audit keeps a row
+     * of, a caller's, never the cache warming's, and the start-up warm-up's only where they are
+     * deleted again before readiness ({@link AuditWarmUp}).
+     */
+    @Bean
+    org.apache.camel.Predicate auditedText(AuditWarmUp auditWarmUp) {
+        return TaskPredicates.task("auditedText", auditWarmUp::audited);
     }
 
     @Bean

@@ -16,7 +16,8 @@ public final class PredictionTask {
 
     /**
      * The principal of the service's own start-up warm-up requests (no key may have this name):
-     * their answers are neither cached nor audited.
+     * their answers are not cached and leave no audit row (the in-memory audit database writes them
+     * to compile its writer and deletes them before readiness).
      */
     public static final String WARM_UP_PRINCIPAL = "warm-up";
 

@@ -33,7 +33,8 @@ public class TaskPredicates {
         return task("callerText", PredictionTask::fromCaller);
     }
 
-    static org.apache.camel.Predicate task(String name, Predicate<PredictionTask> test) {
+    /** A named predicate on the exchange's text, for filters after the split (the audit's {@code auditedText}). */
+    public static org.apache.camel.Predicate task(String name, Predicate<PredictionTask> test) {
         return exchange -> {
             Object body = exchange.getIn().getBody();
             if (body == null) {

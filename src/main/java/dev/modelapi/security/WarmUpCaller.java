@@ -13,7 +13,8 @@ import org.springframework.stereotype.Component;
  * The service's own start-up warm-up as a caller: a random token made when the JVM starts and
  * never written anywhere, sent by the warm-up in {@value #HEADER}. It may predict with every
  * model and nothing else, has no rate limit, and its principal ({@code warm-up}) is one no key may
- * take, so its answers are neither cached nor audited.
+ * take, so its answers are not cached and leave no audit row (the in-memory audit database writes
+ * them to compile its writer and deletes them before readiness: {@code AuditWarmUp}).
  */
 @Component
 public class WarmUpCaller {

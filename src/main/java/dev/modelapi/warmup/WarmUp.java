@@ -20,6 +20,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,8 +36,9 @@ import org.springframework.context.event.EventListener;
  * that the JIT compiles the request path (Tomcat, the key check, every route, JSON, the
  * batcher, the translator, the vote) before users arrive: without it the first minute or two of
  * traffic runs partly interpreted, with the compiler taking a fifth of the CPU. Readiness (health
- * indicator {@code warmUp}) is out of service until it is done; its answers are neither cached nor
- * audited (see {@link WarmUpCaller}). Once they are answered, and still before readiness, it gives
+ * indicator {@code warmUp}) is out of service until it is done; its answers are not cached (see
+ * {@link WarmUpCaller}) and leave no audit row: the default run's in-memory audit database writes
+ * them, to compile its writer too, and they are deleted once answered. Then, still before readiness, it gives
  * back the memory the start-up left resident and the service does not go on to use
  * ({@code modelapi.warm-up.settle}).
  */
@@ -52,14 +54,39 @@ class WarmUp implements HealthIndicator {
 
     enum State { WAITING, RUNNING, DONE, SKIPPED }
 
+    /**
+     * The audit's part (bean {@code AuditWarmUp}): where its database is the default run's in-memory
+     * one it writes the warm-up's texts too, to compile its writer, and they are deleted once answered.
+     */
+    interface AuditRows {
+        AuditRows NONE = new AuditRows() {
+            @Override
+            public void begin() {
+            }
+
+            @Override
+            public void forget(long texts) {
+            }
+        };
+
+        /** Before the first request. */
+        void begin();
+
+        /** After the last answer, before readiness: the texts the warm-up answered. */
+        void forget(long texts);
+    }
+
     private final WarmUpProperties settings;
     private final ServerProperties server;
     private final WarmUpCaller caller;
     private final ObjectMapper json;
+    private final AuditRows auditRows;
     /** A full collection and glibc's free native heap given back; run once, after the requests. */
     private final Runnable settle;
     private final Counter answered;
     private final Counter failed;
+    /** Texts in the requests answered: a batch request's {@link #BATCH_TEXTS}, one otherwise. */
+    private final AtomicLong textsAnswered = new AtomicLong();
     private final AtomicReference<State> state;
     private volatile String detail = "";
     private volatile long startedNanos;
@@ -68,11 +95,12 @@ class WarmUp implements HealthIndicator {
     private volatile long settledBytes = -1;
 
     WarmUp(WarmUpProperties settings, ServerProperties server, WarmUpCaller caller, ObjectMapper json,
-            MeterRegistry meters, Runnable settle) {
+            MeterRegistry meters, AuditRows auditRows, Runnable settle) {
         this.settings = settings;
         this.server = server;
         this.caller = caller;
         this.json = json;
+        this.auditRows = auditRows;
         this.settle = settle;
         this.state = new AtomicReference<>(settings.enabled() && settings.requests() > 0 ? State.WAITING : State.SKIPPED);
         if (state.get() == State.SKIPPED) {
@@ -136,6 +164,7 @@ class WarmUp implements HealthIndicator {
                 .connectTimeout(Duration.ofSeconds(5)).build();
         WarmUpTexts texts = new WarmUpTexts(Long.toHexString(System.nanoTime() ^ caller.token().hashCode()));
         Semaphore inFlight = new Semaphore(settings.concurrency());
+        auditRows.begin();
         try {
             int sent = 0;
             for (int i = 0; i < settings.requests() && System.nanoTime() < deadline; i++) {
@@ -148,9 +177,12 @@ class WarmUp implements HealthIndicator {
                     break;
                 }
                 HttpRequest request = request(base, texts, i);
+                int textsOfRequest = batch(i) ? BATCH_TEXTS : 1;
                 senders.execute(() -> {
                     try {
-                        count(http.send(request, HttpResponse.BodyHandlers.ofString()), null);
+                        if (count(http.send(request, HttpResponse.BodyHandlers.ofString()), null)) {
+                            textsAnswered.addAndGet(textsOfRequest);
+                        }
                     } catch (IOException | RuntimeException e) {
                         count(null, e);
                     } catch (InterruptedException e) {
@@ -170,6 +202,9 @@ class WarmUp implements HealthIndicator {
             log.info("Start-up warm-up done in {} ms: {} requests answered, {} failed{}",
                     (System.nanoTime() - startedNanos) / 1_000_000, answered(), failed(),
                     detail.isEmpty() ? "" : "; " + detail);
+            if (answered() > 0) {
+                forgetAuditRows();
+            }
             if (settings.settle() && answered() > 0) {
                 settle();
             }
@@ -184,6 +219,15 @@ class WarmUp implements HealthIndicator {
             state.set(State.DONE);
             senders.shutdownNow();
             pool.shutdownNow();
+        }
+    }
+
+    /** Its rows out of the audit database that wrote them (the default run's in-memory one) before readiness. */
+    private void forgetAuditRows() {
+        try {
+            auditRows.forget(textsAnswered.get());
+        } catch (RuntimeException e) {
+            log.warn("Start-up warm-up: deleting its audit rows failed; the in-memory limit removes them", e);
         }
     }
 
@@ -220,7 +264,7 @@ class WarmUp implements HealthIndicator {
     private HttpRequest request(URI base, WarmUpTexts texts, int index) {
         ObjectNode body = json.createObjectNode();
         String path;
-        if (index % BATCH_EVERY == BATCH_EVERY - 1) {
+        if (batch(index)) {
             path = "/api/v1/predict/batch";
             var array = body.putArray("texts");
             for (int k = 0; k < BATCH_TEXTS; k++) {
@@ -238,10 +282,15 @@ class WarmUp implements HealthIndicator {
                 .build();
     }
 
-    private void count(HttpResponse<String> response, Throwable failure) {
+    private static boolean batch(int index) {
+        return index % BATCH_EVERY == BATCH_EVERY - 1;
+    }
+
+    /** @return whether the request was answered */
+    private boolean count(HttpResponse<String> response, Throwable failure) {
         if (failure == null && response.statusCode() / 100 == 2) {
             answered.increment();
-            return;
+            return true;
         }
         failed.increment();
         String why = failure != null ? failure.toString()
@@ -250,6 +299,7 @@ class WarmUp implements HealthIndicator {
             detail = why;
         }
         log.debug("A warm-up request failed: {}", why);
+        return false;
     }
 
     /** Counted by the meters, which are this bean's own (one warm-up per application context). */

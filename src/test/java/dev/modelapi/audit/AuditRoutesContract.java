@@ -108,7 +108,7 @@ abstract class AuditRoutesContract {
                         Map.entry("bodiesAsList", new GroupedBodyAggregationStrategy()),
                         Map.entry("sameThread", new org.apache.camel.util.concurrent.SynchronousExecutorService()),
                         Map.entry("auditHousekeeping", auditHousekeeping),
-                        Map.entry("callerText", (org.apache.camel.Predicate) exchange -> true),
+                        Map.entry("auditedText", (org.apache.camel.Predicate) exchange -> true),
                         Map.entry("auditReports", new AuditReports(3, cipher)),
                         Map.entry("httpExchanges", new HttpStandIn()),
                         Map.entry("failures", new dev.modelapi.ingest.Failures())),

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.modelapi.audit.AuditQueries;
+import dev.modelapi.audit.AuditWarmUp;
 import dev.modelapi.security.WarmUpCaller;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -64,6 +65,9 @@ class WarmUpTest {
     AuditQueries audit;
 
     @Autowired
+    AuditWarmUp auditWarmUp;
+
+    @Autowired
     CacheManager caches;
 
     @Autowired
@@ -74,6 +78,22 @@ class WarmUpTest {
 
     @LocalServerPort
     int port;
+
+    /** What the service's own warm-up does with the audit: these tests' warm-ups leave no audit row either. */
+    private WarmUp.AuditRows auditRows() {
+        return new WarmUp.AuditRows() {
+            @Override
+            public void begin() {
+                auditWarmUp.begin();
+            }
+
+            @Override
+            public void forget(long texts) {
+                assertThat(auditWarmUp.forgetRows(texts, Duration.ofSeconds(10))).as("the rows of %d texts written", texts)
+                        .isTrue();
+            }
+        };
+    }
 
     private JsonNode readinessOnceWarm() throws Exception {
         await().atMost(Duration.ofMinutes(2)).until(() -> http.getForEntity("/actuator/health/readiness", String.class)
@@ -95,6 +115,9 @@ class WarmUpTest {
         // 36 single texts and 4 batches of 4, through the real models
         double texts = meters.find("modelapi.inference.count").counters().stream().mapToDouble(c -> c.count()).sum();
         assertThat(texts).isGreaterThanOrEqualTo(52);
+        // written to the in-memory audit database, so that its writer is compiled too, then deleted
+        assertThat(auditWarmUp.writesRows()).isTrue();
+        assertThat(meters.get("modelapi.audit.warmup.rows").counter().count()).isGreaterThanOrEqualTo(52);
         // then the start-up's memory given back (a full collection, glibc's free native heap)
         assertThat(warmUp.at("/details/settledMiB").isIntegralNumber()).as(warmUp.toString()).isTrue();
         assertThat(meters.get("modelapi.native.malloc.trims").functionCounter().count()).isPositive();
@@ -111,7 +134,7 @@ class WarmUpTest {
         List<String> seen = new CopyOnWriteArrayList<>();
         AtomicReference<WarmUp> self = new AtomicReference<>();
         WarmUp again = new WarmUp(new WarmUpProperties(true, requests, 3, Duration.ofMinutes(2), Duration.ofSeconds(30),
-                true), server, caller, json, new SimpleMeterRegistry(), () -> {
+                true), server, caller, json, new SimpleMeterRegistry(), auditRows(), () -> {
                     Health now = self.get().health();
                     seen.add(now.getStatus() + " answered=" + now.getDetails().get("answered"));
                 });
@@ -126,16 +149,18 @@ class WarmUpTest {
     }
 
     @Test
-    void shouldNotSettleWhenTurnedOffOrWhenNothingWasAnswered() {
+    void shouldNotSettleWhenTurnedOffOrWhenNothingWasAnswered() throws Exception {
+        // after the service's own warm-up: both delete rows of the same principal
+        readinessOnceWarm();
         AtomicInteger settles = new AtomicInteger();
         WarmUp off = new WarmUp(new WarmUpProperties(true, 4, 2, Duration.ofMinutes(2), Duration.ofSeconds(30), false),
-                server, caller, json, new SimpleMeterRegistry(), settles::incrementAndGet);
+                server, caller, json, new SimpleMeterRegistry(), auditRows(), settles::incrementAndGet);
         off.run(URI.create("http://127.0.0.1:" + port));
         assertThat(off.health().getDetails()).containsEntry("answered", 4).doesNotContainKey("settledMiB");
 
         // nothing listens on port 1: every request fails, the JVM has nothing of the warm-up's to give back
         WarmUp refused = new WarmUp(new WarmUpProperties(true, 4, 2, Duration.ofMinutes(2), Duration.ofSeconds(5), true),
-                server, caller, json, new SimpleMeterRegistry(), settles::incrementAndGet);
+                server, caller, json, new SimpleMeterRegistry(), auditRows(), settles::incrementAndGet);
         refused.run(URI.create("http://127.0.0.1:1"));
         assertThat(refused.health().getDetails()).containsEntry("answered", 0).doesNotContainKey("settledMiB");
 
@@ -193,7 +218,7 @@ class WarmUpTest {
         int requests = 200;
         int concurrency = 4;
         WarmUp again = new WarmUp(new WarmUpProperties(true, requests, concurrency, Duration.ofMinutes(2),
-                Duration.ofSeconds(30), false), server, caller, json, new SimpleMeterRegistry(), () -> { });
+                Duration.ofSeconds(30), false), server, caller, json, new SimpleMeterRegistry(), auditRows(), () -> { });
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         long startedBefore = threads.getTotalStartedThreadCount();
 
