@@ -14,6 +14,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.stream.Stream;
@@ -115,7 +116,7 @@ class AuditConfiguration {
         boolean idle = settings.writerPolicy() == AuditProperties.WriterPolicy.IDLE;
         IdleThreads threads = new IdleThreads(idle, idle && ThreadPolicy.idleIsReversible(), settings.writerPromoteAt(),
                 settings.writerPromoteAt() / 10, meters);
-        AuditWriters writers = new AuditWriters(threads, new java.util.HashSet<>(settings.writerRoutes()),
+        AuditWriters writers = new AuditWriters(threads, Set.copyOf(settings.writerRoutes()),
                 settings.queueCapacity());
         Gauge.builder("modelapi.audit.queue.size", writers, AuditWriters::queued)
                 .description("Audit rows waiting for the writer in seda:audit; bounded by modelapi.audit.queue-capacity")
@@ -133,7 +134,7 @@ class AuditConfiguration {
     @Bean
     AuditWarmUp auditWarmUp(JdbcTemplate jdbcTemplate, AuditProperties settings,
             @Value("${spring.datasource.url:}") String datasourceUrl, AuditMetrics auditMetrics, MeterRegistry meters) {
-        return new AuditWarmUp(jdbcTemplate, settings.enabled() && inMemory(datasourceUrl), auditMetrics::rowsWritten,
+        return new AuditWarmUp(jdbcTemplate, settings.enabled() && inMemory(datasourceUrl), auditMetrics::predictionRowsWritten,
                 settings.timeoutCheckerInterval(), meters);
     }
 

@@ -2,6 +2,7 @@ package dev.modelapi.audit;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.camel.Header;
 
 /** The audit routes' counters: rows the database took, writes it refused, rows it refused as invalid. */
@@ -11,6 +12,8 @@ public class AuditMetrics {
     private final Counter writeFailures;
     private final Counter rowsRejected;
     private final Counter rowsOverflowed;
+    /** Of {@link #rowsWritten}, the {@code prediction_audit} rows: what the start-up warm-up waits for. */
+    private final AtomicLong predictionRowsWritten = new AtomicLong();
 
     AuditMetrics(MeterRegistry meters) {
         this.rowsWritten = Counter.builder("modelapi.audit.rows.written")
@@ -36,8 +39,16 @@ public class AuditMetrics {
         return java.util.List.of(row);
     }
 
-    /** The {@code audit-written} step, after the batch insert: the rows it inserted (a duplicate counts 0). */
+    /** The {@code audit-written} step, after a batch insert of prediction rows: the rows it inserted (a duplicate counts 0). */
     public void written(@Header("CamelSqlUpdateCount") Integer inserted) {
+        if (inserted != null && inserted > 0) {
+            rowsWritten.increment(inserted);
+            predictionRowsWritten.addAndGet(inserted);
+        }
+    }
+
+    /** The {@code security-events-written} step, after a batch insert of security events. */
+    public void eventsWritten(@Header("CamelSqlUpdateCount") Integer inserted) {
         if (inserted != null && inserted > 0) {
             rowsWritten.increment(inserted);
         }
@@ -46,6 +57,11 @@ public class AuditMetrics {
     /** Audit rows inserted so far, both tables. */
     public long rowsWritten() {
         return (long) rowsWritten.count();
+    }
+
+    /** {@code prediction_audit} rows inserted so far. */
+    public long predictionRowsWritten() {
+        return predictionRowsWritten.get();
     }
 
     /** The {@code audit-count-rejected} step. */

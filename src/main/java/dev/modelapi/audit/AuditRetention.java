@@ -19,8 +19,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  * {@code security_event_archive}). A retention of 0 keeps everything.
  * The {@code audit-in-memory-limit} step keeps the in-memory database of the default run to
  * {@code in-memory-max-rows}, so that a service left running on its defaults does not grow; it
- * deletes only when rows were written since it last did (the {@code audit-written} step counts
- * them), or {@link #IN_MEMORY_LIMIT_AT_LEAST} after it last did, for rows written past that count:
+ * deletes only when rows were written since it last did (the {@code audit-written} and
+ * {@code security-events-written} steps count them), or {@link #IN_MEMORY_LIMIT_AT_LEAST} after it last did, for rows written past that count:
  * two deletes every 100 ms of a service no request reaches cost 1.6 % of a core.
  */
 public class AuditRetention {

@@ -31,7 +31,7 @@ public class AuditWarmUp {
     private volatile long writtenAtBegin;
 
     /**
-     * @param rowsWritten audit rows written so far ({@link AuditMetrics#rowsWritten()})
+     * @param rowsWritten prediction rows written so far ({@link AuditMetrics#predictionRowsWritten()})
      * @param poll how often to look again whether the writer has written the warm-up's last row
      */
     AuditWarmUp(JdbcTemplate jdbc, boolean writesRows, LongSupplier rowsWritten, Duration poll, MeterRegistry meters) {
@@ -63,9 +63,9 @@ public class AuditWarmUp {
     /**
      * Deletes the warm-up's rows once the writer has written them all: when its last answer is sent
      * some are still in the wiretap's pool, {@code seda:audit} or the aggregator's partial batch, so
-     * it waits until the writer has written as many rows since {@link #begin()} as the warm-up
-     * answered texts (the in-memory limit may have deleted some of them already), for at most
-     * {@code within}, then deletes what is left of them.
+     * it waits until the writer has written as many prediction rows (security events are not
+     * counted) since {@link #begin()} as the warm-up answered texts (the in-memory limit may have
+     * deleted some of them already), for at most {@code within}, then deletes what is left of them.
      *
      * @param texts the texts the warm-up had answered
      * @return whether every one had been written before the delete (false: some came too late, and

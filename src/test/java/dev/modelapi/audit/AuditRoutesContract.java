@@ -63,6 +63,7 @@ abstract class AuditRoutesContract {
 
     @Autowired
     MeterRegistry meters;
+    AuditMetrics auditMetrics;
 
     @Autowired
     AuditRecords records;
@@ -95,6 +96,7 @@ abstract class AuditRoutesContract {
     }
 
     void startRoutes() throws Exception {
+        auditMetrics = new AuditMetrics(meters);
         breaker = AuditConfiguration.databaseBreaker(Duration.ofMillis(300), new SimpleMeterRegistry());
         spool = new AuditSpool(spoolDirectory, breaker, new ObjectMapper());
         routes = RouteFiles.of(Map.ofEntries(
@@ -102,7 +104,7 @@ abstract class AuditRoutesContract {
                         Map.entry("auditRecords", records),
                         Map.entry("auditRowStatements", statements),
                         Map.entry("auditSpool", spool),
-                        Map.entry("auditMetrics", new AuditMetrics(meters)),
+                        Map.entry("auditMetrics", auditMetrics),
                         Map.entry("auditDatabase", breaker),
                         Map.entry("auditRetention", retention),
                         Map.entry("bodiesAsList", new GroupedBodyAggregationStrategy()),
@@ -536,6 +538,27 @@ abstract class AuditRoutesContract {
         }
 
         await().atMost(Duration.ofSeconds(10)).until(() -> securityEvents(Map.of("source", source)).total() == 30);
+    }
+
+    @Test
+    void shouldCountRowsWrittenOfBothTablesAndPredictionRowsApart() {
+        String requestId = newRequestId();
+        String source = "192.0.2.252-" + requestId;
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        long rowsBefore = auditMetrics.rowsWritten();
+        long predictionsBefore = auditMetrics.predictionRowsWritten();
+
+        store(List.of(row(requestId, 0), row(requestId, 1)));
+        store(List.of(securityEvent(requestId, now, "refused", "unknown_key", null, source),
+                securityEvent(requestId, now, "refused", "role", "reader", source),
+                securityEvent(requestId, now, "command", "cache_flush", "admin", source)));
+        // written again (a retried batch): ON CONFLICT makes it no row, and no count
+        store(List.of(row(requestId, 0), row(requestId, 1)));
+
+        assertThat(auditMetrics.rowsWritten() - rowsBefore).isEqualTo(5);
+        assertThat(auditMetrics.predictionRowsWritten() - predictionsBefore)
+                .as("what the start-up warm-up waits for: its own rows, never security events").isEqualTo(2);
+        assertThat(queries.countByRequestId(requestId)).isEqualTo(2);
     }
 
     @Test
