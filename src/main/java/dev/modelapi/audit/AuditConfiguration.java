@@ -153,6 +153,12 @@ class AuditConfiguration {
         return new AuditMetrics(meters);
     }
 
+    /** Step {@code audit-queue-full}: a row that found {@code seda:audit} full, written with the rows at its head. */
+    @Bean
+    AuditOverflow auditOverflow(AuditMetrics auditMetrics, AuditProperties settings, MeterRegistry meters) {
+        return new AuditOverflow(auditMetrics, settings.queueCapacity(), settings.batchSize(), meters);
+    }
+
     @Bean
     AuditRetention auditRetention(JdbcTemplate jdbcTemplate, PlatformTransactionManager transactionManager,
             AuditProperties settings, @Value("${spring.datasource.url:}") String datasourceUrl, MeterRegistry meters,

@@ -31,12 +31,11 @@ public class AuditMetrics {
     }
 
     /**
-     * The {@code audit-queue-full} step: {@code seda:audit} refused a row (modelapi.audit.queue-capacity
-     * rows wait already), so the thread that made it writes it itself, as a batch of one; counted.
+     * {@code seda:audit} refused a row (modelapi.audit.queue-capacity rows wait already): the thread
+     * that made it writes it itself ({@link AuditOverflow}).
      */
-    public java.util.List<AuditRecord> overflowed(AuditRecord row) {
+    void overflowed() {
         rowsOverflowed.increment();
-        return java.util.List.of(row);
     }
 
     /** The {@code audit-written} step, after a batch insert of prediction rows: the rows it inserted (a duplicate counts 0). */

@@ -105,6 +105,7 @@ abstract class AuditRoutesContract {
                         Map.entry("auditRowStatements", statements),
                         Map.entry("auditSpool", spool),
                         Map.entry("auditMetrics", auditMetrics),
+                        Map.entry("auditOverflow", new AuditOverflow(auditMetrics, 100, 100, meters)),
                         Map.entry("auditDatabase", breaker),
                         Map.entry("auditRetention", retention),
                         Map.entry("bodiesAsList", new GroupedBodyAggregationStrategy()),
@@ -262,9 +263,10 @@ abstract class AuditRoutesContract {
     }
 
     @Test
-    void shouldWriteARowOnItsOwnThreadWhenTheQueueIsFullInsteadOfDroppingIt() throws Exception {
+    void shouldWriteARowWithTheQueuesOldestOnItsOwnThreadWhenTheQueueIsFullInsteadOfDroppingIt() throws Exception {
         String requestId = newRequestId();
-        double overflowedBefore = meters.get("modelapi.audit.rows.overflowed").counter().count();
+        double overflowedBefore = counter("modelapi.audit.rows.overflowed");
+        double drainedBefore = counter("modelapi.audit.rows.drained");
         var queue = routes.camel().getEndpoint("seda:audit?size=100", org.apache.camel.component.seda.SedaEndpoint.class);
         routes.camel().getRouteController().suspendRoute("audit-write");
         try {
@@ -276,14 +278,19 @@ abstract class AuditRoutesContract {
                 producer.sendBody("direct:audit", AuditRecordsTest.answered(requestId, 1_000 + i, "overflowing text " + i));
             }
 
-            // written at once by the thread that made them, none dropped
-            assertThat(meters.get("modelapi.audit.rows.overflowed").counter().count() - overflowedBefore).isEqualTo(3.0);
-            assertThat(queries.countByRequestId(requestId)).isEqualTo(3);
-            assertThat(queue.getCurrentQueueSize()).isEqualTo(100);
+            // the first found it full: its thread wrote it at once with the 99 oldest rows (batch-size
+            // 100), none dropped, and the next two found room again
+            assertThat(counter("modelapi.audit.rows.overflowed") - overflowedBefore).isEqualTo(1.0);
+            assertThat(counter("modelapi.audit.rows.drained") - drainedBefore).isEqualTo(99.0);
+            assertThat(queries.findByRequestId(requestId)).extracting(AuditRecord::itemIndex)
+                    .containsExactlyInAnyOrderElementsOf(java.util.stream.Stream.concat(
+                            java.util.stream.IntStream.range(0, 99).boxed(), java.util.stream.Stream.of(1_000)).toList());
+            assertThat(queue.getCurrentQueueSize()).isEqualTo(3);
         } finally {
             routes.camel().getRouteController().resumeRoute("audit-write");
         }
-        await().atMost(Duration.ofSeconds(10)).until(() -> queries.countByRequestId(requestId) >= 103);
+        await().atMost(Duration.ofSeconds(10)).until(() -> queries.countByRequestId(requestId) == 103);
+        assertThat(queries.findByRequestId(requestId)).extracting(AuditRecord::itemIndex).contains(99, 1_001, 1_002);
     }
 
     @Test
