@@ -155,8 +155,9 @@ class AuditConfiguration {
 
     /** Step {@code audit-queue-full}: a row that found {@code seda:audit} full, written with the rows at its head. */
     @Bean
-    AuditOverflow auditOverflow(AuditMetrics auditMetrics, AuditProperties settings, MeterRegistry meters) {
-        return new AuditOverflow(auditMetrics, settings.queueCapacity(), settings.batchSize(), meters);
+    AuditOverflow auditOverflow(AuditMetrics auditMetrics, AuditWriters auditWriters, AuditProperties settings,
+            MeterRegistry meters) {
+        return new AuditOverflow(auditMetrics, auditWriters, settings.batchSize(), meters);
     }
 
     @Bean

@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.camel.Body;
 import org.apache.camel.Exchange;
-import org.apache.camel.component.seda.SedaEndpoint;
 
 /**
  * The {@code audit-queue-full} step: {@code seda:audit} refused a row (queue-capacity rows wait
@@ -20,19 +19,17 @@ import org.apache.camel.component.seda.SedaEndpoint;
 public class AuditOverflow {
 
     private final AuditMetrics metrics;
-    private final String queueUri;
+    private final AuditWriters writers;
     private final int batchSize;
     private final Counter drained;
-    private volatile SedaEndpoint queue;
 
     /**
-     * @param queueCapacity {@code modelapi.audit.queue-capacity}: the queue's endpoint is
-     *     {@code seda:audit?size=<it>}, as the routes name it
+     * @param writers the owner of {@code seda:audit}, whose head the rows are taken from
      * @param batchSize {@code modelapi.audit.batch-size}: the most rows written at once
      */
-    public AuditOverflow(AuditMetrics metrics, int queueCapacity, int batchSize, MeterRegistry meters) {
+    AuditOverflow(AuditMetrics metrics, AuditWriters writers, int batchSize, MeterRegistry meters) {
         this.metrics = metrics;
-        this.queueUri = "seda:audit?size=" + queueCapacity;
+        this.writers = writers;
         this.batchSize = Math.max(1, batchSize);
         this.drained = Counter.builder("modelapi.audit.rows.drained")
                 .description("Audit rows a request's thread took from the head of a full seda:audit and wrote with its own")
@@ -43,28 +40,16 @@ public class AuditOverflow {
     public List<AuditRecord> rows(@Body AuditRecord row, Exchange exchange) {
         metrics.overflowed();
         List<Exchange> waiting = new ArrayList<>(batchSize - 1);
-        if (batchSize > 1) {
-            queue(exchange).getQueue().drainTo(waiting, batchSize - 1);
-        }
+        writers.drainTo(exchange.getContext(), waiting, batchSize - 1);
         List<AuditRecord> rows = new ArrayList<>(waiting.size() + 1);
         for (Exchange queued : waiting) {
-            if (queued.getIn().getBody() instanceof AuditRecord waitingRow) {
-                rows.add(waitingRow);
-            }
+            // only audit-record's rows are queued; anything else fails the insert and is spooled or rejected
+            rows.add(queued.getIn().getBody(AuditRecord.class));
             // what would have run when the writer completed it runs when this exchange completes
             queued.getExchangeExtension().handoverCompletions(exchange);
         }
         rows.add(row);
         drained.increment(waiting.size());
         return rows;
-    }
-
-    private SedaEndpoint queue(Exchange exchange) {
-        SedaEndpoint endpoint = queue;
-        if (endpoint == null) {
-            endpoint = exchange.getContext().getEndpoint(queueUri, SedaEndpoint.class);
-            queue = endpoint;
-        }
-        return endpoint;
     }
 }

@@ -1,9 +1,11 @@
 package dev.modelapi.audit;
 
 import dev.modelapi.model.IdleThreads;
+import java.util.Collection;
 import java.util.Set;
 import java.util.concurrent.ThreadFactory;
 import org.apache.camel.CamelContext;
+import org.apache.camel.Exchange;
 import org.apache.camel.component.seda.SedaEndpoint;
 import org.apache.camel.spi.ExecutorServiceManager;
 import org.apache.camel.spi.RouteIdAware;
@@ -79,16 +81,31 @@ final class AuditWriters implements CamelContextConfiguration, ExecutorServiceMa
 
     /** Rows waiting in {@code seda:audit} (0 before Camel has started). */
     int queued() {
+        CamelContext context = camel;
+        if (queue == null && (context == null || !context.isStarted())) {
+            return 0;
+        }
+        return queue(context).getCurrentQueueSize();
+    }
+
+    /**
+     * Moves up to {@code max} rows from the head of {@code seda:audit} into {@code rows}, oldest
+     * first: the thread whose row found the queue full writes them with its own
+     * ({@link AuditOverflow}).
+     *
+     * @return how many it moved
+     */
+    int drainTo(CamelContext context, Collection<Exchange> rows, int max) {
+        return max > 0 ? queue(context).getQueue().drainTo(rows, max) : 0;
+    }
+
+    private SedaEndpoint queue(CamelContext context) {
         SedaEndpoint endpoint = queue;
         if (endpoint == null) {
-            CamelContext context = camel;
-            if (context == null || !context.isStarted()) {
-                return 0;
-            }
             endpoint = context.getEndpoint(uri, SedaEndpoint.class);
             queue = endpoint;
         }
-        return endpoint.getCurrentQueueSize();
+        return endpoint;
     }
 
     /** A row is about to be queued: the writers' backlog as it stands. */

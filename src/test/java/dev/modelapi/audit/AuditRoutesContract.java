@@ -23,6 +23,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -86,6 +87,7 @@ abstract class AuditRoutesContract {
     final Switch down = new Switch();
     CircuitBreaker breaker;
     AuditSpool spool;
+    AuditWriters writers;
     RouteFiles routes;
     private final RowMapStatements statements = new RowMapStatements();
     ProducerTemplate producer;
@@ -97,6 +99,7 @@ abstract class AuditRoutesContract {
 
     void startRoutes() throws Exception {
         auditMetrics = new AuditMetrics(meters);
+        writers = new AuditWriters(new dev.modelapi.model.IdleThreads(false, false, 1, 0, meters), Set.of(), 100);
         breaker = AuditConfiguration.databaseBreaker(Duration.ofMillis(300), new SimpleMeterRegistry());
         spool = new AuditSpool(spoolDirectory, breaker, new ObjectMapper());
         routes = RouteFiles.of(Map.ofEntries(
@@ -105,7 +108,7 @@ abstract class AuditRoutesContract {
                         Map.entry("auditRowStatements", statements),
                         Map.entry("auditSpool", spool),
                         Map.entry("auditMetrics", auditMetrics),
-                        Map.entry("auditOverflow", new AuditOverflow(auditMetrics, 100, 100, meters)),
+                        Map.entry("auditOverflow", new AuditOverflow(auditMetrics, writers, 100, meters)),
                         Map.entry("auditDatabase", breaker),
                         Map.entry("auditRetention", retention),
                         Map.entry("bodiesAsList", new GroupedBodyAggregationStrategy()),
@@ -286,6 +289,8 @@ abstract class AuditRoutesContract {
                     .containsExactlyInAnyOrderElementsOf(java.util.stream.Stream.concat(
                             java.util.stream.IntStream.range(0, 99).boxed(), java.util.stream.Stream.of(1_000)).toList());
             assertThat(queue.getCurrentQueueSize()).isEqualTo(3);
+            // the queue the rows were taken from is the one the writers' gauge reads
+            assertThat(writers.queued()).isEqualTo(3);
         } finally {
             routes.camel().getRouteController().resumeRoute("audit-write");
         }
