@@ -8,7 +8,7 @@ hand to check what the service set (docs/operations.md, "CPU scheduling"). Linux
                                                    and slice
     threads.py PID slice   PREFIX NANOS            the time slice (sched_setattr's sched_runtime, Linux
                                                    6.12+); 0 gives the kernel's back
-    threads.py PID affinity PREFIX all|spread|CPUS all: every CPU the process may use; spread: the
+    threads.py PID affinity PREFIX all|spread|CPUS all: every CPU this tool may use; spread: the
                                                    matching threads, in name order, one CPU each in
                                                    turn; CPUS: a list such as 0-1 or 1
     threads.py PID show    [PREFIX]                 name, policy, nice, slice, CPUs, migrations and
@@ -134,7 +134,9 @@ def main(argv):
         for _, tid in matched:
             set_attr(tid, os.sched_getscheduler(tid), int(value))
     elif verb == "affinity":
-        allowed = sorted(os.sched_getaffinity(pid))
+        # the CPUs this tool may run on (the same machine or container), not the process's main
+        # thread's: an earlier setting may have narrowed that one, and "all" must undo it
+        allowed = sorted(os.sched_getaffinity(0))
         for i, (_, tid) in enumerate(matched):
             if value == "all":
                 cpus = set(allowed)

@@ -9,11 +9,12 @@
 #   A="policy * other" B="policy * batch" bench/windows.sh                 # the threads' policy
 #   A="slice forward 0" B="slice forward 20000000" bench/windows.sh       # the forwards' time slice
 #   A="affinity forward all" B="affinity forward spread" COLUMN=ensemble bench/windows.sh
+#   A="affinity * all" B="affinity !forward-1 0; affinity forward-1 1" bench/windows.sh   # one core for one forward
 #   LOAD=cached CLIENTS=1 A="policy * other" B="policy * batch" bench/windows.sh   # a cache hit's p99
 #
 # LOAD=cached runs the cached path instead: the cache on, one text repeated (same-text.lua), the
 # warm-up at WARM_CLIENTS and the windows at CLIENTS connections.
-# Env: A, B (bench/threads.py's arguments after the pid)  WATCH [forward] (the threads counted)
+# Env: A, B (bench/threads.py's arguments after the pid; several, separated by ';', in order)  WATCH [forward] (the threads counted)
 #   LOAD [texts|cached]  COLUMN [one|ensemble]  CLIENTS [32]  WARM_CLIENTS [32]  WARM [120, cached 180]  WIN [15]  PAIRS [4]  JAR [this checkout's, built
 #   unless SKIP_BUILD=1]  JAVA_OPTS  SERVICE_ARGS  SERVICE_PORT [18193]  API_KEY [modelapi-dev-key]
 #   WINDOWS_OUT [/tmp/windows-<time>]  LOCK_WAIT [3600]
@@ -95,9 +96,14 @@ n=0
 for pair in $(seq 1 "$PAIRS"); do
   for side in A B B A; do
     n=$((n + 1))
-    # split on blanks without expanding '*' (read does no pathname expansion)
-    if [ "$side" = A ]; then read -ra setting <<< "$A"; else read -ra setting <<< "$B"; fi
-    python3 "$ROOT/bench/threads.py" "$pid" "${setting[@]}" > /dev/null
+    # a side may be several settings, separated by ';', applied in order; each split on blanks
+    # without expanding '*' (read does no pathname expansion)
+    if [ "$side" = A ]; then IFS=';' read -ra settings <<< "$A"; else IFS=';' read -ra settings <<< "$B"; fi
+    for one in "${settings[@]}"; do
+      read -ra setting <<< "$one"
+      [ "${#setting[@]}" -gt 0 ] || continue
+      python3 "$ROOT/bench/threads.py" "$pid" "${setting[@]}" > /dev/null
+    done
     window "$side-$pair-$n" "$WIN"
   done
 done
