@@ -40,7 +40,7 @@ public class AuditOverflow {
     public List<AuditRecord> rows(@Body AuditRecord row, Exchange exchange) {
         metrics.overflowed();
         List<Exchange> waiting = new ArrayList<>(batchSize - 1);
-        writers.drainTo(exchange.getContext(), waiting, batchSize - 1);
+        writers.drainTo(waiting, batchSize - 1);
         List<AuditRecord> rows = new ArrayList<>(waiting.size() + 1);
         for (Exchange queued : waiting) {
             // only audit-record's rows are queued; anything else fails the insert and is spooled or rejected

@@ -81,11 +81,8 @@ final class AuditWriters implements CamelContextConfiguration, ExecutorServiceMa
 
     /** Rows waiting in {@code seda:audit} (0 before Camel has started). */
     int queued() {
-        CamelContext context = camel;
-        if (queue == null && (context == null || !context.isStarted())) {
-            return 0;
-        }
-        return queue(context).getCurrentQueueSize();
+        SedaEndpoint endpoint = queue();
+        return endpoint == null ? 0 : endpoint.getCurrentQueueSize();
     }
 
     /**
@@ -95,13 +92,19 @@ final class AuditWriters implements CamelContextConfiguration, ExecutorServiceMa
      *
      * @return how many it moved
      */
-    int drainTo(CamelContext context, Collection<Exchange> rows, int max) {
-        return max > 0 ? queue(context).getQueue().drainTo(rows, max) : 0;
+    int drainTo(Collection<Exchange> rows, int max) {
+        SedaEndpoint endpoint = queue();
+        return max > 0 && endpoint != null ? endpoint.getQueue().drainTo(rows, max) : 0;
     }
 
-    private SedaEndpoint queue(CamelContext context) {
+    /** The queue's endpoint, or null before Camel has started. */
+    private SedaEndpoint queue() {
         SedaEndpoint endpoint = queue;
         if (endpoint == null) {
+            CamelContext context = camel;
+            if (context == null || !context.isStarted()) {
+                return null;
+            }
             endpoint = context.getEndpoint(uri, SedaEndpoint.class);
             queue = endpoint;
         }

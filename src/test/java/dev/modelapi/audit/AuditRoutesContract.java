@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.modelapi.model.IdleThreads;
 import dev.modelapi.securityevents.SecurityEvent;
 import dev.modelapi.testsupport.RouteFiles;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
@@ -99,7 +100,7 @@ abstract class AuditRoutesContract {
 
     void startRoutes() throws Exception {
         auditMetrics = new AuditMetrics(meters);
-        writers = new AuditWriters(new dev.modelapi.model.IdleThreads(false, false, 1, 0, meters), Set.of(), 100);
+        writers = new AuditWriters(new IdleThreads(false, false, 1, 0, meters), Set.of(), 100);
         breaker = AuditConfiguration.databaseBreaker(Duration.ofMillis(300), new SimpleMeterRegistry());
         spool = new AuditSpool(spoolDirectory, breaker, new ObjectMapper());
         routes = RouteFiles.of(Map.ofEntries(
@@ -133,6 +134,8 @@ abstract class AuditRoutesContract {
         // the HTTP routes of audit-api.camel.yaml as direct: endpoints; the tests call the query routes
         routes.camel().addComponent("platform-http", new DirectComponent());
         routes.start();
+        // as Spring Boot's Camel start-up hands the context to AuditWriters (no writer routes here)
+        writers.beforeApplicationStart(routes.camel());
         producer = routes.camel().createProducerTemplate();
     }
 
