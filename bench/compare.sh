@@ -31,7 +31,9 @@
 #   SERVICE_ARGS               extra service arguments (e.g. --modelapi.batching.max-batch-size=1);
 #                              one naming a property the script sets replaces the script's
 #   JAVA_OPTS                  extra JVM options for the service; DJL_JAVA_OPTS for the in-process DJL row
-#   SERVICE_ENV                extra environment of the service's JVM (NAME=value ...; e.g. LD_PRELOAD=...)
+#   SERVICE_ENV                extra environment of the service's JVM (NAME=value ...; e.g. MALLOC_ARENA_MAX=2)
+#   SERVICE_ALLOCATOR          glibc: the service and the in-process DJL row on glibc's malloc; by default
+#                              both preload jemalloc where libjemalloc2 is installed, as spring-boot:run does
 #   DJL_TRANSLATOR [service]   the in-process DJL row's translator: the service's, or djl (DJL's own)
 #   SERVICE_ROUTES [routes]    the routes the service runs (copied at the start: routes/ may change meanwhile)
 #   SERVICE_PORT [18190]       API_KEY [modelapi-dev-key]
@@ -281,9 +283,11 @@ start_service() { # cache column log
   local args
   mapfile -t args < <(service_args "$1" "$2")
   # like bench/serve.sh: one PyTorch thread per predictor, offline; in the checkout for models/;
-  # the heap and C2's thresholds as ./mvnw spring-boot:run sets them (pom.xml; JAVA_OPTS come later and win)
+  # the heap, C2's thresholds and the allocator as ./mvnw spring-boot:run sets them (pom.xml; JAVA_OPTS
+  # and SERVICE_ENV come later and win)
   # shellcheck disable=SC2086 # JAVA_OPTS is a list of options, SERVICE_ENV of NAME=value
-  (cd "$ROOT" && exec env OMP_NUM_THREADS=1 ${SERVICE_ENV:-} java "${SERVICE_JVM_OPTS[@]}" ${JAVA_OPTS:-} \
+  (cd "$ROOT" && exec env OMP_NUM_THREADS=1 ${SERVICE_PRELOAD[@]+"${SERVICE_PRELOAD[@]}"} ${SERVICE_ENV:-} \
+    java "${SERVICE_JVM_OPTS[@]}" ${JAVA_OPTS:-} \
     -jar "$OUT/service.jar" "${args[@]}") \
     > "$3" 2>&1 9>&- &
   service_pid=$!
@@ -430,7 +434,9 @@ run_djl() { # column round
   log "djl/$1: ${WARMUP}s warm-up, ${MEASURE}s measured, 2 threads"
   # shellcheck disable=SC2086 # DJL_JAVA_OPTS is a list of options
   # one thread per tokenizer call, as the service (DjlRuntime) and the seed's stack run them
-  OMP_NUM_THREADS=1 TOKENIZERS_PARALLELISM=false timeout --foreground -k 10 $((WARMUP + MEASURE + READY_TIMEOUT)) \
+  # and the service's allocator (SERVICE_ALLOCATOR): the same work, in the same malloc
+  env OMP_NUM_THREADS=1 TOKENIZERS_PARALLELISM=false ${SERVICE_PRELOAD[@]+"${SERVICE_PRELOAD[@]}"} \
+    timeout --foreground -k 10 $((WARMUP + MEASURE + READY_TIMEOUT)) \
     java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=1 -Dai.djl.pytorch.num_interop_threads=1 \
     ${DJL_JAVA_OPTS:-} -cp "$OUT/classes:$(cat "$OUT/classpath.txt")" bench/InProcessBench.java \
     --models-dir=models --texts="$TEXTS_FILE" --threads=2 --warmup="$WARMUP" --measure="$MEASURE" \
@@ -537,12 +543,13 @@ jq -nc --arg at "$(date -Iseconds)" --arg rev "$(git rev-parse --short HEAD 2> /
   --arg jar "${jar:-}" --arg jarTime "$(if [ -n "${jar:-}" ]; then date -r "$jar" -Iseconds; fi)" \
   --arg rows "$ROWS" --arg columns "$COLUMNS" --argjson clients "$CLIENTS" --argjson warmup "$WARMUP" \
   --argjson measure "$MEASURE" --argjson rounds "$ROUNDS" --arg serviceArgs "${SERVICE_ARGS:-}" \
-  --arg javaOpts "${JAVA_OPTS:-}" --arg serviceEnv "${SERVICE_ENV:-}" --arg texts "$TEXTS_FILE" --argjson textCount "$TEXT_COUNT" \
+  --arg javaOpts "${JAVA_OPTS:-}" --arg serviceEnv "${SERVICE_ENV:-}" \
+  --arg allocator "$SERVICE_ALLOCATOR" --arg texts "$TEXTS_FILE" --argjson textCount "$TEXT_COUNT" \
   --argjson cpus "$(nproc)" --arg wrkTimeout "$WRK_TIMEOUT" --arg staleRoutes "${stale_routes:-}" \
   --arg oneModel "$ONE_MODEL" --arg modelVersion "$MODEL_VERSION" --arg djlTranslator "$DJL_TRANSLATOR" \
   '{meta: {at: $at, revision: $rev, uncommitted_files: $dirty, jar: $jar, jar_time: $jarTime, rows: $rows,
     columns: $columns, clients: $clients, warmup_s: $warmup, measure_s: $measure, rounds: $rounds,
-    service_args: $serviceArgs, java_opts: $javaOpts, service_env: $serviceEnv, texts_file: $texts, texts: $textCount, cpus: $cpus,
+    service_args: $serviceArgs, java_opts: $javaOpts, service_env: $serviceEnv, allocator: $allocator, texts_file: $texts, texts: $textCount, cpus: $cpus,
     wrk_timeout: $wrkTimeout, routes_newer_than_jar: $staleRoutes, one_model: $oneModel,
     model_version: $modelVersion, djl_translator: $djlTranslator}}' > "$RESULTS"
 
@@ -605,6 +612,7 @@ if rows and cols:
       + (f"; SERVICE_ARGS `{meta['service_args']}`" if meta["service_args"] else "")
       + (f"; JAVA_OPTS `{meta['java_opts']}`" if meta["java_opts"] else "")
       + (f"; SERVICE_ENV `{meta['service_env']}`" if meta.get("service_env") else "")
+      + (f"; the service and in-process DJL on {meta['allocator']}'s malloc" if meta.get("allocator") else "")
       + ". HTTP rows: requests/s (wrk); in-process rows: texts/s. Ratios against the seed-fastapi peer in the same column.")
     p("")
     p("| | " + " | ".join(c[1] for c in cols) + " |")

@@ -23,15 +23,15 @@ trap stop_service EXIT
 . "$(dirname "${BASH_SOURCE[0]}")/jvm-options.sh"
 
 # launch_service dir jar data [JVM options...] [-- service arguments...]: the service as the
-# benchmarks run it (one PyTorch thread per predictor, offline, -Xmx2g and C2's thresholds as
-# ./mvnw spring-boot:run sets them) in dir (for its models/), on 127.0.0.1:$SERVICE_PORT, with data/routes and
+# benchmarks run it (one PyTorch thread per predictor, offline, -Xmx2g, C2's thresholds and the
+# allocator as ./mvnw spring-boot:run sets them) in dir (for its models/), on 127.0.0.1:$SERVICE_PORT, with data/routes and
 # data/service-data, logging to data/service.log; in the background, its pid in $pid
 launch_service() {
   local dir=$1 jar=$2 data=$3 jvm=()
   shift 3
   while [ $# -gt 0 ] && [ "$1" != -- ]; do jvm+=("$1"); shift; done
   [ $# -eq 0 ] || shift
-  (cd "$dir" && exec env OMP_NUM_THREADS=1 java "${SERVICE_JVM_OPTS[@]}" "${jvm[@]}" -jar "$jar" --server.port="$SERVICE_PORT" \
+  (cd "$dir" && exec env OMP_NUM_THREADS=1 ${SERVICE_PRELOAD[@]+"${SERVICE_PRELOAD[@]}"} java "${SERVICE_JVM_OPTS[@]}" "${jvm[@]}" -jar "$jar" --server.port="$SERVICE_PORT" \
     --server.address=127.0.0.1 --logging.level.root=WARN --modelapi.routes.directory="$data/routes" \
     --modelapi.data-directory="$data/service-data" "$@") > "$data/service.log" 2>&1 9>&- &
   pid=$!

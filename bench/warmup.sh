@@ -22,7 +22,8 @@
 # with an AOT cache of its own made first by the same training run (-XX:AOTCacheOutput: the classes
 # loaded and linked, and the profiles of the methods the start-up warm-up ran, JEP 483 and 515).
 # Every JVM gets the options `./mvnw spring-boot:run` and bench/compare.sh start it with
-# (bench/jvm-options.sh: -Xmx2g, C2's thresholds, the JIT queue's TieredOldPercentage), then JAVA_OPTS.
+# (bench/jvm-options.sh: -Xmx2g, C2's thresholds, the JIT queue's TieredOldPercentage, jemalloc where
+# installed unless SERVICE_ALLOCATOR=glibc), then JAVA_OPTS.
 #
 # Env: CONFIGS ["on off"]  ROUNDS [2]  WINDOW [10]  SPAN [150]  STEADY [30]  CLIENTS [32]
 #      COLUMN [ensemble|one]  ONE_MODEL [spam-distilbert]  SERVICE_ARGS  JAVA_OPTS  SKIP_BUILD=1
@@ -116,7 +117,8 @@ start_service() {
     aot) jar=$OUT/extracted/service.jar java=$JAVA25 launch_opts=(-XX:AOTCache="$OUT/extracted/service.aot" "${jdk25_opts[@]}") ;;
     *) log "unknown launch $launch"; exit 2 ;;
   esac
-  OMP_NUM_THREADS=1 "$java" "${jvm_opts[@]}" "${launch_opts[@]}" -jar "$jar" "$@" > "$log_file" 2>&1 9>&- &
+  env OMP_NUM_THREADS=1 ${SERVICE_PRELOAD[@]+"${SERVICE_PRELOAD[@]}"} \
+    "$java" "${jvm_opts[@]}" "${launch_opts[@]}" -jar "$jar" "$@" > "$log_file" 2>&1 9>&- &
   service_pid=$!
 }
 

@@ -339,6 +339,32 @@ class DeploymentFilesTest {
                 .containsSubsequence("-XX:+UnlockDiagnosticVMOptions", "-XX:TieredOldPercentage=100000");
     }
 
+    /**
+     * jemalloc for libtorch's tensors (docs/performance.md): the container image preloads it, pom.xml's
+     * jemalloc profile preloads it for {@code ./mvnw spring-boot:run} where the file exists, and the
+     * benchmarks start the service the same way. One path in all four places; and the CPU build's
+     * profile must not be {@code activeByDefault}, which the file-activated profile would switch off
+     * (the jar would carry no libtorch).
+     */
+    @Test
+    void shouldPreloadOneJemallocInTheImageTheRunCommandAndTheBenchmarks() throws IOException {
+        String pom = Files.readString(POM);
+        Matcher profile = Pattern.compile("(?s)<profile>\\s*<id>jemalloc</id>(.*?)</profile>").matcher(pom);
+        assertThat(profile.find()).as("the jemalloc profile in pom.xml").isTrue();
+        Matcher exists = Pattern.compile("<exists>([^<]+)</exists>").matcher(profile.group(1));
+        assertThat(exists.find()).as("its activation by the library's file").isTrue();
+        String library = exists.group(1);
+        assertThat(library).endsWith("/libjemalloc.so.2");
+        assertThat(profile.group(1)).contains("<LD_PRELOAD>" + library + "</LD_PRELOAD>");
+
+        assertThat(Files.readString(DOCKERFILE)).containsPattern("LD_PRELOAD=" + Pattern.quote(library) + "\\s");
+        assertThat(Files.readString(BENCH_JVM_OPTIONS)).contains("SERVICE_PRELOAD_LIB=" + library + "\n");
+
+        Matcher cpu = Pattern.compile("(?s)<profile>\\s*<id>cpu</id>(.*?)</profile>").matcher(pom);
+        assertThat(cpu.find()).as("the cpu profile in pom.xml").isTrue();
+        assertThat(cpu.group(1)).doesNotContain("activeByDefault").contains("<name>!cuda</name>", "pytorch-native-cpu");
+    }
+
     @Test
     void shouldParseEveryYamlFileUnderDeploy() throws IOException {
         List<Path> files = deployYamlFiles();
