@@ -1,8 +1,11 @@
 package dev.modelapi.model;
 
 import com.sun.jna.Library;
+import com.sun.jna.Memory;
 import com.sun.jna.Native;
+import com.sun.jna.Pointer;
 import com.sun.jna.Structure;
+import com.sun.jna.ptr.LongByReference;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -76,6 +79,15 @@ public final class DjlRuntime {
          * has no wrapper for before 2.41 ({@link ThreadPolicy#setSlice}).
          */
         long syscall(long number, long tid, byte[] attr, long flags);
+    }
+
+    /** jemalloc's control interface, where jemalloc is the process's malloc (preloaded). */
+    interface JeMalloc extends Library {
+        /**
+         * {@code mallctl(3)}: reads the named value into {@code oldp} (its size in {@code oldlenp})
+         * and writes {@code newp} when given; 0 on success.
+         */
+        int mallctl(String name, Pointer oldp, LongByReference oldlenp, Pointer newp, long newlen);
     }
 
     /** {@code struct mallinfo2}: ten {@code size_t} fields in this order. */
@@ -229,14 +241,97 @@ public final class DjlRuntime {
         return supported;
     }
 
-    /** {@link MallocBytes} now; null where mallinfo2 is missing (another C library, or glibc before 2.33). */
+    /**
+     * {@link MallocBytes} now: glibc's heap by {@code mallinfo2}, or jemalloc's by its statistics
+     * (bytes allocated, and resident bytes that are not: the dirty pages it keeps for reuse until
+     * they decay, its fragmentation and metadata); null where neither answers (another C library,
+     * glibc before 2.33, tcmalloc, a jemalloc built without statistics).
+     */
     static MallocBytes mallocBytes() {
+        return switch (allocator()) {
+            case "glibc" -> glibcBytes();
+            case "jemalloc" -> jemallocBytes();
+            default -> null;
+        };
+    }
+
+    private static MallocBytes glibcBytes() {
         try {
             MallInfo2 info = libc().mallinfo2();
             return new MallocBytes(info.uordblks, info.hblkhd, info.fordblks);
         } catch (UnsatisfiedLinkError | RuntimeException e) {
             return null;
         }
+    }
+
+    private static volatile JeMalloc jemalloc;
+    private static volatile boolean jemallocMissing;
+
+    /**
+     * jemalloc's {@code stats.allocated} and {@code stats.resident}, refreshed first (its statistics
+     * are a snapshot taken when {@code epoch} is written). The allocated bytes go in
+     * {@link MallocBytes#arenaInUse()}; jemalloc maps its large blocks from its own extents, so
+     * {@link MallocBytes#mmapped()} is 0.
+     */
+    static MallocBytes jemallocBytes() {
+        JeMalloc je = jemallocLibrary();
+        if (je == null) {
+            return null;
+        }
+        try (Memory epoch = new Memory(Long.BYTES); Memory value = new Memory(Long.BYTES)) {
+            epoch.setLong(0, 1);
+            if (je.mallctl("epoch", null, null, epoch, Long.BYTES) != 0) {
+                return null;
+            }
+            long allocated = jemallocStat(je, "stats.allocated", value);
+            long resident = jemallocStat(je, "stats.resident", value);
+            if (allocated < 0 || resident < 0) {
+                return null;
+            }
+            return new MallocBytes(allocated, 0, Math.max(0, resident - allocated));
+        } catch (UnsatisfiedLinkError | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static long jemallocStat(JeMalloc je, String name, Memory value) {
+        LongByReference length = new LongByReference(Long.BYTES);
+        return je.mallctl(name, value, length, null, 0) == 0 ? value.getLong(0) : -1;
+    }
+
+    /** jemalloc's library as the process mapped it (/proc/self/maps), loaded at first use; null without it. */
+    private static JeMalloc jemallocLibrary() {
+        JeMalloc je = jemalloc;
+        if (je != null || jemallocMissing) {
+            return je;
+        }
+        synchronized (DjlRuntime.class) {
+            if (jemalloc == null && !jemallocMissing) {
+                String path = null;
+                try {
+                    path = mappedLibrary(Files.readString(Path.of("/proc/self/maps")), "/libjemalloc");
+                    jemalloc = path == null ? null : Native.load(path, JeMalloc.class);
+                } catch (IOException | UnsatisfiedLinkError | RuntimeException e) {
+                    log.debug("jemalloc's mallctl not loaded from {}: {}", path, e.toString());
+                }
+                jemallocMissing = jemalloc == null;
+            }
+            return jemalloc;
+        }
+    }
+
+    /**
+     * The path of the first mapped file whose name contains {@code name}, from the text of
+     * {@code /proc/self/maps} (a line's last field, after the inode); null when none is mapped.
+     */
+    static String mappedLibrary(String maps, String name) {
+        for (String line : maps.split("\n")) {
+            int slash = line.indexOf('/');
+            if (slash >= 0 && line.indexOf(name, slash) >= 0) {
+                return line.substring(slash).trim();
+            }
+        }
+        return null;
     }
 
     /**
@@ -256,6 +351,18 @@ public final class DjlRuntime {
         return "glibc";
     }
 
+    private static volatile String allocator;
+
+    /** {@link #nativeAllocator()}, read once: a process does not change its malloc. */
+    static String allocator() {
+        String a = allocator;
+        if (a == null) {
+            a = nativeAllocator();
+            allocator = a;
+        }
+        return a;
+    }
+
     /** {@link #nativeAllocator(String)} of this process; "unknown" where there is no /proc. */
     static String nativeAllocator() {
         try {
@@ -270,8 +377,8 @@ public final class DjlRuntime {
         String allocator = nativeAllocator();
         if (allocator.equals("glibc")) {
             log.info("libtorch allocates with glibc's malloc{}; with jemalloc preloaded (LD_PRELOAD=/usr/lib/"
-                    + "x86_64-linux-gnu/libjemalloc.so.2, Debian's libjemalloc2, as the container image does) the "
-                    + "forwards spend a little less time in the allocator: docs/performance.md",
+                    + "x86_64-linux-gnu/libjemalloc.so.2, Debian's libjemalloc2, as the container image and "
+                    + "./mvnw spring-boot:run do where it is installed) the forwards cost less CPU: docs/performance.md",
                     mallocTuned ? ", blocks up to " + (MMAP_THRESHOLD >> 20) + " MiB from its arenas and up to "
                             + (TRIM_THRESHOLD >> 20) + " MiB kept free per arena" : " on its default thresholds");
         } else {

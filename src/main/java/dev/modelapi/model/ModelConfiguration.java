@@ -91,12 +91,13 @@ class ModelConfiguration {
     }
 
     /**
-     * glibc's heap, where libtorch's tensors live (none where mallinfo2 is missing, or with jemalloc
-     * preloaded, whose heap glibc does not see): what the arenas keep free is bounded by the most they
-     * held at once and by DjlRuntime's trim threshold per arena.
+     * The C allocator's heap, where libtorch's tensors live: glibc's (what the arenas keep free is
+     * bounded by the most they held at once and by DjlRuntime's trim threshold per arena) or, preloaded,
+     * jemalloc's (what it keeps resident beyond its allocations: dirty pages until they decay, about
+     * 10 s by default, and its fragmentation); none where neither can tell.
      */
-    private static void registerMallocGauges(MeterRegistry meters) {
-        if (!DjlRuntime.nativeAllocator().equals("glibc") || DjlRuntime.mallocBytes() == null) {
+    static void registerMallocGauges(MeterRegistry meters) {
+        if (DjlRuntime.mallocBytes() == null) {
             return;
         }
         mallocGauge(meters, "in_use", b -> b.arenaInUse() + b.mmapped());
@@ -109,9 +110,10 @@ class ModelConfiguration {
                     DjlRuntime.MallocBytes bytes = DjlRuntime.mallocBytes();
                     return bytes == null ? 0 : value.applyAsLong(bytes);
                 })
-                .description("glibc malloc's heap: bytes of blocks in use (state=in_use, in the arenas and mapped "
-                        + "alone) and bytes the arenas keep free for the next allocations (state=free; at most "
-                        + "128 MiB at each arena's top, modelapi.malloc.tune)")
+                .description("The C allocator's heap (glibc's malloc, or jemalloc preloaded): bytes of blocks in "
+                        + "use (state=in_use) and bytes it keeps resident for the next allocations (state=free; "
+                        + "glibc: at most 128 MiB at each arena's top, modelapi.malloc.tune; jemalloc: dirty pages "
+                        + "until they decay)")
                 .baseUnit("bytes")
                 .tag("state", state)
                 .register(meters);

@@ -1,0 +1,70 @@
+package dev.modelapi.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * With jemalloc preloaded (the container image; {@code ./mvnw spring-boot:run} where Debian's
+ * libjemalloc2 is installed, pom.xml's jemalloc profile) the native heap's gauges read jemalloc's
+ * statistics: glibc's {@code mallinfo2} does not see a heap that jemalloc serves. Run in a JVM of
+ * its own ({@link JemallocHeapProbe}), since a preload only takes effect when a process starts.
+ * Needs the library (.ci/run installs it).
+ */
+class JemallocHeapTest {
+
+    /** The library pom.xml's profile, the Dockerfile and the benchmarks preload (DeploymentFilesTest). */
+    private static final Path JEMALLOC = Path.of("/usr/lib/x86_64-linux-gnu/libjemalloc.so.2");
+
+    @Test
+    void shouldReportJemallocsHeapWhenItIsPreloaded() throws IOException, InterruptedException {
+        assertThat(JEMALLOC).as("Debian's libjemalloc2 (apt-get install libjemalloc2; .ci/run installs it)")
+                .exists();
+        String java = ProcessHandle.current().info().command().orElse("java");
+        ProcessBuilder builder = new ProcessBuilder(List.of(java, "-cp", System.getProperty("java.class.path"),
+                JemallocHeapProbe.class.getName())).redirectErrorStream(true);
+        builder.environment().put("LD_PRELOAD", JEMALLOC.toString());
+        Process probe = builder.start();
+        String output = new String(probe.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(probe.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(probe.exitValue()).as(output).isZero();
+
+        Map<String, String> read = new HashMap<>();
+        output.lines().filter(line -> line.matches("[a-zA-Z]+=.*"))
+                .forEach(line -> read.put(line.substring(0, line.indexOf('=')), line.substring(line.indexOf('=') + 1)));
+        assertThat(read).as(output).containsEntry("allocator", "jemalloc").containsEntry("gauges", "2")
+                // malloc_trim is glibc's: jemalloc gives its dirty pages back as they decay
+                .containsEntry("trimSupported", "false");
+        long before = Long.parseLong(read.get("before"));
+        long with = Long.parseLong(read.get("with"));
+        long after = Long.parseLong(read.get("after"));
+        assertThat(before).as("the JVM's own native allocations").isPositive();
+        // the JVM's own threads (the JIT's arenas) allocate and free a few MiB meanwhile
+        long slack = 16L << 20;
+        assertThat(with - before).as("the 256 MiB in use").isBetween(JemallocHeapProbe.BYTES - slack,
+                JemallocHeapProbe.BYTES + slack);
+        assertThat(with - after).as("and no longer once freed").isBetween(JemallocHeapProbe.BYTES - slack,
+                JemallocHeapProbe.BYTES + slack);
+        assertThat(Long.parseLong(read.get("free"))).isNotNegative();
+    }
+
+    @Test
+    void shouldFindAMappedLibraryByName() throws IOException {
+        String maps = "7f1c2a000000-7f1c2a028000 r--p 00000000 08:01 1234 /usr/lib/x86_64-linux-gnu/libc.so.6\n"
+                + "7f1c2b000000-7f1c2b010000 r--p 00000000 08:01 99 /usr/lib/x86_64-linux-gnu/libjemalloc.so.2\n"
+                + "7ffd1a000000-7ffd1a021000 rw-p 00000000 00:00 0 [stack]\n";
+        assertThat(DjlRuntime.mappedLibrary(maps, "/libjemalloc")).isEqualTo("/usr/lib/x86_64-linux-gnu/libjemalloc.so.2");
+        assertThat(DjlRuntime.mappedLibrary(maps, "/libtcmalloc")).isNull();
+        // this test JVM runs on glibc: no jemalloc to ask
+        assertThat(DjlRuntime.mappedLibrary(Files.readString(Path.of("/proc/self/maps")), "/libjemalloc")).isNull();
+        assertThat(DjlRuntime.jemallocBytes()).isNull();
+    }
+}
