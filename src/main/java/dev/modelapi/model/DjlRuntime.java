@@ -170,7 +170,7 @@ public final class DjlRuntime {
         if (mallocTuned) {
             return true;
         }
-        if (!shouldTuneMalloc(System.getProperty(MALLOC_TUNE_PROPERTY), nativeAllocator(),
+        if (!shouldTuneMalloc(System.getProperty(MALLOC_TUNE_PROPERTY), allocator(),
                 System.getenv("GLIBC_TUNABLES"))) {
             return false;
         }
@@ -235,7 +235,7 @@ public final class DjlRuntime {
     static boolean trimSupported() {
         Boolean supported = trimSupported;
         if (supported == null) {
-            supported = nativeAllocator().equals("glibc") && mallocBytes() != null;
+            supported = allocator().equals("glibc") && mallocBytes() != null;
             trimSupported = supported;
         }
         return supported;
@@ -264,9 +264,6 @@ public final class DjlRuntime {
         }
     }
 
-    private static volatile JeMalloc jemalloc;
-    private static volatile boolean jemallocMissing;
-
     /**
      * jemalloc's {@code stats.allocated} and {@code stats.resident}, refreshed first (its statistics
      * are a snapshot taken when {@code epoch} is written). The allocated bytes go in
@@ -274,7 +271,7 @@ public final class DjlRuntime {
      * {@link MallocBytes#mmapped()} is 0.
      */
     static MallocBytes jemallocBytes() {
-        JeMalloc je = jemallocLibrary();
+        JeMalloc je = ProcessAllocator.JEMALLOC;
         if (je == null) {
             return null;
         }
@@ -299,27 +296,6 @@ public final class DjlRuntime {
         return je.mallctl(name, value, length, null, 0) == 0 ? value.getLong(0) : -1;
     }
 
-    /** jemalloc's library as the process mapped it (/proc/self/maps), loaded at first use; null without it. */
-    private static JeMalloc jemallocLibrary() {
-        JeMalloc je = jemalloc;
-        if (je != null || jemallocMissing) {
-            return je;
-        }
-        synchronized (DjlRuntime.class) {
-            if (jemalloc == null && !jemallocMissing) {
-                String path = null;
-                try {
-                    path = mappedLibrary(Files.readString(Path.of("/proc/self/maps")), "/libjemalloc");
-                    jemalloc = path == null ? null : Native.load(path, JeMalloc.class);
-                } catch (IOException | UnsatisfiedLinkError | RuntimeException e) {
-                    log.debug("jemalloc's mallctl not loaded from {}: {}", path, e.toString());
-                }
-                jemallocMissing = jemalloc == null;
-            }
-            return jemalloc;
-        }
-    }
-
     /**
      * The path of the first mapped file whose name contains {@code name}, from the text of
      * {@code /proc/self/maps} (a line's last field, after the inode); null when none is mapped.
@@ -342,39 +318,61 @@ public final class DjlRuntime {
      * @param maps the text of {@code /proc/self/maps}
      */
     static String nativeAllocator(String maps) {
-        if (maps.contains("/libjemalloc")) {
+        if (mappedLibrary(maps, "/libjemalloc") != null) {
             return "jemalloc";
         }
-        if (maps.contains("/libtcmalloc")) {
+        if (mappedLibrary(maps, "/libtcmalloc") != null) {
             return "tcmalloc";
         }
         return "glibc";
     }
 
-    private static volatile String allocator;
-
-    /** {@link #nativeAllocator()}, read once: a process does not change its malloc. */
+    /**
+     * {@link #nativeAllocator(String)} of this process, read once (a process does not change its
+     * malloc); "unknown" where there is no /proc.
+     */
     static String allocator() {
-        String a = allocator;
-        if (a == null) {
-            a = nativeAllocator();
-            allocator = a;
-        }
-        return a;
+        return ProcessAllocator.NAME;
     }
 
-    /** {@link #nativeAllocator(String)} of this process; "unknown" where there is no /proc. */
-    static String nativeAllocator() {
-        try {
-            return nativeAllocator(Files.readString(Path.of("/proc/self/maps")));
-        } catch (IOException | UncheckedIOException e) {
-            return "unknown";
+    /**
+     * This process's allocator and, where it is jemalloc, jemalloc's control interface from the
+     * library the process mapped: both from one reading of /proc/self/maps, at first use (the class's
+     * initialisation, which the JVM runs once).
+     */
+    private static final class ProcessAllocator {
+        static final String NAME;
+        static final JeMalloc JEMALLOC;
+
+        static {
+            String maps = processMaps();
+            NAME = maps == null ? "unknown" : nativeAllocator(maps);
+            JEMALLOC = NAME.equals("jemalloc") ? loadJemalloc(mappedLibrary(maps, "/libjemalloc")) : null;
+        }
+
+        private static JeMalloc loadJemalloc(String path) {
+            try {
+                return Native.load(path, JeMalloc.class);
+            } catch (UnsatisfiedLinkError | RuntimeException e) {
+                log.debug("jemalloc's mallctl not loaded from {}: {}", path, e.toString());
+                return null;
+            }
         }
     }
+
+    /** The text of /proc/self/maps; null where there is none. */
+    private static String processMaps() {
+        try {
+            return Files.readString(Path.of("/proc/self/maps"));
+        } catch (IOException | UncheckedIOException e) {
+            return null;
+        }
+    }
+
 
     /** Says once at start which allocator libtorch uses, and how to preload jemalloc when it is glibc's. */
     static void logNativeAllocator() {
-        String allocator = nativeAllocator();
+        String allocator = allocator();
         if (allocator.equals("glibc")) {
             log.info("libtorch allocates with glibc's malloc{}; with jemalloc preloaded (LD_PRELOAD=/usr/lib/"
                     + "x86_64-linux-gnu/libjemalloc.so.2, Debian's libjemalloc2, as the container image and "

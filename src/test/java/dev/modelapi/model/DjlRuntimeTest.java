@@ -39,7 +39,7 @@ class DjlRuntimeTest {
         assertThat(DjlRuntime.nativeAllocator(jemalloc)).isEqualTo("jemalloc");
         assertThat(DjlRuntime.nativeAllocator(tcmalloc)).isEqualTo("tcmalloc");
         // this JVM's own maps are read (on Linux, never "unknown")
-        assertThat(DjlRuntime.nativeAllocator()).isIn("glibc", "jemalloc", "tcmalloc");
+        assertThat(DjlRuntime.allocator()).isIn("glibc", "jemalloc", "tcmalloc");
     }
 
     /** The C library's malloc and free, to allocate as libtorch does. */
@@ -61,7 +61,7 @@ class DjlRuntimeTest {
     @Test
     void shouldServeAndKeepAForwardSizedBlockFromTheArenas() {
         // the build runs its tests on glibc's malloc (nothing preloaded): the case the thresholds are for
-        assertThat(DjlRuntime.nativeAllocator()).as("the test JVM's allocator").isEqualTo("glibc");
+        assertThat(DjlRuntime.allocator()).as("the test JVM's allocator").isEqualTo("glibc");
         DjlRuntime.applyDefaults();
         assertThat(DjlRuntime.tuneMalloc()).isTrue();
         Malloc c = Native.load("c", Malloc.class);
@@ -110,7 +110,7 @@ class DjlRuntimeTest {
      */
     @Test
     void shouldGiveTheArenasFreeMemoryBackToTheKernelWhenTrimmed() {
-        assertThat(DjlRuntime.nativeAllocator()).as("the test JVM's allocator").isEqualTo("glibc");
+        assertThat(DjlRuntime.allocator()).as("the test JVM's allocator").isEqualTo("glibc");
         DjlRuntime.applyDefaults();
         assertThat(DjlRuntime.tuneMalloc()).isTrue();
         assertThat(DjlRuntime.trimSupported()).isTrue();
