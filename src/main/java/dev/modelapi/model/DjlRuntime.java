@@ -200,16 +200,23 @@ public final class DjlRuntime {
     record MallocBytes(long arenaInUse, long mmapped, long free) {
     }
 
+    /** jemalloc's {@code MALLCTL_ARENAS_ALL}: {@code arena.<i>.purge} with it purges every arena. */
+    static final int JEMALLOC_ARENAS_ALL = 4096;
+
     /**
-     * Gives what glibc's arenas keep free back to the kernel ({@code malloc_trim(0)}), when glibc's
-     * malloc is the allocator: with {@link #TRIM_THRESHOLD} each arena keeps up to 128 MiB free for
-     * the next forward, which is resident memory for nothing once forwards stop (the cached path, a
-     * quiet hour). The forward pool's watchdog calls it after a while without forwards
-     * ({@code modelapi.models.native-heap-trim-after}). It locks each arena in turn while it walks
-     * it, so it is for idle moments, not for every forward.
+     * Gives the allocator's free native heap back to the kernel: glibc's arenas' free memory
+     * ({@code malloc_trim(0)}), or jemalloc's unused dirty pages in every arena
+     * ({@code arena.4096.purge}). With {@link #TRIM_THRESHOLD} each glibc arena keeps up to 128 MiB
+     * free for the next forward; jemalloc keeps the pages a forward freed for up to its
+     * {@code dirty_decay_ms} (10 s), and lets them decay only while that arena allocates again, which
+     * an idle forward thread's arena does not. Either is resident memory for nothing once forwards
+     * stop (the cached path, a quiet hour). The forward pool's watchdog calls it after a while without
+     * forwards ({@code modelapi.models.native-heap-trim-after}). glibc's trim locks each arena in turn
+     * while it walks it, so it is for idle moments, not for every forward.
      *
      * @return the resident bytes the process gave back (VmRSS before and after; 0 when it gave none
-     *     back or could not tell), or -1 when glibc's malloc is not the allocator
+     *     back or could not tell), or -1 where neither glibc's malloc nor a jemalloc that answers
+     *     {@code mallctl} is the allocator
      */
     static long trimNativeHeap() {
         if (!trimSupported()) {
@@ -217,25 +224,46 @@ public final class DjlRuntime {
         }
         long before = ResidentMemory.bytes();
         try {
-            if (libc().malloc_trim(0) == 0) {
+            if (!releaseFreeHeap()) {
                 return 0;
             }
         } catch (UnsatisfiedLinkError | RuntimeException e) {
             trimSupported = false;
-            log.warn("Could not trim glibc's malloc heap ({}); its free memory stays resident", e.toString());
+            log.warn("Could not give {}'s free heap back ({}); its free memory stays resident", allocator(),
+                    e.toString());
             return -1;
         }
         long after = ResidentMemory.bytes();
         return before > 0 && after > 0 ? Math.max(0, before - after) : 0;
     }
 
+    /** The allocator's own call: whether glibc gave memory back, or jemalloc purged (it does not say how much). */
+    private static boolean releaseFreeHeap() {
+        JeMalloc je = ProcessAllocator.JEMALLOC;
+        if (je != null) {
+            int error = je.mallctl("arena." + JEMALLOC_ARENAS_ALL + ".purge", null, null, null, 0);
+            if (error != 0) {
+                throw new IllegalStateException("mallctl arena." + JEMALLOC_ARENAS_ALL + ".purge: error " + error);
+            }
+            return true;
+        }
+        return libc().malloc_trim(0) != 0;
+    }
+
     private static volatile Boolean trimSupported;
 
-    /** Whether {@link #trimNativeHeap()} can work: glibc's malloc, with mallinfo2 (glibc 2.33 and later). */
+    /**
+     * Whether {@link #trimNativeHeap()} can work: glibc's malloc with mallinfo2 (glibc 2.33 and
+     * later), or jemalloc whose {@code mallctl} loaded.
+     */
     static boolean trimSupported() {
         Boolean supported = trimSupported;
         if (supported == null) {
-            supported = allocator().equals("glibc") && mallocBytes() != null;
+            supported = switch (allocator()) {
+                case "glibc" -> glibcBytes() != null;
+                case "jemalloc" -> ProcessAllocator.JEMALLOC != null;
+                default -> false;
+            };
             trimSupported = supported;
         }
         return supported;

@@ -33,8 +33,8 @@ import org.slf4j.LoggerFactory;
  * serving; when a stalled forward returns, a thread above the size retires.
  *
  * <p>The same watchdog runs an idle task, if given, once no forward has run for {@code idleAfter},
- * and again every {@code idleAfter} while none runs: the registry's gives glibc's free native heap
- * back to the kernel ({@link DjlRuntime#trimNativeHeap()}), which the forwards would otherwise keep
+ * and again every {@code idleAfter} while none runs: the registry's gives the allocator's free
+ * native heap (glibc's or jemalloc's) back to the kernel ({@link DjlRuntime#trimNativeHeap()}), which the forwards would otherwise keep
  * resident for the next forward that does not come.
  *
  * @param <P> what a batch holds while it runs: a model's predictor

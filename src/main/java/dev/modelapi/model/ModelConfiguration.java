@@ -62,7 +62,7 @@ class ModelConfiguration {
         registerThreadPolicy(meters);
         if (DjlRuntime.trimSupported()) {
             FunctionCounter.builder("modelapi.native.malloc.trims", registry.nativeHeapTrim(), NativeHeapTrim::trims)
-                    .description("Trims (malloc_trim) of glibc malloc's free heap after "
+                    .description("Trims of the native heap (glibc's malloc_trim, jemalloc's arena purge) after "
                             + "modelapi.models.native-heap-trim-after without forwards, and at the start-up warm-up's end")
                     .register(meters);
             FunctionCounter.builder("modelapi.native.malloc.trimmed", registry.nativeHeapTrim(),

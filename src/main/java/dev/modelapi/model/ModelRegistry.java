@@ -111,19 +111,21 @@ public final class ModelRegistry implements AutoCloseable {
                 settings.nativeHeapTrimAfter(), nativeHeapTrim);
     }
 
-    /** Gives glibc's free native heap back once forwards stop; its counts are metrics. */
+    /** Gives the allocator's free native heap back once forwards stop; its counts are metrics. */
     NativeHeapTrim nativeHeapTrim() {
         return nativeHeapTrim;
     }
 
     /**
-     * Gives glibc's free native heap back to the kernel now ({@code malloc_trim}), counted with the
+     * Gives the allocator's free native heap back to the kernel now (glibc's {@code malloc_trim},
+     * jemalloc's arena purge), counted with the
      * trims after {@code modelapi.models.native-heap-trim-after} without forwards: for a moment when a
      * burst of forwards has just ended and the load that follows may never need as much, such as the
      * end of the start-up warm-up, whose concurrent batches leave the arenas holding more than the
      * service under load goes on to use (docs/performance.md).
      *
-     * @return the resident bytes given back, or -1 where glibc's malloc is not the allocator
+     * @return the resident bytes given back, or -1 where the allocator has no trim (neither glibc's
+     *     malloc nor jemalloc)
      */
     public long trimNativeHeap() {
         return nativeHeapTrim.trim();

@@ -5,12 +5,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The forward pool's idle task: gives glibc's free native heap back to the kernel
- * ({@link DjlRuntime#trimNativeHeap()}) and counts what it gave back. Between forwards glibc keeps
- * up to 128 MiB free at each arena's top for the next one ({@link DjlRuntime#TRIM_THRESHOLD}, so
- * that a forward does not fault its tensors' memory in again); once forwards stop, on the cached
- * path or in a quiet hour, that is resident memory for nothing: about 100 MB after the start-up
- * warm-up on the demo models (docs/performance.md).
+ * The forward pool's idle task: gives the allocator's free native heap back to the kernel
+ * ({@link DjlRuntime#trimNativeHeap()}: glibc's {@code malloc_trim}, jemalloc's arena purge) and
+ * counts what it gave back. Between forwards glibc keeps up to 128 MiB free at each arena's top for
+ * the next one ({@link DjlRuntime#TRIM_THRESHOLD}, so that a forward does not fault its tensors'
+ * memory in again), and jemalloc the pages a forward freed until they decay, which needs that
+ * arena to allocate again; once forwards stop, on the cached path or in a quiet hour, that is
+ * resident memory for nothing: about 100 MB after the start-up warm-up on the demo models
+ * (docs/performance.md).
  */
 final class NativeHeapTrim implements Runnable {
 
@@ -27,7 +29,8 @@ final class NativeHeapTrim implements Runnable {
     /**
      * Trims now, counted: the forward pool's idle task, and the start-up warm-up's end.
      *
-     * @return the resident bytes given back, or -1 where glibc's malloc is not the allocator
+     * @return the resident bytes given back, or -1 where the allocator has no trim (neither glibc's
+     *     malloc nor jemalloc)
      */
     long trim() {
         long start = System.nanoTime();
@@ -38,7 +41,7 @@ final class NativeHeapTrim implements Runnable {
         trims.incrementAndGet();
         released.addAndGet(bytes);
         if (log.isDebugEnabled()) {
-            log.debug("Trimmed glibc's malloc heap: {} KiB given back in {} us",
+            log.debug("Trimmed {}'s heap: {} KiB given back in {} us", DjlRuntime.allocator(),
                     bytes >> 10, (System.nanoTime() - start) / 1000);
         }
         return bytes;

@@ -81,7 +81,7 @@ class WarmUp implements HealthIndicator {
     private final WarmUpCaller caller;
     private final ObjectMapper json;
     private final AuditRows auditRows;
-    /** A full collection and glibc's free native heap given back; run once, after the requests. */
+    /** A full collection and the allocator's free native heap given back; run once, after the requests. */
     private final Runnable settle;
     private final Counter answered;
     private final Counter failed;
@@ -233,8 +233,8 @@ class WarmUp implements HealthIndicator {
 
     /**
      * The start-up's allocations, given back before users come: G1 commits its initial heap (a
-     * 64th of the machine's memory) and grows it through the start-up, and glibc's arenas keep what
-     * the warm-up's concurrent batches held. Neither shrinks under steady load, so without this a
+     * 64th of the machine's memory) and grows it through the start-up, and glibc's arenas (or
+     * jemalloc's, until their pages decay) keep what the warm-up's concurrent batches held. Neither shrinks under steady load, so without this a
      * start that reached more than the load's working set kept it: 810-1,053 MiB at readiness between
      * identical starts of the ensemble, whose forwards at 32 clients need 870-920 (docs/performance.md).
      */
@@ -249,8 +249,8 @@ class WarmUp implements HealthIndicator {
         }
         long after = ResidentMemory.bytes();
         settledBytes = before > 0 && after > 0 ? Math.max(0, before - after) : -1;
-        log.info("Start-up warm-up settled in {} ms: resident memory {} -> {} MiB (a full collection, glibc's free "
-                + "native heap given back)", (System.nanoTime() - start) / 1_000_000, before >> 20, after >> 20);
+        log.info("Start-up warm-up settled in {} ms: resident memory {} -> {} MiB (a full collection, the "
+                + "allocator's free native heap given back)", (System.nanoTime() - start) / 1_000_000, before >> 20, after >> 20);
     }
 
     private static ThreadFactory daemon(String name) {

@@ -24,7 +24,8 @@ import org.springframework.validation.annotation.Validated;
  * @param requestTimeout how long one of its requests may take
  * @param settle whether, once its requests are answered and before readiness says up, the JVM runs a
  *     full collection ({@code System.gc()}: G1 gives back the heap the start-up grew beyond its need)
- *     and glibc's free native heap goes back to the kernel ({@code malloc_trim}): what the start-up
+ *     and the allocator's free native heap goes back to the kernel (glibc's {@code malloc_trim},
+ *     jemalloc's arena purge): what the start-up
  *     left resident varied by 240 MiB between identical starts, and what lay above the load's working
  *     set stayed under load (docs/performance.md); off where start-up time matters more than a few
  *     hundred milliseconds

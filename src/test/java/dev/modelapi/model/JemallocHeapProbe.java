@@ -1,19 +1,25 @@
 package dev.modelapi.model;
 
 import com.sun.jna.Native;
+import com.sun.jna.Pointer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 /**
  * Run by {@link JemallocHeapTest} in a JVM of its own, started with jemalloc preloaded as
  * {@code ./mvnw spring-boot:run} and the container image start the service: registers the native
  * heap's gauges as the service does, allocates four blocks of 64 MiB with the process's malloc (as
- * libtorch does its tensors) and prints what the gauges read before, with them and after they are freed.
+ * libtorch does its tensors) and prints what the gauges read before, with them and after they are freed;
+ * then frees 256 written blocks of 1 MiB (an attention's score matrix: below jemalloc's oversize
+ * threshold, so from the arenas that keep freed pages until they decay) and prints the resident size
+ * with them, once freed and after the trim the forward pool runs when forwards stop.
  */
 public final class JemallocHeapProbe {
 
     static final long BLOCK = 64L << 20;
     static final int BLOCKS = 4;
     static final long BYTES = BLOCK * BLOCKS;
+    static final long SMALL_BLOCK = 1L << 20;
+    static final int SMALL_BLOCKS = 256;
 
     private JemallocHeapProbe() {
     }
@@ -35,6 +41,21 @@ public final class JemallocHeapProbe {
             Native.free(block);
         }
         System.out.println("after=" + inUse(meters));
+
+        long[] small = new long[SMALL_BLOCKS];
+        for (int i = 0; i < SMALL_BLOCKS; i++) {
+            small[i] = Native.malloc(SMALL_BLOCK);
+            new Pointer(small[i]).setMemory(0, SMALL_BLOCK, (byte) 1);
+        }
+        System.out.println("rssHeld=" + ResidentMemory.bytes());
+        for (long block : small) {
+            Native.free(block);
+        }
+        System.out.println("rssFreed=" + ResidentMemory.bytes());
+        NativeHeapTrim trim = new NativeHeapTrim();
+        System.out.println("released=" + trim.trim());
+        System.out.println("rssTrimmed=" + ResidentMemory.bytes());
+        System.out.println("trims=" + trim.trims());
     }
 
     private static long inUse(SimpleMeterRegistry meters) {

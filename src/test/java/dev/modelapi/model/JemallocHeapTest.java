@@ -25,13 +25,16 @@ class JemallocHeapTest {
     private static final Path JEMALLOC = Path.of("/usr/lib/x86_64-linux-gnu/libjemalloc.so.2");
 
     @Test
-    void shouldReportJemallocsHeapWhenItIsPreloaded() throws IOException, InterruptedException {
+    void shouldReportAndTrimJemallocsHeapWhenItIsPreloaded() throws IOException, InterruptedException {
         assertThat(JEMALLOC).as("Debian's libjemalloc2 (apt-get install libjemalloc2; .ci/run installs it)")
                 .exists();
         String java = ProcessHandle.current().info().command().orElse("java");
         ProcessBuilder builder = new ProcessBuilder(List.of(java, "-cp", System.getProperty("java.class.path"),
                 JemallocHeapProbe.class.getName())).redirectErrorStream(true);
         builder.environment().put("LD_PRELOAD", JEMALLOC.toString());
+        // no purging as pages decay (jemalloc's default purges most of a burst's pages soon after,
+        // by its own timing): what leaves the resident size is what the trim gave back
+        builder.environment().put("MALLOC_CONF", "dirty_decay_ms:-1");
         Process probe = builder.start();
         String output = new String(probe.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(probe.waitFor(60, TimeUnit.SECONDS)).isTrue();
@@ -41,8 +44,7 @@ class JemallocHeapTest {
         output.lines().filter(line -> line.matches("[a-zA-Z]+=.*"))
                 .forEach(line -> read.put(line.substring(0, line.indexOf('=')), line.substring(line.indexOf('=') + 1)));
         assertThat(read).as(output).containsEntry("allocator", "jemalloc").containsEntry("gauges", "2")
-                // malloc_trim is glibc's: jemalloc gives its dirty pages back as they decay
-                .containsEntry("trimSupported", "false");
+                .containsEntry("trimSupported", "true");
         long before = Long.parseLong(read.get("before"));
         long with = Long.parseLong(read.get("with"));
         long after = Long.parseLong(read.get("after"));
@@ -54,6 +56,18 @@ class JemallocHeapTest {
         assertThat(with - after).as("and no longer once freed").isBetween(JemallocHeapProbe.BYTES - slack,
                 JemallocHeapProbe.BYTES + slack);
         assertThat(Long.parseLong(read.get("free"))).isNotNegative();
+
+        // freed, jemalloc keeps the pages (here, without decay, until purged); the trim purges every
+        // arena, which the process's resident size shows
+        long small = JemallocHeapProbe.SMALL_BLOCK * JemallocHeapProbe.SMALL_BLOCKS;
+        long held = Long.parseLong(read.get("rssHeld"));
+        long freed = Long.parseLong(read.get("rssFreed"));
+        long trimmed = Long.parseLong(read.get("rssTrimmed"));
+        assertThat(held - freed).as("freed, the pages stay resident").isLessThan(small / 4);
+        assertThat(Long.parseLong(read.get("released"))).as("resident bytes the trim gave back")
+                .isGreaterThan(small - slack);
+        assertThat(freed - trimmed).isGreaterThan(small - slack);
+        assertThat(read).containsEntry("trims", "1");
     }
 
     @Test
