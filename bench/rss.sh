@@ -2,15 +2,19 @@
 # Where the service's resident memory goes (issue #13's RSS goal): for each jar in turn, starts it as
 # bench/compare.sh does (cache off, the key's rate limit lifted, -Xmx2g) with Native Memory Tracking
 # and a GC log, reads the RSS at readiness, loads it with the held-out e-mails (texts.lua, wrk -t2
-# -c$CLIENTS) for LOAD s, and reads the RSS again, with NMT's summary, glibc's heap
-# (modelapi_native_malloc_bytes), the heap's capacity and `pmap -x`. Prints one markdown row per
-# start; several jars and rounds make an A/B in one run (A B B A with JARS="a b" ROUNDS=2 ORDER=abba).
+# -c$CLIENTS) for LOAD s, and reads the RSS again, with NMT's summary, the C allocator's heap
+# (modelapi_native_malloc_bytes), the heap's capacity and `pmap -x`; with IDLE > 0, IDLE s later
+# (no requests: the forward pool's idle trim runs after modelapi.models.native-heap-trim-after, 30 s)
+# the RSS, the allocator's heap and what the trims gave back (modelapi_native_malloc_trimmed_bytes)
+# once more. Prints one markdown row per start; several jars and rounds make an A/B in one run
+# (A B B A with JARS="a b" ROUNDS=2 ORDER=abba).
 #
 #   bench/rss.sh                                     # this checkout's jar (built unless SKIP_BUILD=1)
 #   JARS="/tmp/old.jar /tmp/new.jar" ROUNDS=2 ORDER=abba bench/rss.sh
 #   JCMD_SETTLE=1 bench/rss.sh                       # jcmd GC.run and System.trim_native_heap at readiness
+#   COLUMN=one LOAD=60 IDLE=45 bench/rss.sh          # and 45 s after the load stops
 #
-# Env: JARS [this checkout's jar]  COLUMN [ensemble|one]  CLIENTS [32]  LOAD [150]  ROUNDS [1]  ORDER [same|abba]
+# Env: JARS [this checkout's jar]  COLUMN [ensemble|one]  CLIENTS [32]  LOAD [150]  IDLE [0]  ROUNDS [1]  ORDER [same|abba]
 #   JAVA_OPTS  SERVICE_PORT [18192]  API_KEY [modelapi-dev-key]  RSS_OUT [/tmp/rss-<time>]  LOCK_WAIT [3600]
 #   TEXTS_FILE [$PEERS_WORK/texts-2000.jsonl, written by ../shared/peers/load/prepare_texts.py]
 # Holds /tmp/bench.lock throughout (the machine's rule for any measurement).
@@ -23,6 +27,7 @@ TEXTS_FILE=${TEXTS_FILE:-$PEERS_WORK/texts-2000.jsonl}
 COLUMN=${COLUMN:-ensemble}
 CLIENTS=${CLIENTS:-32}
 LOAD=${LOAD:-150}
+IDLE=${IDLE:-0}
 ROUNDS=${ROUNDS:-1}
 ORDER=${ORDER:-same}
 SERVICE_PORT=${SERVICE_PORT:-18192}
@@ -68,21 +73,34 @@ run_one() { # jar tag
   jcmd "$pid" VM.native_memory summary > "$data/nmt.txt" 2>&1 || true
   curl -s "http://127.0.0.1:$SERVICE_PORT/actuator/prometheus" > "$data/prometheus.txt" || true
   pmap -x "$pid" > "$data/pmap.txt" 2> /dev/null || true
+  local idle=- idle_heap=- trimmed=-
+  if [ "$IDLE" -gt 0 ]; then
+    sleep "$IDLE"
+    idle=$(rss_mib "$pid")
+    curl -s "http://127.0.0.1:$SERVICE_PORT/actuator/prometheus" > "$data/prometheus-idle.txt" || true
+    idle_heap="$(mib 'modelapi_native_malloc_bytes{state="in_use"' "$data/prometheus-idle.txt") / $(mib \
+      'modelapi_native_malloc_bytes{state="free"' "$data/prometheus-idle.txt")"
+    trimmed=$(mib modelapi_native_malloc_trimmed_bytes_total "$data/prometheus-idle.txt")
+  fi
   stop_service
   local rps heap in_use free settled_detail
   rps=$(sed -n 's/^RESULT //p' "$data/wrk.txt" | jq -r '.rps')
   heap=$(grep 'Pause Young' "$data/gc.log" | tail -1 | sed -n 's/.*(\([0-9]*M\)).*/\1/p')
-  in_use=$(awk '/^modelapi_native_malloc_bytes\{state="in_use"/ {printf "%d", $2 / 1048576}' "$data/prometheus.txt")
-  free=$(awk '/^modelapi_native_malloc_bytes\{state="free"/ {printf "%d", $2 / 1048576}' "$data/prometheus.txt")
+  in_use=$(mib 'modelapi_native_malloc_bytes{state="in_use"' "$data/prometheus.txt")
+  free=$(mib 'modelapi_native_malloc_bytes{state="free"' "$data/prometheus.txt")
   settled_detail=$(grep -o 'Pause Full (System.gc())[^)]*)[^ ]* [0-9.]*ms' "$data/gc.log" | head -1 || true)
-  echo "| $2 | $ready | $settled | $after | ${heap:-?} | ${in_use:-?} / ${free:-?} | $rps | ${settled_detail:--} |"
+  echo "| $2 | $ready | $settled | $after | ${heap:-?} | ${in_use:-?} / ${free:-?} | $idle | $idle_heap | $trimmed | $rps | ${settled_detail:--} |"
+}
+
+mib() { # metric-line-prefix prometheus-file: the first sample starting so, in MiB; ? when absent
+  awk -v p="$1" 'index($0, p) == 1 {printf "%d", $2 / 1048576; found = 1; exit} END {if (!found) printf "?"}' "$2"
 }
 
 {
   echo "## RSS, $COLUMN, -c$CLIENTS for $LOAD s ($(date -Is))"
   echo
-  echo "| start | RSS at readiness, MiB | after jcmd settle | after the load | heap capacity | glibc in use / free, MiB | req/s | full collection before readiness |"
-  echo "|---|---:|---:|---:|---:|---:|---:|---|"
+  echo "| start | RSS at readiness, MiB | after jcmd settle | after the load | heap capacity | allocator in use / free, MiB | after $IDLE s idle | allocator then | trims gave back, MiB | req/s | full collection before readiness |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
 } > "$OUT/report.md"
 read -r -a jars <<< "$JARS"
 n=0
