@@ -207,10 +207,11 @@ public final class DjlRuntime {
      * Gives the allocator's free native heap back to the kernel: glibc's arenas' free memory
      * ({@code malloc_trim(0)}), or jemalloc's unused dirty pages in every arena
      * ({@code arena.4096.purge}). With {@link #TRIM_THRESHOLD} each glibc arena keeps up to 128 MiB
-     * free for the next forward; jemalloc keeps the pages a forward freed for up to its
-     * {@code dirty_decay_ms} (10 s), and lets them decay only while that arena allocates again, which
-     * an idle forward thread's arena does not. Either is resident memory for nothing once forwards
-     * stop (the cached path, a quiet hour). The forward pool's watchdog calls it after a while without
+     * free for the next forward; jemalloc purges most of what a forward freed soon after on its own,
+     * and keeps the rest as dirty pages that decay ({@code dirty_decay_ms}, 10 s) only as that arena
+     * is used again, which an idle forward thread's is not: 16-36 MiB with the demo models
+     * (docs/performance.md). Either is resident memory for nothing once forwards stop (the cached
+     * path, a quiet hour). The forward pool's watchdog calls it after a while without
      * forwards ({@code modelapi.models.native-heap-trim-after}). glibc's trim locks each arena in turn
      * while it walks it, so it is for idle moments, not for every forward.
      *

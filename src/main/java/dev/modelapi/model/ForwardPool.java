@@ -34,8 +34,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The same watchdog runs an idle task, if given, once no forward has run for {@code idleAfter},
  * and again every {@code idleAfter} while none runs: the registry's gives the allocator's free
- * native heap (glibc's or jemalloc's) back to the kernel ({@link DjlRuntime#trimNativeHeap()}), which the forwards would otherwise keep
- * resident for the next forward that does not come.
+ * native heap (glibc's or jemalloc's) back to the kernel ({@link DjlRuntime#trimNativeHeap()}),
+ * which the forwards would otherwise keep resident for the next forward that does not come.
  *
  * @param <P> what a batch holds while it runs: a model's predictor
  */

@@ -118,8 +118,8 @@ public final class ModelRegistry implements AutoCloseable {
 
     /**
      * Gives the allocator's free native heap back to the kernel now (glibc's {@code malloc_trim},
-     * jemalloc's arena purge), counted with the
-     * trims after {@code modelapi.models.native-heap-trim-after} without forwards: for a moment when a
+     * jemalloc's arena purge), counted with the trims after
+     * {@code modelapi.models.native-heap-trim-after} without forwards: for a moment when a
      * burst of forwards has just ended and the load that follows may never need as much, such as the
      * end of the start-up warm-up, whose concurrent batches leave the arenas holding more than the
      * service under load goes on to use (docs/performance.md).

@@ -9,10 +9,10 @@ import org.slf4j.LoggerFactory;
  * ({@link DjlRuntime#trimNativeHeap()}: glibc's {@code malloc_trim}, jemalloc's arena purge) and
  * counts what it gave back. Between forwards glibc keeps up to 128 MiB free at each arena's top for
  * the next one ({@link DjlRuntime#TRIM_THRESHOLD}, so that a forward does not fault its tensors'
- * memory in again), and jemalloc the pages a forward freed until they decay, which needs that
- * arena to allocate again; once forwards stop, on the cached path or in a quiet hour, that is
- * resident memory for nothing: about 100 MB after the start-up warm-up on the demo models
- * (docs/performance.md).
+ * memory in again), and jemalloc some of the pages a forward freed until they decay, which needs
+ * that arena to be used again; once forwards stop, on the cached path or in a quiet hour, that is
+ * resident memory for nothing: after the start-up warm-up on the demo models about 100 MB on
+ * glibc, about 20 on jemalloc (docs/performance.md).
  */
 final class NativeHeapTrim implements Runnable {
 
