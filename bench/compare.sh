@@ -45,7 +45,8 @@
 #   PEERS_DIR [../shared/peers]  PEERS_VENV [~/.cache/modelapi/peers-venv]  PEERS_WORK [~/.cache/modelapi/peers-work]
 #   TEXTS_FILE [$PEERS_WORK/texts-2000.jsonl, written by the peers' prepare_texts.py when missing]
 # Output: $PEERS_WORK/compare-<timestamp>/ (or $COMPARE_OUT): results.jsonl (every measurement, warm-ups included),
-# report.md (the tables), servers' logs, wrk's output. Only loopback addresses are used. Exits 1
+# report.md (the tables), servers' logs, each service start's GC log beside its log (<log>-gc.log: what
+# the heap was when an RSS reads high), wrk's output. Only loopback addresses are used. Exits 1
 # when any row failed (the report names it under "Failures:").
 # The run holds /tmp/bench.lock throughout (the machine's rule for any load) and stops every server
 # it started when it ends, also on Ctrl-C. The service runs a copy of the jar and of the routes taken
@@ -287,7 +288,7 @@ start_service() { # cache column log
   # and SERVICE_ENV come later and win)
   # shellcheck disable=SC2086 # JAVA_OPTS is a list of options, SERVICE_ENV of NAME=value
   (cd "$ROOT" && exec env OMP_NUM_THREADS=1 ${SERVICE_PRELOAD[@]+"${SERVICE_PRELOAD[@]}"} ${SERVICE_ENV:-} \
-    java "${SERVICE_JVM_OPTS[@]}" ${JAVA_OPTS:-} \
+    java "${SERVICE_JVM_OPTS[@]}" -Xlog:gc:file="${3%.log}-gc.log" ${JAVA_OPTS:-} \
     -jar "$OUT/service.jar" "${args[@]}") \
     > "$3" 2>&1 9>&- &
   service_pid=$!
