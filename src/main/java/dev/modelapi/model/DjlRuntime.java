@@ -213,7 +213,8 @@ public final class DjlRuntime {
      * (docs/performance.md). Either is resident memory for nothing once forwards stop (the cached
      * path, a quiet hour). The forward pool's watchdog calls it after a while without
      * forwards ({@code modelapi.models.native-heap-trim-after}). glibc's trim locks each arena in turn
-     * while it walks it, so it is for idle moments, not for every forward.
+     * while it walks it, so it is for idle moments, not for every forward. A failed call switches the
+     * trim off for the rest of the process.
      *
      * @return the resident bytes the process gave back (VmRSS before and after; 0 when it gave none
      *     back or could not tell), or -1 where neither glibc's malloc nor a jemalloc that answers
@@ -223,51 +224,38 @@ public final class DjlRuntime {
         if (!trimSupported()) {
             return -1;
         }
+        NativeHeap heap = nativeHeap();
         long before = ResidentMemory.bytes();
+        Release release;
         try {
-            if (!releaseFreeHeap()) {
-                return 0;
-            }
+            release = heap.release();
         } catch (UnsatisfiedLinkError | RuntimeException e) {
-            trimSupported = false;
-            log.warn("Could not give {}'s free heap back ({}); its free memory stays resident", allocator(),
-                    e.toString());
-            return -1;
+            log.warn("Could not give {}'s free heap back ({})", allocator(), e.toString());
+            release = Release.FAILED;
         }
-        long after = ResidentMemory.bytes();
-        return before > 0 && after > 0 ? Math.max(0, before - after) : 0;
-    }
-
-    /** The allocator's own call: whether glibc gave memory back, or jemalloc purged (it does not say how much). */
-    private static boolean releaseFreeHeap() {
-        JeMalloc je = ProcessAllocator.JEMALLOC;
-        if (je != null) {
-            int error = je.mallctl("arena." + JEMALLOC_ARENAS_ALL + ".purge", null, null, null, 0);
-            if (error != 0) {
-                throw new IllegalStateException("mallctl arena." + JEMALLOC_ARENAS_ALL + ".purge: error " + error);
+        return switch (release) {
+            case NOTHING_FREE -> 0L;
+            case FAILED -> {
+                trimFailed = true;
+                log.warn("{}'s free heap is no longer given back: its free memory stays resident", allocator());
+                yield -1L;
             }
-            return true;
-        }
-        return libc().malloc_trim(0) != 0;
+            case RELEASED -> {
+                long after = ResidentMemory.bytes();
+                yield before > 0 && after > 0 ? Math.max(0, before - after) : 0L;
+            }
+        };
     }
 
-    private static volatile Boolean trimSupported;
+    /** Set when a trim failed: the trim is off for the rest of the process. */
+    private static volatile boolean trimFailed;
 
     /**
      * Whether {@link #trimNativeHeap()} can work: glibc's malloc with mallinfo2 (glibc 2.33 and
-     * later), or jemalloc whose {@code mallctl} loaded.
+     * later), or jemalloc whose {@code mallctl} loaded; and no trim failed before.
      */
     static boolean trimSupported() {
-        Boolean supported = trimSupported;
-        if (supported == null) {
-            supported = switch (allocator()) {
-                case "glibc" -> glibcBytes() != null;
-                case "jemalloc" -> ProcessAllocator.JEMALLOC != null;
-                default -> false;
-            };
-            trimSupported = supported;
-        }
-        return supported;
+        return !trimFailed && nativeHeap().releasable();
     }
 
     /**
@@ -277,52 +265,133 @@ public final class DjlRuntime {
      * glibc before 2.33, tcmalloc, a jemalloc built without statistics).
      */
     static MallocBytes mallocBytes() {
-        return switch (allocator()) {
-            case "glibc" -> glibcBytes();
-            case "jemalloc" -> jemallocBytes();
-            default -> null;
-        };
+        return nativeHeap().bytes();
     }
 
-    private static MallocBytes glibcBytes() {
-        try {
-            MallInfo2 info = libc().mallinfo2();
-            return new MallocBytes(info.uordblks, info.hblkhd, info.fordblks);
-        } catch (UnsatisfiedLinkError | RuntimeException e) {
-            return null;
-        }
+    /** What the allocator's own call to give its free heap back did. */
+    enum Release {
+        /** glibc gave memory back, or jemalloc purged (it does not say how much). */
+        RELEASED,
+        /** glibc found nothing to give back. */
+        NOTHING_FREE,
+        /** The allocator refused the call. */
+        FAILED
     }
 
     /**
-     * jemalloc's {@code stats.allocated} and {@code stats.resident}, refreshed first (its statistics
-     * are a snapshot taken when {@code epoch} is written). The allocated bytes go in
-     * {@link MallocBytes#arenaInUse()}; jemalloc maps its large blocks from its own extents, so
-     * {@link MallocBytes#mmapped()} is 0.
+     * The parts of the C allocator that differ from one to the next: its heap's statistics and the
+     * call that gives its free pages back. One per process, chosen with its name ({@link #nativeHeap()}).
      */
-    static MallocBytes jemallocBytes() {
-        JeMalloc je = ProcessAllocator.JEMALLOC;
-        if (je == null) {
-            return null;
+    interface NativeHeap {
+        /** The heap now; null where this allocator cannot tell. */
+        MallocBytes bytes();
+
+        /** Whether {@link #release()} can work here. */
+        boolean releasable();
+
+        /** Gives the free heap back to the kernel. */
+        Release release();
+    }
+
+    /** glibc's malloc: {@code mallinfo2} (glibc 2.33 and later) and {@code malloc_trim}. */
+    static final class GlibcHeap implements NativeHeap {
+        private final boolean hasMallinfo2 = bytes() != null;
+
+        @Override
+        public MallocBytes bytes() {
+            try {
+                MallInfo2 info = libc().mallinfo2();
+                return new MallocBytes(info.uordblks, info.hblkhd, info.fordblks);
+            } catch (UnsatisfiedLinkError | RuntimeException e) {
+                return null;
+            }
         }
-        try (Memory epoch = new Memory(Long.BYTES); Memory value = new Memory(Long.BYTES)) {
-            epoch.setLong(0, 1);
-            if (je.mallctl("epoch", null, null, epoch, Long.BYTES) != 0) {
-                return null;
-            }
-            long allocated = jemallocStat(je, "stats.allocated", value);
-            long resident = jemallocStat(je, "stats.resident", value);
-            if (allocated < 0 || resident < 0) {
-                return null;
-            }
-            return new MallocBytes(allocated, 0, Math.max(0, resident - allocated));
-        } catch (UnsatisfiedLinkError | RuntimeException e) {
-            return null;
+
+        @Override
+        public boolean releasable() {
+            return hasMallinfo2;
+        }
+
+        @Override
+        public Release release() {
+            return libc().malloc_trim(0) != 0 ? Release.RELEASED : Release.NOTHING_FREE;
         }
     }
 
-    private static long jemallocStat(JeMalloc je, String name, Memory value) {
-        LongByReference length = new LongByReference(Long.BYTES);
-        return je.mallctl(name, value, length, null, 0) == 0 ? value.getLong(0) : -1;
+    /** jemalloc preloaded, through the {@code mallctl} of the library the process mapped. */
+    static final class JemallocHeap implements NativeHeap {
+        private final JeMalloc je;
+
+        JemallocHeap(JeMalloc je) {
+            this.je = je;
+        }
+
+        /**
+         * jemalloc's {@code stats.allocated} and {@code stats.resident}, refreshed first (its statistics
+         * are a snapshot taken when {@code epoch} is written). The allocated bytes go in
+         * {@link MallocBytes#arenaInUse()}; jemalloc maps its large blocks from its own extents, so
+         * {@link MallocBytes#mmapped()} is 0.
+         */
+        @Override
+        public MallocBytes bytes() {
+            try (Memory epoch = new Memory(Long.BYTES); Memory value = new Memory(Long.BYTES)) {
+                epoch.setLong(0, 1);
+                if (je.mallctl("epoch", null, null, epoch, Long.BYTES) != 0) {
+                    return null;
+                }
+                long allocated = stat("stats.allocated", value);
+                long resident = stat("stats.resident", value);
+                if (allocated < 0 || resident < 0) {
+                    return null;
+                }
+                return new MallocBytes(allocated, 0, Math.max(0, resident - allocated));
+            } catch (UnsatisfiedLinkError | RuntimeException e) {
+                return null;
+            }
+        }
+
+        private long stat(String name, Memory value) {
+            LongByReference length = new LongByReference(Long.BYTES);
+            return je.mallctl(name, value, length, null, 0) == 0 ? value.getLong(0) : -1;
+        }
+
+        @Override
+        public boolean releasable() {
+            return true;
+        }
+
+        @Override
+        public Release release() {
+            int error = je.mallctl("arena." + JEMALLOC_ARENAS_ALL + ".purge", null, null, null, 0);
+            if (error != 0) {
+                log.warn("jemalloc refused arena.{}.purge: error {}", JEMALLOC_ARENAS_ALL, error);
+                return Release.FAILED;
+            }
+            return Release.RELEASED;
+        }
+    }
+
+    /** An allocator this class cannot ask or trim: tcmalloc, another C library, a jemalloc without mallctl. */
+    static final NativeHeap NO_HEAP = new NativeHeap() {
+        @Override
+        public MallocBytes bytes() {
+            return null;
+        }
+
+        @Override
+        public boolean releasable() {
+            return false;
+        }
+
+        @Override
+        public Release release() {
+            return Release.FAILED;
+        }
+    };
+
+    /** This process's {@link NativeHeap}, chosen once with {@link #allocator()}. */
+    static NativeHeap nativeHeap() {
+        return ProcessAllocator.HEAP;
     }
 
     /**
@@ -365,26 +434,30 @@ public final class DjlRuntime {
     }
 
     /**
-     * This process's allocator and, where it is jemalloc, jemalloc's control interface from the
-     * library the process mapped: both from one reading of /proc/self/maps, at first use (the class's
+     * This process's allocator and its {@link NativeHeap}, where it is jemalloc through the library
+     * the process mapped: both from one reading of /proc/self/maps, at first use (the class's
      * initialisation, which the JVM runs once).
      */
     private static final class ProcessAllocator {
         static final String NAME;
-        static final JeMalloc JEMALLOC;
+        static final NativeHeap HEAP;
 
         static {
             String maps = processMaps();
             NAME = maps == null ? "unknown" : nativeAllocator(maps);
-            JEMALLOC = NAME.equals("jemalloc") ? loadJemalloc(mappedLibrary(maps, "/libjemalloc")) : null;
+            HEAP = switch (NAME) {
+                case "glibc" -> new GlibcHeap();
+                case "jemalloc" -> jemallocHeap(mappedLibrary(maps, "/libjemalloc"));
+                default -> NO_HEAP;
+            };
         }
 
-        private static JeMalloc loadJemalloc(String path) {
+        private static NativeHeap jemallocHeap(String path) {
             try {
-                return Native.load(path, JeMalloc.class);
+                return new JemallocHeap(Native.load(path, JeMalloc.class));
             } catch (UnsatisfiedLinkError | RuntimeException e) {
                 log.debug("jemalloc's mallctl not loaded from {}: {}", path, e.toString());
-                return null;
+                return NO_HEAP;
             }
         }
     }
@@ -397,7 +470,6 @@ public final class DjlRuntime {
             return null;
         }
     }
-
 
     /** Says once at start which allocator libtorch uses, and how to preload jemalloc when it is glibc's. */
     static void logNativeAllocator() {

@@ -4,6 +4,9 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+import java.util.function.ToLongFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
@@ -97,17 +100,23 @@ class ModelConfiguration {
      * 10 s by default, and its fragmentation); none where neither can tell.
      */
     static void registerMallocGauges(MeterRegistry meters) {
+        registerMallocGauges(meters, MallocReading.MAX_AGE_NANOS);
+    }
+
+    /** {@link #registerMallocGauges(MeterRegistry)}, each reading kept for {@code maxAgeNanos} (0: none kept). */
+    static void registerMallocGauges(MeterRegistry meters, long maxAgeNanos) {
         if (DjlRuntime.mallocBytes() == null) {
             return;
         }
-        mallocGauge(meters, "in_use", b -> b.arenaInUse() + b.mmapped());
-        mallocGauge(meters, "free", DjlRuntime.MallocBytes::free);
+        MallocReading reading = new MallocReading(DjlRuntime::mallocBytes, System::nanoTime, maxAgeNanos);
+        mallocGauge(meters, reading, "in_use", b -> b.arenaInUse() + b.mmapped());
+        mallocGauge(meters, reading, "free", DjlRuntime.MallocBytes::free);
     }
 
-    private static void mallocGauge(MeterRegistry meters, String state,
-            java.util.function.ToLongFunction<DjlRuntime.MallocBytes> value) {
+    private static void mallocGauge(MeterRegistry meters, MallocReading reading, String state,
+            ToLongFunction<DjlRuntime.MallocBytes> value) {
         Gauge.builder("modelapi.native.malloc", () -> {
-                    DjlRuntime.MallocBytes bytes = DjlRuntime.mallocBytes();
+                    DjlRuntime.MallocBytes bytes = reading.get();
                     return bytes == null ? 0 : value.applyAsLong(bytes);
                 })
                 .description("The C allocator's heap (glibc's malloc, or jemalloc preloaded): bytes of blocks in "
@@ -117,6 +126,40 @@ class ModelConfiguration {
                 .baseUnit("bytes")
                 .tag("state", state)
                 .register(meters);
+    }
+
+    /**
+     * One reading of the allocator's statistics for both gauges of a scrape, taken again once it is
+     * older than a second: jemalloc's statistics are refreshed by a call of their own ({@code epoch}),
+     * and the two gauges would otherwise each refresh them and read two different moments.
+     */
+    static final class MallocReading implements Supplier<DjlRuntime.MallocBytes> {
+        static final long MAX_AGE_NANOS = 1_000_000_000L;
+
+        private record Reading(long atNanos, DjlRuntime.MallocBytes bytes) {
+        }
+
+        private final Supplier<DjlRuntime.MallocBytes> source;
+        private final LongSupplier clock;
+        private final long maxAgeNanos;
+        private volatile Reading last;
+
+        MallocReading(Supplier<DjlRuntime.MallocBytes> source, LongSupplier clock, long maxAgeNanos) {
+            this.source = source;
+            this.clock = clock;
+            this.maxAgeNanos = maxAgeNanos;
+        }
+
+        @Override
+        public DjlRuntime.MallocBytes get() {
+            long now = clock.getAsLong();
+            Reading reading = last;
+            if (reading == null || now - reading.atNanos() >= maxAgeNanos) {
+                reading = new Reading(now, source.get());
+                last = reading;
+            }
+            return reading.bytes();
+        }
     }
 
     /** Gauges read through the registry, so a reloaded version reports its new copy and an unloaded one 0. */

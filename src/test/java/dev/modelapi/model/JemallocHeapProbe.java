@@ -26,7 +26,7 @@ public final class JemallocHeapProbe {
 
     public static void main(String[] args) {
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
-        ModelConfiguration.registerMallocGauges(meters);
+        ModelConfiguration.registerMallocGauges(meters, 0); // every read a fresh one: the reads below are a moment apart
         System.out.println("allocator=" + DjlRuntime.allocator());
         System.out.println("trimSupported=" + DjlRuntime.trimSupported());
         System.out.println("gauges=" + meters.find("modelapi.native.malloc").gauges().size());

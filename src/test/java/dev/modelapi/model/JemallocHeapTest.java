@@ -79,6 +79,29 @@ class JemallocHeapTest {
         assertThat(DjlRuntime.mappedLibrary(maps, "/libtcmalloc")).isNull();
         // this test JVM runs on glibc: no jemalloc to ask
         assertThat(DjlRuntime.mappedLibrary(Files.readString(Path.of("/proc/self/maps")), "/libjemalloc")).isNull();
-        assertThat(DjlRuntime.jemallocBytes()).isNull();
+        assertThat(DjlRuntime.nativeHeap()).isInstanceOf(DjlRuntime.GlibcHeap.class);
+    }
+
+    /** mallctl's answers, without a jemalloc: what the heap makes of an error code. */
+    private static DjlRuntime.JeMalloc mallctlAnswering(int error) {
+        return (name, oldp, oldlenp, newp, newlen) -> error;
+    }
+
+    @Test
+    void shouldSayAPurgeThatJemallocRefusedFailed() {
+        DjlRuntime.JemallocHeap refusing = new DjlRuntime.JemallocHeap(mallctlAnswering(14));
+        assertThat(refusing.release()).isEqualTo(DjlRuntime.Release.FAILED);
+        assertThat(refusing.bytes()).as("no statistics without a refreshed epoch").isNull();
+
+        DjlRuntime.JemallocHeap answering = new DjlRuntime.JemallocHeap(mallctlAnswering(0));
+        assertThat(answering.release()).isEqualTo(DjlRuntime.Release.RELEASED);
+        assertThat(answering.releasable()).isTrue();
+    }
+
+    @Test
+    void shouldNeitherReadNorTrimAnAllocatorItCannotAsk() {
+        assertThat(DjlRuntime.NO_HEAP.bytes()).isNull();
+        assertThat(DjlRuntime.NO_HEAP.releasable()).isFalse();
+        assertThat(DjlRuntime.NO_HEAP.release()).isEqualTo(DjlRuntime.Release.FAILED);
     }
 }
