@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Where the service's resident memory goes (issue #13's RSS goal): for each jar in turn, starts it as
-# bench/compare.sh does (cache off, the key's rate limit lifted, -Xmx2g) with Native Memory Tracking
+# bench/compare.sh does (cache off, the key's rate limit lifted, -Xmx1g) with Native Memory Tracking
 # and a GC log, reads the RSS at readiness, loads it with the held-out e-mails (texts.lua, wrk -t2
 # -c$CLIENTS) for LOAD s, and reads the RSS again, with NMT's summary, the C allocator's heap
 # (modelapi_native_malloc_bytes), the heap's capacity and `pmap -x`; with IDLE > 0, IDLE s later

@@ -23,7 +23,7 @@ trap stop_service EXIT
 . "$(dirname "${BASH_SOURCE[0]}")/jvm-options.sh"
 
 # launch_service dir jar data [JVM options...] [-- service arguments...]: the service as the
-# benchmarks run it (one PyTorch thread per predictor, offline, -Xmx2g, C2's thresholds and the
+# benchmarks run it (one PyTorch thread per predictor, offline, -Xmx1g, C2's thresholds and the
 # allocator as ./mvnw spring-boot:run sets them) in dir (for its models/), on 127.0.0.1:$SERVICE_PORT, with data/routes and
 # data/service-data, logging to data/service.log; in the background, its pid in $pid
 launch_service() {

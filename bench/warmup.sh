@@ -22,7 +22,7 @@
 # with an AOT cache of its own made first by the same training run (-XX:AOTCacheOutput: the classes
 # loaded and linked, and the profiles of the methods the start-up warm-up ran, JEP 483 and 515).
 # Every JVM gets the options `./mvnw spring-boot:run` and bench/compare.sh start it with
-# (bench/jvm-options.sh: -Xmx2g, C2's thresholds, the JIT queue's TieredOldPercentage, jemalloc where
+# (bench/jvm-options.sh: -Xmx1g, C2's thresholds, the JIT queue's TieredOldPercentage, jemalloc where
 # installed unless SERVICE_ALLOCATOR=glibc), then JAVA_OPTS.
 #
 # Env: CONFIGS ["on off"]  ROUNDS [2]  WINDOW [10]  SPAN [150]  STEADY [30]  CLIENTS [32]
@@ -95,7 +95,7 @@ cpu_seconds() { # utime + stime of a process, in seconds
 now() { date +%s.%N; }
 
 # The JVM options of every run (and of the @cds training run, whose archive is only mapped by a JVM
-# started with the same options): -Xmx2g and C2's thresholds as `./mvnw spring-boot:run` sets them,
+# started with the same options): -Xmx1g and C2's thresholds as `./mvnw spring-boot:run` sets them,
 # then JAVA_OPTS.
 # shellcheck source=bench/jvm-options.sh
 . bench/jvm-options.sh
