@@ -544,12 +544,14 @@ jq -nc --arg at "$(date -Iseconds)" --arg rev "$(git rev-parse --short HEAD 2> /
   --arg jar "${jar:-}" --arg jarTime "$(if [ -n "${jar:-}" ]; then date -r "$jar" -Iseconds; fi)" \
   --arg rows "$ROWS" --arg columns "$COLUMNS" --argjson clients "$CLIENTS" --argjson warmup "$WARMUP" \
   --argjson measure "$MEASURE" --argjson rounds "$ROUNDS" --arg serviceArgs "${SERVICE_ARGS:-}" \
+  --argjson cachedWarmup "$CACHED_WARMUP" --argjson cachedMeasure "$CACHED_MEASURE" \
   --arg javaOpts "${JAVA_OPTS:-}" --arg serviceEnv "${SERVICE_ENV:-}" \
   --arg allocator "$SERVICE_ALLOCATOR" --arg texts "$TEXTS_FILE" --argjson textCount "$TEXT_COUNT" \
   --argjson cpus "$(nproc)" --arg wrkTimeout "$WRK_TIMEOUT" --arg staleRoutes "${stale_routes:-}" \
   --arg oneModel "$ONE_MODEL" --arg modelVersion "$MODEL_VERSION" --arg djlTranslator "$DJL_TRANSLATOR" \
   '{meta: {at: $at, revision: $rev, uncommitted_files: $dirty, jar: $jar, jar_time: $jarTime, rows: $rows,
     columns: $columns, clients: $clients, warmup_s: $warmup, measure_s: $measure, rounds: $rounds,
+    cached_warmup_s: $cachedWarmup, cached_measure_s: $cachedMeasure,
     service_args: $serviceArgs, java_opts: $javaOpts, service_env: $serviceEnv, allocator: $allocator, texts_file: $texts, texts: $textCount, cpus: $cpus,
     wrk_timeout: $wrkTimeout, routes_newer_than_jar: $staleRoutes, one_model: $oneModel,
     model_version: $modelVersion, djl_translator: $djlTranslator}}' > "$RESULTS"
@@ -601,18 +603,24 @@ def num(v, fmt="{:.0f}"):
     return "–" if v is None else fmt.format(v)
 
 
+def started():
+    """When and what ran, the service's settings and allocator: the start of each section's first line."""
+    return (f"{meta['at']}, revision {meta['revision']} ({meta['uncommitted_files']} uncommitted files), "
+            f"{meta['cpus']} CPUs", (f"; SERVICE_ARGS `{meta['service_args']}`" if meta["service_args"] else "")
+            + (f"; JAVA_OPTS `{meta['java_opts']}`" if meta["java_opts"] else "")
+            + (f"; SERVICE_ENV `{meta['service_env']}`" if meta.get("service_env") else ""))
+
+
 out = []
 p = out.append
 rows = [r for r in ROWS if r[0] in meta["rows"].split()]
 if rows and cols:
     p(f"## Uncached: {meta['texts']} distinct texts, {meta['clients']} connections, one server at a time")
     p("")
-    p(f"{meta['at']}, revision {meta['revision']} ({meta['uncommitted_files']} uncommitted files), "
-      f"{meta['cpus']} CPUs; {meta['warmup_s']} s warm-up, {meta['measure_s']} s measured"
+    when, settings = started()
+    p(f"{when}; {meta['warmup_s']} s warm-up, {meta['measure_s']} s measured"
       + (f", best of {meta['rounds']} rounds" if meta["rounds"] > 1 else "")
-      + (f"; SERVICE_ARGS `{meta['service_args']}`" if meta["service_args"] else "")
-      + (f"; JAVA_OPTS `{meta['java_opts']}`" if meta["java_opts"] else "")
-      + (f"; SERVICE_ENV `{meta['service_env']}`" if meta.get("service_env") else "")
+      + settings
       + (f"; the service and in-process DJL on {meta['allocator']}'s malloc" if meta.get("allocator") else "")
       + ". HTTP rows: requests/s (wrk); in-process rows: texts/s. Ratios against the seed-fastapi peer in the same column.")
     p("")
@@ -671,7 +679,11 @@ if "cached" in meta["rows"].split():
     base = best("cached", "service", "ensemble", 4)
     p("## Cached path: the service, cache on, one text repeated (same-text.lua)")
     p("")
-    p("Ratios against the best run at 4 connections.")
+    when, settings = started()
+    p(f"{when}; {meta.get('cached_warmup_s', '?')} s warm-up at {meta['clients']} connections, then "
+      f"{meta.get('cached_measure_s', '?')} s at each count" + settings
+      + (f"; the service on {meta['allocator']}'s malloc" if meta.get("allocator") else "")
+      + ". Ratios against the best run at 4 connections.")
     p("")
     if cached:
         p("| connections | req/s | p50 ms | p99 ms | req/s vs c=4 | p50 vs c=4 | p99 vs c=4 | non-2xx | RSS MiB | threads | cores | other cores |")
