@@ -604,7 +604,7 @@ def num(v, fmt="{:.0f}"):
 
 
 def started():
-    """When and what ran, the service's settings and allocator: the start of each section's first line."""
+    """When and what ran, and the service's settings (each section names the allocator itself): its first line's parts."""
     return (f"{meta['at']}, revision {meta['revision']} ({meta['uncommitted_files']} uncommitted files), "
             f"{meta['cpus']} CPUs", (f"; SERVICE_ARGS `{meta['service_args']}`" if meta["service_args"] else "")
             + (f"; JAVA_OPTS `{meta['java_opts']}`" if meta["java_opts"] else "")
