@@ -5,8 +5,11 @@ import org.apache.camel.Endpoint;
 import org.apache.camel.NamedNode;
 import org.apache.camel.model.RouteDefinition;
 import org.apache.camel.opentelemetry.OpenTelemetryTracer;
+import org.apache.camel.spi.EventNotifier;
 import org.apache.camel.spi.RoutePolicy;
+import org.apache.camel.support.EventNotifierSupport;
 import org.apache.camel.tracing.SpanDecorator;
+import org.apache.camel.tracing.Tracer;
 import org.apache.camel.tracing.decorators.AbstractSpanDecorator;
 
 /**
@@ -18,6 +21,11 @@ import org.apache.camel.tracing.decorators.AbstractSpanDecorator;
  * they keep the span of the route the request came in by, whose trace and ids they carry on as
  * before, and a request no longer allocates some ten spans, scopes and operation names that
  * nothing reads (about a tenth of a cache hit's allocation, docs/performance.md).
+ *
+ * <p>Either way, the tracer's event notifier is told to ignore the exchange events it never reads
+ * (created, completed, failed, redelivery, step): Camel makes an event object for every exchange a
+ * notifier does not ignore, and this one is the only notifier, so otherwise every split copy, wire
+ * tap and batch would make two or more that it then drops ({@link #quietNotifier}).
  */
 public class RequestTracer extends OpenTelemetryTracer {
 
@@ -49,6 +57,34 @@ public class RequestTracer extends OpenTelemetryTracer {
     /** Whether an endpoint URI is a hop inside this service rather than a way in or out of it. */
     static boolean isInternal(String uri) {
         return uri != null && (uri.startsWith("direct:") || uri.startsWith("seda:"));
+    }
+
+    @Override
+    protected void doInit() {
+        super.doInit();
+        quietNotifier(getCamelContext());
+    }
+
+    /**
+     * Tells camel-tracing's notifier (added by {@code Tracer.doInit}) to ignore the exchange events
+     * it does not handle: it reads only sending, sent and async-processing-started events.
+     *
+     * @return how many notifiers were changed (1 once the tracer is initialised)
+     */
+    static int quietNotifier(CamelContext context) {
+        int changed = 0;
+        for (EventNotifier notifier : context.getManagementStrategy().getEventNotifiers()) {
+            if (notifier.getClass().getEnclosingClass() == Tracer.class && notifier instanceof EventNotifierSupport events) {
+                events.setIgnoreExchangeCreatedEvent(true);
+                events.setIgnoreExchangeCompletedEvent(true);
+                events.setIgnoreExchangeFailedEvents(true);
+                events.setIgnoreExchangeRedeliveryEvents(true);
+                events.setIgnoreStepEvents(true);
+                events.setIgnoreServiceEvents(true);
+                changed++;
+            }
+        }
+        return changed;
     }
 
     @Override

@@ -14,11 +14,14 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Exchange;
 import org.apache.camel.Producer;
 import org.apache.camel.builder.RouteBuilder;
 import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.impl.event.DefaultEventFactory;
+import org.apache.camel.spi.CamelEvent;
 import org.apache.camel.support.DefaultExchange;
 import org.apache.camel.tracing.ActiveSpanManager;
 import org.apache.camel.tracing.SpanAdapter;
@@ -70,6 +73,34 @@ class RequestTracerTest {
         assertThat(exported).contains("inner", "queued");
     }
 
+    /** Exchange events made, by kind: Camel makes one only for a notifier that does not ignore it. */
+    private final AtomicInteger created = new AtomicInteger();
+    private final AtomicInteger completed = new AtomicInteger();
+    private final AtomicInteger sending = new AtomicInteger();
+
+    @Test
+    void shouldMakeNoExchangeEventsTheTracerDoesNotRead() throws Exception {
+        try (OpenTelemetrySdk sdk = sdk(false)) {
+            run(sdk);
+        }
+
+        assertThat(seen.get("outer")).as("the trace still reaches the way out").element(0).isEqualTo(TRACE_ID);
+        assertThat(sending).as("sends are what the tracer reads").hasPositiveValue();
+        assertThat(created).as("no created event made for a notifier that drops it").hasValue(0);
+        assertThat(completed).as("no completed event either").hasValue(0);
+    }
+
+    @Test
+    void shouldQuietOnlyTheTracersNotifier() throws Exception {
+        try (CamelContext camel = new DefaultCamelContext()) {
+            assertThat(RequestTracer.quietNotifier(camel)).as("no tracer yet").isZero();
+            RequestTracer tracer = new RequestTracer(false);
+            tracer.setTracer(io.opentelemetry.api.OpenTelemetry.noop().getTracer("test"));
+            tracer.init(camel);
+            assertThat(RequestTracer.quietNotifier(camel)).isEqualTo(1);
+        }
+    }
+
     private static final String TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
     private static final String PARENT_SPAN_ID = "00f067aa0ba902b7";
 
@@ -86,6 +117,25 @@ class RequestTracerTest {
 
     private void run(OpenTelemetrySdk sdk) throws Exception {
         try (CamelContext camel = new DefaultCamelContext()) {
+            camel.getManagementStrategy().setEventFactory(new DefaultEventFactory() {
+                @Override
+                public CamelEvent createExchangeCreatedEvent(Exchange exchange) {
+                    created.incrementAndGet();
+                    return super.createExchangeCreatedEvent(exchange);
+                }
+
+                @Override
+                public CamelEvent createExchangeCompletedEvent(Exchange exchange) {
+                    completed.incrementAndGet();
+                    return super.createExchangeCompletedEvent(exchange);
+                }
+
+                @Override
+                public CamelEvent createExchangeSendingEvent(Exchange exchange, org.apache.camel.Endpoint endpoint) {
+                    sending.incrementAndGet();
+                    return super.createExchangeSendingEvent(exchange, endpoint);
+                }
+            });
             RequestTracer tracer = new RequestTracer(TracingConfiguration.recording(sdk));
             tracer.setTracer(sdk.getTracer("test"));
             tracer.setContextPropagators(sdk.getPropagators());
