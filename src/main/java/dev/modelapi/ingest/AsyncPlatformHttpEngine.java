@@ -12,7 +12,9 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangePattern;
@@ -55,6 +57,8 @@ public class AsyncPlatformHttpEngine implements PlatformHttpEngine {
     private final long maxBodyBytes;
 
     private final Answers answers;
+    /** Started consumers by their path, for paths with no template variable ({@link #consumerFor}). */
+    private final Map<String, Consumer> exactPaths = new ConcurrentHashMap<>();
 
     /**
      * @param asyncTimeout how long the container holds a request the route has not answered
@@ -92,6 +96,20 @@ public class AsyncPlatformHttpEngine implements PlatformHttpEngine {
         return port;
     }
 
+    /**
+     * The started consumer of a route whose platform-http path is exactly {@code path} (no template
+     * variable such as {@code {name}}), or null: what {@link RouteDispatchFilter} hands a request to
+     * without Spring MVC's handler lookup. Spring MVC maps the same paths to the same consumers.
+     */
+    Consumer consumerFor(String path) {
+        return exactPaths.get(path);
+    }
+
+    /** Whether a platform-http path names one path only (no template variable, no wildcard). */
+    static boolean isExactPath(String path) {
+        return path != null && path.startsWith("/") && path.indexOf('{') < 0 && path.indexOf('*') < 0;
+    }
+
     /** Thrown when {@code max-in-flight} requests are being answered; HttpOverloadAdvice makes it a 503. */
     static final class TooManyInFlightException extends RuntimeException {
         TooManyInFlightException(int limit) {
@@ -105,8 +123,11 @@ public class AsyncPlatformHttpEngine implements PlatformHttpEngine {
 
         private final HttpBinding binding;
 
+        private final String exactPath;
+
         Consumer(PlatformHttpEndpoint endpoint, Processor processor) {
             super(endpoint, processor, Runnable::run);
+            this.exactPath = isExactPath(endpoint.getPath()) ? endpoint.getPath() : null;
             // the same settings as the consumer's own (private) binding; answers written whole
             this.binding = new WholeAnswerBinding();
             binding.setHeaderFilterStrategy(endpoint.getHeaderFilterStrategy());
@@ -115,8 +136,24 @@ public class AsyncPlatformHttpEngine implements PlatformHttpEngine {
             binding.setUseReaderForPayload(!endpoint.isUseStreaming());
         }
 
+        @Override
+        protected void doStart() throws Exception {
+            super.doStart();
+            if (exactPath != null) {
+                exactPaths.put(exactPath, this); // a reloaded route's new consumer replaces the old
+            }
+        }
+
+        @Override
+        protected void doStop() throws Exception {
+            if (exactPath != null) {
+                exactPaths.remove(exactPath, this); // not the consumer that replaced it
+            }
+            super.doStop();
+        }
+
         /**
-         * Called by Spring MVC on the container's thread. The route runs on Camel's asynchronous
+         * Called by Spring MVC, or by {@link RouteDispatchFilter} for an exact path, on the container's thread. The route runs on Camel's asynchronous
          * routing engine; when it finishes before its first asynchronous step returns (an error, a
          * cache hit), the answer is written right here, as any servlet would. Otherwise the request
          * goes into servlet async mode before this method returns, and the thread that finishes

@@ -8,6 +8,8 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.util.Locale;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 
@@ -17,6 +19,7 @@ import org.springframework.web.filter.OncePerRequestFilter;
  * before any route step runs and fails with a 500 on JSON, so the check has to come first.
  */
 @Component
+@Order(Ordered.LOWEST_PRECEDENCE - 1) // before RouteDispatchFilter, the last
 class FormBodyGuard extends OncePerRequestFilter {
 
     private static final String FORM = "application/x-www-form-urlencoded";

@@ -70,6 +70,18 @@ class HttpConfiguration {
                 meters);
     }
 
+    /**
+     * Requests to a route's exact path go to its consumer without Spring MVC's dispatch
+     * ({@link RouteDispatchFilter}): the last filter, after the form-body guard.
+     */
+    @Bean
+    FilterRegistrationBean<RouteDispatchFilter> routeDispatchFilter(PlatformHttpEngine engine, Answers answers) {
+        FilterRegistrationBean<RouteDispatchFilter> filter = new FilterRegistrationBean<>(
+                new RouteDispatchFilter((AsyncPlatformHttpEngine) engine, answers));
+        filter.setOrder(Ordered.LOWEST_PRECEDENCE);
+        return filter;
+    }
+
     /** The request threads' nice value ({@link RequestThreadNice}); none with {@code modelapi.worker-thread-nice} 0. */
     @Bean
     WebServerFactoryCustomizer<TomcatServletWebServerFactory> requestThreadNice(

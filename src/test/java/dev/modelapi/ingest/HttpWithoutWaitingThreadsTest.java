@@ -23,6 +23,7 @@ import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.boot.test.web.client.TestRestTemplate;
+import org.springframework.core.Ordered;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.filter.OncePerRequestFilter;
 
@@ -83,6 +84,8 @@ class HttpWithoutWaitingThreadsTest {
         FilterRegistrationBean<DispatchCounter> dispatchCounterRegistration(DispatchCounter counter) {
             FilterRegistrationBean<DispatchCounter> registration = new FilterRegistrationBean<>(counter);
             registration.setDispatcherTypes(DispatcherType.REQUEST, DispatcherType.ASYNC, DispatcherType.ERROR);
+            // ahead of RouteDispatchFilter, the last filter, which hands the request to the route
+            registration.setOrder(Ordered.LOWEST_PRECEDENCE - 10);
             return registration;
         }
     }

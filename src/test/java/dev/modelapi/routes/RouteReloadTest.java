@@ -24,7 +24,9 @@ import java.util.stream.Stream;
 import dev.modelapi.testsupport.TestFiles;
 import dev.modelapi.ensemble.ModelCalls;
 import dev.modelapi.ensemble.ModelRef;
+import dev.modelapi.ingest.RouteDispatchFilter;
 import org.apache.camel.CamelContext;
+import org.apache.camel.Consumer;
 import org.apache.camel.spi.ReloadStrategy;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.MethodOrderer;
@@ -34,6 +36,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.client.TestRestTemplate;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.http.HttpEntity;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
@@ -66,6 +69,9 @@ class RouteReloadTest {
 
     @Autowired
     MeterRegistry meters;
+
+    @Autowired
+    FilterRegistrationBean<RouteDispatchFilter> routeDispatch;
 
     @DynamicPropertySource
     static void routesFromTheCopy(DynamicPropertyRegistry registry) {
@@ -200,6 +206,22 @@ class RouteReloadTest {
         } finally {
             clients.shutdownNow();
         }
+    }
+
+    @Test
+    @Order(5)
+    void shouldHandTheHttpPathToTheReloadedRoutesConsumer() throws Exception {
+        Consumer before = camel.getRoute("http-predict").getConsumer();
+        Path ingress = ROUTES.resolve("ingress-http.camel.yaml");
+
+        Files.writeString(ingress, Files.readString(ingress) + "\n# edited " + Instant.now() + "\n");
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> camel.getRoute("http-predict") != null
+                && camel.getRoute("http-predict").getConsumer() != before);
+        long dispatched = routeDispatch.getFilter().dispatched();
+        assertThat(predict("after the ingress reload " + UUID.randomUUID()).getStatusCode().value()).isEqualTo(200);
+        assertThat(routeDispatch.getFilter().dispatched()).as("the filter found the new route's consumer")
+                .isEqualTo(dispatched + 1);
     }
 
     private boolean repeatIsCached() throws Exception {
