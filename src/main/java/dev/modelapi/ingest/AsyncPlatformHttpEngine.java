@@ -153,9 +153,10 @@ public class AsyncPlatformHttpEngine implements PlatformHttpEngine {
         }
 
         /**
-         * Called by Spring MVC, or by {@link RouteDispatchFilter} for an exact path, on the container's thread. The route runs on Camel's asynchronous
-         * routing engine; when it finishes before its first asynchronous step returns (an error, a
-         * cache hit), the answer is written right here, as any servlet would. Otherwise the request
+         * Called on the container's thread by Spring MVC, or for a POST to an exact path by
+         * {@link RouteDispatchFilter}. The route runs on Camel's asynchronous routing engine; when it
+         * finishes before its first asynchronous step returns (an error, a cache hit), the answer is
+         * written right here, as any servlet would. Otherwise the request
          * goes into servlet async mode before this method returns, and the thread that finishes
          * the route writes the answer and completes it. Returning null tells Spring MVC that the
          * request is handled, so it neither wraps the request in its own async handling nor

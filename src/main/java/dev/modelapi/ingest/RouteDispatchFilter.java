@@ -28,9 +28,9 @@ import org.springframework.web.servlet.HandlerMapping;
  * maps the standard ones to the route, answers HEAD without a body and a method it does not know
  * 405), a path with a template variable ({@code /v2/models/{model}}), a path spelled any other way
  * (percent-encoded, a path parameter, a trailing slash: Spring MVC decides those as before), a
- * multipart body (Spring MVC parses its parts), and every path no route has. Past {@code max-in-flight} the consumer refuses
- * the request; that answer (503, Retry-After, the JSON error shape) is written here as
- * {@code HttpOverloadAdvice} writes it for a request that came through Spring MVC.
+ * multipart body (Spring MVC parses its parts), and every path no route has. Past
+ * {@code max-in-flight} the consumer refuses the request; that answer (503, Retry-After, the JSON
+ * error shape) is written here as {@code HttpOverloadAdvice} writes it for one through Spring MVC.
  */
 public final class RouteDispatchFilter extends OncePerRequestFilter {
 
