@@ -1,6 +1,7 @@
 package dev.modelapi.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.modelapi.testsupport.ModelsApi;
@@ -57,7 +58,7 @@ class RouteDispatchFilterTest {
         assertThat(filter.dispatched()).as("handed to the route by the filter").isEqualTo(before + 1);
         // the server's timer is recorded once the answer is complete, just after the client has it (another
         // test's request to the path, answered through Spring MVC, may be recorded meanwhile too)
-        org.awaitility.Awaitility.await().untilAsserted(() ->
+        await().untilAsserted(() ->
                 assertThat(observed("/api/v1/predict")).as("http_server_requests uri tag").isGreaterThan(observedBefore));
     }
 

@@ -3,6 +3,7 @@ package dev.modelapi.observability;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.propagation.ContextPropagators;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
@@ -16,6 +17,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.camel.CamelContext;
+import org.apache.camel.Endpoint;
 import org.apache.camel.Exchange;
 import org.apache.camel.Producer;
 import org.apache.camel.builder.RouteBuilder;
@@ -38,6 +40,11 @@ class RequestTracerTest {
     private final Map<String, List<String>> seen = new ConcurrentHashMap<>();
 
     private final InMemorySpanExporter exporter = InMemorySpanExporter.create();
+
+    /** Exchange events made, by kind: Camel makes one only for a notifier that does not ignore it. */
+    private final AtomicInteger created = new AtomicInteger();
+    private final AtomicInteger completed = new AtomicInteger();
+    private final AtomicInteger sending = new AtomicInteger();
 
     @Test
     void shouldGiveTheHopsInsideTheServiceTheEntryRoutesSpanWhenNothingIsRecorded() throws Exception {
@@ -73,11 +80,6 @@ class RequestTracerTest {
         assertThat(exported).contains("inner", "queued");
     }
 
-    /** Exchange events made, by kind: Camel makes one only for a notifier that does not ignore it. */
-    private final AtomicInteger created = new AtomicInteger();
-    private final AtomicInteger completed = new AtomicInteger();
-    private final AtomicInteger sending = new AtomicInteger();
-
     @Test
     void shouldMakeNoExchangeEventsTheTracerDoesNotRead() throws Exception {
         try (OpenTelemetrySdk sdk = sdk(false)) {
@@ -95,7 +97,7 @@ class RequestTracerTest {
         try (CamelContext camel = new DefaultCamelContext()) {
             assertThat(RequestTracer.quietNotifier(camel)).as("no tracer yet").isZero();
             RequestTracer tracer = new RequestTracer(false);
-            tracer.setTracer(io.opentelemetry.api.OpenTelemetry.noop().getTracer("test"));
+            tracer.setTracer(OpenTelemetry.noop().getTracer("test"));
             tracer.init(camel);
             assertThat(RequestTracer.quietNotifier(camel)).isEqualTo(1);
         }
@@ -131,7 +133,7 @@ class RequestTracerTest {
                 }
 
                 @Override
-                public CamelEvent createExchangeSendingEvent(Exchange exchange, org.apache.camel.Endpoint endpoint) {
+                public CamelEvent createExchangeSendingEvent(Exchange exchange, Endpoint endpoint) {
                     sending.incrementAndGet();
                     return super.createExchangeSendingEvent(exchange, endpoint);
                 }
