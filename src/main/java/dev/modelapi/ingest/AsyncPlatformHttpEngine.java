@@ -110,13 +110,6 @@ public class AsyncPlatformHttpEngine implements PlatformHttpEngine {
         return path != null && path.startsWith("/") && path.indexOf('{') < 0 && path.indexOf('*') < 0;
     }
 
-    /** Thrown when {@code max-in-flight} requests are being answered; HttpOverloadAdvice makes it a 503. */
-    static final class TooManyInFlightException extends RuntimeException {
-        TooManyInFlightException(int limit) {
-            super(limit + " requests in flight; try again shortly", null, false, false);
-        }
-    }
-
     final class Consumer extends SpringBootPlatformHttpConsumer {
 
         private static final Logger log = LoggerFactory.getLogger(Consumer.class);
@@ -171,7 +164,8 @@ public class AsyncPlatformHttpEngine implements PlatformHttpEngine {
             }
             if (!inFlight.tryAcquire()) {
                 refused.increment();
-                throw new TooManyInFlightException(maxInFlight);
+                overloaded(request, response);
+                return null;
             }
             RequestBodies.Body body;
             try {
@@ -366,6 +360,22 @@ public class AsyncPlatformHttpEngine implements PlatformHttpEngine {
                     response.setHeader("Connection", "close"); // the rest of the body is not read
                 }
                 answers.writeError(response, request.getRequestURI(), requestId, e.status(), e.code(), e.getMessage());
+            } catch (IOException gone) {
+                abandoned.increment();
+            }
+        }
+
+        /**
+         * Past {@code max-in-flight}: 503 with Retry-After in the error shape of the path's API, the
+         * request never reaching a route, whether Spring MVC or {@link RouteDispatchFilter} called.
+         */
+        private void overloaded(HttpServletRequest request, HttpServletResponse response) {
+            String requestId = HttpExchanges.requestIdFor(request.getHeader(HttpExchanges.REQUEST_ID));
+            try {
+                response.setHeader(HttpHeaders.RETRY_AFTER, "1");
+                answers.writeError(response, request.getRequestURI(), requestId,
+                        HttpServletResponse.SC_SERVICE_UNAVAILABLE, "capacity_exceeded",
+                        "too many requests in flight; try again shortly");
             } catch (IOException gone) {
                 abandoned.increment();
             }

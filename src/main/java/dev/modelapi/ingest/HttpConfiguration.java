@@ -75,9 +75,9 @@ class HttpConfiguration {
      * ({@link RouteDispatchFilter}): the last filter, after the form-body guard.
      */
     @Bean
-    FilterRegistrationBean<RouteDispatchFilter> routeDispatchFilter(PlatformHttpEngine engine, Answers answers) {
+    FilterRegistrationBean<RouteDispatchFilter> routeDispatchFilter(PlatformHttpEngine engine) {
         FilterRegistrationBean<RouteDispatchFilter> filter = new FilterRegistrationBean<>(
-                new RouteDispatchFilter((AsyncPlatformHttpEngine) engine, answers));
+                new RouteDispatchFilter((AsyncPlatformHttpEngine) engine));
         filter.setOrder(Ordered.LOWEST_PRECEDENCE);
         return filter;
     }

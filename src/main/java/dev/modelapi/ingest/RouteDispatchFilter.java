@@ -5,13 +5,10 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.util.Collections;
 import java.util.Locale;
 import java.util.concurrent.atomic.LongAdder;
-import org.springframework.http.HttpHeaders;
 import org.springframework.web.filter.OncePerRequestFilter;
 import org.springframework.web.filter.ServerHttpObservationFilter;
-import org.springframework.web.servlet.HandlerMapping;
 
 /**
  * The last filter of the chain: a POST whose path is exactly a platform-http route's path (the
@@ -29,18 +26,15 @@ import org.springframework.web.servlet.HandlerMapping;
  * 405), a path with a template variable ({@code /v2/models/{model}}), a path spelled any other way
  * (percent-encoded, a path parameter, a trailing slash: Spring MVC decides those as before), a
  * multipart body (Spring MVC parses its parts), and every path no route has. Past
- * {@code max-in-flight} the consumer refuses the request; that answer (503, Retry-After, the JSON
- * error shape) is written here as {@code HttpOverloadAdvice} writes it for one through Spring MVC.
+ * {@code max-in-flight} the consumer itself answers 503 either way.
  */
 public final class RouteDispatchFilter extends OncePerRequestFilter {
 
     private final AsyncPlatformHttpEngine engine;
-    private final Answers answers;
     private final LongAdder dispatched = new LongAdder();
 
-    RouteDispatchFilter(AsyncPlatformHttpEngine engine, Answers answers) {
+    RouteDispatchFilter(AsyncPlatformHttpEngine engine) {
         this.engine = engine;
-        this.answers = answers;
     }
 
     @Override
@@ -52,19 +46,10 @@ public final class RouteDispatchFilter extends OncePerRequestFilter {
             chain.doFilter(request, response);
             return;
         }
-        // what Spring MVC's mapping sets for a matched path: the observation's uri tag and the pattern attributes
-        request.setAttribute(HandlerMapping.BEST_MATCHING_PATTERN_ATTRIBUTE, path);
-        request.setAttribute(HandlerMapping.URI_TEMPLATE_VARIABLES_ATTRIBUTE, Collections.emptyMap());
+        // what Spring MVC's mapping sets for a matched path that anything reads: the observation's uri tag
         ServerHttpObservationFilter.findObservationContext(request).ifPresent(context -> context.setPathPattern(path));
         dispatched.increment();
-        try {
-            consumer.service(request, response);
-        } catch (AsyncPlatformHttpEngine.TooManyInFlightException e) {
-            String requestId = HttpExchanges.requestIdFor(request.getHeader(HttpExchanges.REQUEST_ID));
-            response.setHeader(HttpHeaders.RETRY_AFTER, "1");
-            answers.writeError(response, request.getRequestURI(), requestId, HttpServletResponse.SC_SERVICE_UNAVAILABLE,
-                    "capacity_exceeded", "too many requests in flight; try again shortly");
-        }
+        consumer.service(request, response);
     }
 
     /** Requests handed to a route's consumer here so far (the rest went on to Spring MVC). */
