@@ -12,9 +12,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import org.apache.camel.Exchange;
 import org.apache.camel.ExchangePattern;
@@ -57,8 +55,8 @@ public class AsyncPlatformHttpEngine implements PlatformHttpEngine {
     private final long maxBodyBytes;
 
     private final Answers answers;
-    /** Started consumers by their path, for paths with no template variable ({@link #consumerFor}). */
-    private final Map<String, Consumer> exactPaths = new ConcurrentHashMap<>();
+    /** Started consumers by their path ({@link #consumerFor}). */
+    private final RoutePaths<Consumer> paths = new RoutePaths<>();
 
     /**
      * @param asyncTimeout how long the container holds a request the route has not answered
@@ -97,17 +95,13 @@ public class AsyncPlatformHttpEngine implements PlatformHttpEngine {
     }
 
     /**
-     * The started consumer of a route whose platform-http path is exactly {@code path} (no template
-     * variable such as {@code {name}}), or null: what {@link RouteDispatchFilter} hands a request to
-     * without Spring MVC's handler lookup. Spring MVC maps the same paths to the same consumers.
+     * The started consumer whose platform-http path a request's {@code path} goes to, with the
+     * pattern it matched, or null where Spring MVC should decide ({@link RoutePaths}): what
+     * {@link RouteDispatchFilter} hands a request to without Spring MVC's handler lookup. Spring
+     * MVC maps the same paths to the same consumers.
      */
-    Consumer consumerFor(String path) {
-        return exactPaths.get(path);
-    }
-
-    /** Whether a platform-http path names one path only (no template variable, no wildcard). */
-    static boolean isExactPath(String path) {
-        return path != null && path.startsWith("/") && path.indexOf('{') < 0 && path.indexOf('*') < 0;
+    RoutePaths.Match<Consumer> consumerFor(String path) {
+        return paths.find(path);
     }
 
     final class Consumer extends SpringBootPlatformHttpConsumer {
@@ -116,11 +110,11 @@ public class AsyncPlatformHttpEngine implements PlatformHttpEngine {
 
         private final HttpBinding binding;
 
-        private final String exactPath;
+        private final RoutePaths.Kind pathKind;
 
         Consumer(PlatformHttpEndpoint endpoint, Processor processor) {
             super(endpoint, processor, Runnable::run);
-            this.exactPath = isExactPath(endpoint.getPath()) ? endpoint.getPath() : null;
+            this.pathKind = RoutePaths.kindOf(endpoint.getPath(), endpoint.isMatchOnUriPrefix());
             // the same settings as the consumer's own (private) binding; answers written whole
             this.binding = new WholeAnswerBinding();
             binding.setHeaderFilterStrategy(endpoint.getHeaderFilterStrategy());
@@ -132,21 +126,17 @@ public class AsyncPlatformHttpEngine implements PlatformHttpEngine {
         @Override
         protected void doStart() throws Exception {
             super.doStart();
-            if (exactPath != null) {
-                exactPaths.put(exactPath, this); // a reloaded route's new consumer replaces the old
-            }
+            paths.add(getEndpoint().getPath(), pathKind, this); // a reloaded route's new consumer replaces the old
         }
 
         @Override
         protected void doStop() throws Exception {
-            if (exactPath != null) {
-                exactPaths.remove(exactPath, this); // not the consumer that replaced it
-            }
+            paths.remove(getEndpoint().getPath(), pathKind, this); // not the consumer that replaced it
             super.doStop();
         }
 
         /**
-         * Called on the container's thread by Spring MVC, or for a POST to an exact path by
+         * Called on the container's thread by Spring MVC, or for a POST to a route's path by
          * {@link RouteDispatchFilter}. The route runs on Camel's asynchronous routing engine; when it
          * finishes before its first asynchronous step returns (an error, a cache hit), the answer is
          * written right here, as any servlet would. Otherwise the request

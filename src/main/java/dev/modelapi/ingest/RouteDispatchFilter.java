@@ -11,9 +11,10 @@ import org.springframework.web.filter.OncePerRequestFilter;
 import org.springframework.web.filter.ServerHttpObservationFilter;
 
 /**
- * The last filter of the chain: a POST whose path is exactly a platform-http route's path (the
- * prediction endpoints, and every other route path without a template variable) goes straight to
- * that route's consumer ({@link AsyncPlatformHttpEngine}), as Spring MVC would send it, without
+ * The last filter of the chain: a POST to a platform-http route's path (the prediction endpoints,
+ * {@code /v2/models/{model}/infer} and every other route path, by the mapping Spring MVC would
+ * choose: {@link RoutePaths}) goes straight to that route's consumer
+ * ({@link AsyncPlatformHttpEngine}), as Spring MVC would send it, without
  * Spring MVC's dispatch around it: the handler lookup over every mapping, the handler adapter's
  * argument and return-value handling, the request-handled event. That dispatch was a tenth of
  * the request thread's CPU on an uncached prediction and about 7 % of a cache hit's allocation
@@ -23,7 +24,7 @@ import org.springframework.web.filter.ServerHttpObservationFilter;
  *
  * <p>Anything else continues down the chain to Spring MVC unchanged: any other method (Spring MVC
  * maps the standard ones to the route, answers HEAD without a body and a method it does not know
- * 405), a path with a template variable ({@code /v2/models/{model}}), a path spelled any other way
+ * 405), a path two route templates match equally well, a path spelled any other way
  * (percent-encoded, a path parameter, a trailing slash: Spring MVC decides those as before), a
  * multipart body (Spring MVC parses its parts), and every path no route has. Past
  * {@code max-in-flight} the consumer itself answers 503 either way.
@@ -41,15 +42,17 @@ public final class RouteDispatchFilter extends OncePerRequestFilter {
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
         String path = "POST".equals(request.getMethod()) && !isMultipart(request) ? pathOf(request) : null;
-        AsyncPlatformHttpEngine.Consumer consumer = path == null ? null : engine.consumerFor(path);
-        if (consumer == null) {
+        RoutePaths.Match<AsyncPlatformHttpEngine.Consumer> match = path == null ? null : engine.consumerFor(path);
+        if (match == null) {
             chain.doFilter(request, response);
             return;
         }
         // what Spring MVC's mapping sets for a matched path that anything reads: the observation's uri tag
-        ServerHttpObservationFilter.findObservationContext(request).ifPresent(context -> context.setPathPattern(path));
+        // (Camel takes a template's variables from the path itself: SpringBootPlatformHttpBinding)
+        ServerHttpObservationFilter.findObservationContext(request)
+                .ifPresent(context -> context.setPathPattern(match.pattern()));
         dispatched.increment();
-        consumer.service(request, response);
+        match.consumer().service(request, response);
     }
 
     /** Requests handed to a route's consumer here so far (the rest went on to Spring MVC). */

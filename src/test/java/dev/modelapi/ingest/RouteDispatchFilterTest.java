@@ -10,6 +10,7 @@ import io.micrometer.core.instrument.Timer;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -21,9 +22,9 @@ import org.springframework.http.ResponseEntity;
 import org.springframework.mock.web.MockHttpServletRequest;
 
 /**
- * A request to a route's exact path reaches the route from the filter chain, without Spring MVC's
- * dispatch, answered and observed as through Spring MVC; every other request still goes through
- * Spring MVC ({@link RouteDispatchFilter}).
+ * A POST to a route's path, exact or templated, reaches the route from the filter chain, without
+ * Spring MVC's dispatch, answered and observed as through Spring MVC; every other request still
+ * goes through Spring MVC ({@link RouteDispatchFilter}).
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class RouteDispatchFilterTest {
@@ -63,7 +64,31 @@ class RouteDispatchFilterTest {
     }
 
     @Test
-    void shouldLeaveATemplatedPathToSpringMvc() {
+    void shouldAnswerATemplatedPathFromTheFilterWithItsVariablesAndObserveItUnderTheTemplate() throws Exception {
+        RouteDispatchFilter filter = registration.getFilter();
+        long before = filter.dispatched();
+        long observedBefore = observed("/v2/models/{model}/infer");
+        Map<String, Object> request = Map.of("id", "7", "inputs", List.of(Map.of("name", "text", "shape", List.of(1),
+                "datatype", "BYTES", "data", List.of("Your invoice is attached, please confirm the payment today"))));
+
+        ResponseEntity<String> answer = ModelsApi.post(http, json, "/v2/models/spam-roberta/infer", request);
+
+        assertThat(answer.getStatusCode().value()).as(answer.getBody()).isEqualTo(200);
+        assertThat(json.readTree(answer.getBody()).get("model_name").asText())
+                .as("the route read {model} from the path").isEqualTo("spam-roberta");
+        assertThat(filter.dispatched()).as("handed to the route by the filter").isEqualTo(before + 1);
+        await().untilAsserted(() -> assertThat(observed("/v2/models/{model}/infer"))
+                .as("http_server_requests uri tag").isGreaterThan(observedBefore));
+
+        ResponseEntity<String> unknown = ModelsApi.post(http, json, "/v2/models/no-such-model/infer", request);
+
+        assertThat(unknown.getStatusCode().value()).as("the route's own answer").isEqualTo(404);
+        assertThat(unknown.getHeaders().getFirst(HttpExchanges.REQUEST_ID)).isNotBlank();
+        assertThat(filter.dispatched()).isEqualTo(before + 2);
+    }
+
+    @Test
+    void shouldLeaveOtherMethodsOfATemplatedPathToSpringMvc() {
         RouteDispatchFilter filter = registration.getFilter();
         long before = filter.dispatched();
 
@@ -116,9 +141,6 @@ class RouteDispatchFilterTest {
         assertThat(RouteDispatchFilter.pathOf(request("/svc", "/api/v1/predict"))).isNull();
         assertThat(RouteDispatchFilter.pathOf(request("", "/api/v1/predict;jsessionid=1"))).isNull();
         assertThat(RouteDispatchFilter.pathOf(request("", "/api/v1/%70redict"))).isNull();
-        assertThat(AsyncPlatformHttpEngine.isExactPath("/api/v1/predict")).isTrue();
-        assertThat(AsyncPlatformHttpEngine.isExactPath("/v2/models/{model}")).isFalse();
-        assertThat(AsyncPlatformHttpEngine.isExactPath("/files/*")).isFalse();
     }
 
     /** Answers of 200 to requests observed under {@code uri} (other tests' requests may have other statuses). */
