@@ -10,6 +10,8 @@
 # with wrk -t2 -c$CLIENTS and ../shared/peers/load/texts.lua (868 distinct held-out e-mails) for
 # $WARMUP s, then measured for $MEASURE s; one server at a time. Then the cached path: the service
 # with its cache on, one text repeated (same-text.lua) at 1, 4, 32 and 256 connections.
+# Latency percentiles are wrk's, which it corrects for coordinated omission (stats_correct): at one
+# connection a few stalls a second set the p99 (bench/stalls.py reads a scheduler trace for them).
 # Prints markdown tables, absolute and as ratios to the seed peer measured in the same run.
 # The service is measured WARMUP s after it is ready, while the JIT may still be compiling (on 2
 # cores it settles 4-7 minutes after start: docs/performance.md); bench/warmup.sh draws that curve.
@@ -683,7 +685,8 @@ if "cached" in meta["rows"].split():
     p(f"{when}; {meta.get('cached_warmup_s', '?')} s warm-up at {meta['clients']} connections, then "
       f"{meta.get('cached_measure_s', '?')} s at each count" + settings
       + (f"; the service on {meta['allocator']}'s malloc" if meta.get("allocator") else "")
-      + ". Ratios against the best run at 4 connections.")
+      + ". Ratios against the best run at 4 connections; p50 and p99 as wrk reports them, corrected for "
+      "coordinated omission (at one connection a few stalls a second set the p99: bench/stalls.py).")
     p("")
     if cached:
         p("| connections | req/s | p50 ms | p99 ms | req/s vs c=4 | p50 vs c=4 | p99 vs c=4 | non-2xx | RSS MiB | threads | cores | other cores |")
