@@ -1,8 +1,8 @@
 package dev.modelapi.ingest;
 
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.springframework.http.server.PathContainer;
 import org.springframework.web.util.pattern.PathPattern;
 import org.springframework.web.util.pattern.PathPatternParser;
@@ -27,7 +27,7 @@ final class RoutePaths<C> {
     private final Map<String, C> exact = new ConcurrentHashMap<>();
     private final Map<String, Template<C>> templates = new ConcurrentHashMap<>();
     /** Consumers started on a wildcard or prefix path, which turn the template look-up off. */
-    private final AtomicInteger unmodelled = new AtomicInteger();
+    private final Set<C> unmodelled = ConcurrentHashMap.newKeySet();
 
     /** How a path is matched: exactly, as a template, or not here (a wildcard or a prefix). */
     enum Kind { EXACT, TEMPLATE, UNMODELLED }
@@ -44,16 +44,16 @@ final class RoutePaths<C> {
         switch (kind) {
             case EXACT -> exact.put(path, consumer);
             case TEMPLATE -> templates.put(path, new Template<>(PathPatternParser.defaultInstance.parse(path), consumer));
-            case UNMODELLED -> unmodelled.incrementAndGet();
+            case UNMODELLED -> unmodelled.add(consumer);
         }
     }
 
-    /** The consumer on {@code path} stopped; another that replaced it stays. */
+    /** The consumer on {@code path} stopped (or never started); another that replaced it stays. */
     void remove(String path, Kind kind, C consumer) {
         switch (kind) {
             case EXACT -> exact.remove(path, consumer);
             case TEMPLATE -> templates.computeIfPresent(path, (p, t) -> t.consumer() == consumer ? null : t);
-            case UNMODELLED -> unmodelled.decrementAndGet();
+            case UNMODELLED -> unmodelled.remove(consumer);
         }
     }
 
@@ -63,7 +63,7 @@ final class RoutePaths<C> {
         if (consumer != null) {
             return new Match<>(consumer, path);
         }
-        if (templates.isEmpty() || unmodelled.get() > 0) {
+        if (templates.isEmpty() || !unmodelled.isEmpty()) {
             return null;
         }
         PathContainer container = PathContainer.parsePath(path);

@@ -73,6 +73,15 @@ class RoutePathsTest {
     }
 
     @Test
+    void shouldNotLetAConsumerStoppedWithoutStartingHideAWildcardRoute() {
+        start("/v2/models/{model}/infer");
+        paths.remove("/other/*", Kind.UNMODELLED, "never started"); // Camel stops a consumer whose start failed
+        paths.add("/files/*", Kind.UNMODELLED, "files");
+
+        assertThat(found("/v2/models/spam/infer")).as("a wildcard route runs").isNull();
+    }
+
+    @Test
     void shouldKeepAReloadedRoutesNewConsumerWhenTheOldOneStops() {
         paths.add("/v2/models/{model}/infer", Kind.TEMPLATE, "old");
         paths.add("/v2/models/{model}/infer", Kind.TEMPLATE, "new");
