@@ -110,11 +110,8 @@ public class AsyncPlatformHttpEngine implements PlatformHttpEngine {
 
         private final HttpBinding binding;
 
-        private final RoutePaths.Kind pathKind;
-
         Consumer(PlatformHttpEndpoint endpoint, Processor processor) {
             super(endpoint, processor, Runnable::run);
-            this.pathKind = RoutePaths.kindOf(endpoint.getPath(), endpoint.isMatchOnUriPrefix());
             // the same settings as the consumer's own (private) binding; answers written whole
             this.binding = new WholeAnswerBinding();
             binding.setHeaderFilterStrategy(endpoint.getHeaderFilterStrategy());
@@ -126,12 +123,12 @@ public class AsyncPlatformHttpEngine implements PlatformHttpEngine {
         @Override
         protected void doStart() throws Exception {
             super.doStart();
-            paths.add(getEndpoint().getPath(), pathKind, this); // a reloaded route's new consumer replaces the old
+            paths.add(getEndpoint().getPath(), getEndpoint().isMatchOnUriPrefix(), this); // a reloaded route's new consumer replaces the old
         }
 
         @Override
         protected void doStop() throws Exception {
-            paths.remove(getEndpoint().getPath(), pathKind, this); // not the consumer that replaced it
+            paths.remove(getEndpoint().getPath(), getEndpoint().isMatchOnUriPrefix(), this); // not the consumer that replaced it
             super.doStop();
         }
 
@@ -344,15 +341,10 @@ public class AsyncPlatformHttpEngine implements PlatformHttpEngine {
 
         /** A body refused before the route runs (too large, not in its charset): the route's error shape. */
         private void refuse(HttpServletRequest request, HttpServletResponse response, InvalidRequestException e) {
-            String requestId = HttpExchanges.requestIdFor(request.getHeader(HttpExchanges.REQUEST_ID));
-            try {
-                if (e.status() == 413) {
-                    response.setHeader("Connection", "close"); // the rest of the body is not read
-                }
-                answers.writeError(response, request.getRequestURI(), requestId, e.status(), e.code(), e.getMessage());
-            } catch (IOException gone) {
-                abandoned.increment();
+            if (e.status() == 413) {
+                response.setHeader("Connection", "close"); // the rest of the body is not read
             }
+            writeError(request, response, e.status(), e.code(), e.getMessage());
         }
 
         /**
@@ -360,12 +352,17 @@ public class AsyncPlatformHttpEngine implements PlatformHttpEngine {
          * request never reaching a route, whether Spring MVC or {@link RouteDispatchFilter} called.
          */
         private void overloaded(HttpServletRequest request, HttpServletResponse response) {
+            response.setHeader(HttpHeaders.RETRY_AFTER, "1");
+            writeError(request, response, HttpServletResponse.SC_SERVICE_UNAVAILABLE, "capacity_exceeded",
+                    "too many requests in flight; try again shortly");
+        }
+
+        /** An answer before any route ran, in the path's error shape with the caller's (or a new) request id. */
+        private void writeError(HttpServletRequest request, HttpServletResponse response, int status, String code,
+                String message) {
             String requestId = HttpExchanges.requestIdFor(request.getHeader(HttpExchanges.REQUEST_ID));
             try {
-                response.setHeader(HttpHeaders.RETRY_AFTER, "1");
-                answers.writeError(response, request.getRequestURI(), requestId,
-                        HttpServletResponse.SC_SERVICE_UNAVAILABLE, "capacity_exceeded",
-                        "too many requests in flight; try again shortly");
+                answers.writeError(response, request.getRequestURI(), requestId, status, code, message);
             } catch (IOException gone) {
                 abandoned.increment();
             }

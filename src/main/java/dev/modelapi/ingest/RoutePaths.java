@@ -40,8 +40,8 @@ final class RoutePaths<C> {
     }
 
     /** A consumer started on {@code path}; a reloaded route's new consumer replaces the old. */
-    void add(String path, Kind kind, C consumer) {
-        switch (kind) {
+    void add(String path, boolean matchOnUriPrefix, C consumer) {
+        switch (kindOf(path, matchOnUriPrefix)) {
             case EXACT -> exact.put(path, consumer);
             case TEMPLATE -> templates.put(path, new Template<>(PathPatternParser.defaultInstance.parse(path), consumer));
             case UNMODELLED -> unmodelled.add(consumer);
@@ -49,8 +49,8 @@ final class RoutePaths<C> {
     }
 
     /** The consumer on {@code path} stopped (or never started); another that replaced it stays. */
-    void remove(String path, Kind kind, C consumer) {
-        switch (kind) {
+    void remove(String path, boolean matchOnUriPrefix, C consumer) {
+        switch (kindOf(path, matchOnUriPrefix)) {
             case EXACT -> exact.remove(path, consumer);
             case TEMPLATE -> templates.computeIfPresent(path, (p, t) -> t.consumer() == consumer ? null : t);
             case UNMODELLED -> unmodelled.remove(consumer);

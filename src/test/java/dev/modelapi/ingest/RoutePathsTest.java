@@ -11,7 +11,7 @@ class RoutePathsTest {
     private final RoutePaths<String> paths = new RoutePaths<>();
 
     private void start(String path) {
-        paths.add(path, RoutePaths.kindOf(path, false), path);
+        paths.add(path, false, path);
     }
 
     private String found(String path) {
@@ -62,12 +62,12 @@ class RoutePathsTest {
     void shouldLeaveTemplatesToSpringMvcWhileAWildcardRouteRuns() {
         start("/v2/models/{model}/infer");
         start("/api/v1/predict");
-        paths.add("/files/*", Kind.UNMODELLED, "files");
+        paths.add("/files/*", false, "files");
 
         assertThat(found("/v2/models/spam/infer")).isNull();
         assertThat(found("/api/v1/predict")).isEqualTo("/api/v1/predict");
 
-        paths.remove("/files/*", Kind.UNMODELLED, "files");
+        paths.remove("/files/*", false, "files");
 
         assertThat(found("/v2/models/spam/infer")).isEqualTo("/v2/models/{model}/infer");
     }
@@ -75,27 +75,27 @@ class RoutePathsTest {
     @Test
     void shouldNotLetAConsumerStoppedWithoutStartingHideAWildcardRoute() {
         start("/v2/models/{model}/infer");
-        paths.remove("/other/*", Kind.UNMODELLED, "never started"); // Camel stops a consumer whose start failed
-        paths.add("/files/*", Kind.UNMODELLED, "files");
+        paths.remove("/other/*", false, "never started"); // Camel stops a consumer whose start failed
+        paths.add("/files/*", false, "files");
 
         assertThat(found("/v2/models/spam/infer")).as("a wildcard route runs").isNull();
     }
 
     @Test
     void shouldKeepAReloadedRoutesNewConsumerWhenTheOldOneStops() {
-        paths.add("/v2/models/{model}/infer", Kind.TEMPLATE, "old");
-        paths.add("/v2/models/{model}/infer", Kind.TEMPLATE, "new");
-        paths.add("/api/v1/predict", Kind.EXACT, "old");
-        paths.add("/api/v1/predict", Kind.EXACT, "new");
+        paths.add("/v2/models/{model}/infer", false, "old");
+        paths.add("/v2/models/{model}/infer", false, "new");
+        paths.add("/api/v1/predict", false, "old");
+        paths.add("/api/v1/predict", false, "new");
 
-        paths.remove("/v2/models/{model}/infer", Kind.TEMPLATE, "old");
-        paths.remove("/api/v1/predict", Kind.EXACT, "old");
+        paths.remove("/v2/models/{model}/infer", false, "old");
+        paths.remove("/api/v1/predict", false, "old");
 
         assertThat(found("/v2/models/spam/infer")).isEqualTo("new");
         assertThat(found("/api/v1/predict")).isEqualTo("new");
 
-        paths.remove("/v2/models/{model}/infer", Kind.TEMPLATE, "new");
-        paths.remove("/api/v1/predict", Kind.EXACT, "new");
+        paths.remove("/v2/models/{model}/infer", false, "new");
+        paths.remove("/api/v1/predict", false, "new");
 
         assertThat(found("/v2/models/spam/infer")).isNull();
         assertThat(found("/api/v1/predict")).isNull();
