@@ -10,6 +10,7 @@ import dev.modelapi.model.DjlRuntime;
 import dev.modelapi.model.ModelDirectory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -17,6 +18,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * In-process counterpart of an HTTP load run, for bench/compare.sh: {@code --threads} threads,
@@ -39,6 +41,9 @@ import java.util.concurrent.CountDownLatch;
  *   [--warmup=60] [--measure=30] [--models-dir=models] [--version=1] [--translator=service|djl]
  * </pre>
  * {@code --texts} takes JSON lines with a {@code "text"} field: the wrk bodies or the eval split.
+ * {@code --progress=FILE} also writes {@code "<System.nanoTime()> <texts done>"} to FILE every 50 ms
+ * (replaced whole each time), for a script that reads the rate over windows of its own
+ * (bench/paired.sh, which stops and continues the process between them).
  * Without {@code --models}, every loaded model (the service's default ensemble). {@code --version}
  * picks each model's version directory ({@code 1-int8}: the demo models' int8 variant).
  */
@@ -84,6 +89,10 @@ public class InProcessBench {
             int[] counts = new int[threads];
             Throwable[] failures = new Throwable[threads];
             CountDownLatch done = new CountDownLatch(threads);
+            AtomicLong completed = new AtomicLong();
+            if (options.containsKey("progress")) {
+                progress(Path.of(options.get("progress")), completed);
+            }
             for (int t = 0; t < threads; t++) {
                 int index = t;
                 Thread worker = new Thread(() -> {
@@ -103,6 +112,7 @@ public class InProcessBench {
                                 predictor.predict(one.get(0));
                             }
                             long end = System.nanoTime();
+                            completed.incrementAndGet();
                             // a text counts when it ends inside the window, as a wrk request does
                             if (end >= measureFrom && end <= measureUntil) {
                                 if (count == mine.length) {
@@ -154,6 +164,24 @@ public class InProcessBench {
         } finally {
             models.forEach(ZooModel::close);
         }
+    }
+
+    /** Every 50 ms, "nanoTime count" into file, written beside it and moved over it (a reader never sees half a line). */
+    private static void progress(Path file, AtomicLong completed) {
+        Path next = file.resolveSibling(file.getFileName() + ".next");
+        Thread writer = new Thread(() -> {
+            try {
+                while (true) {
+                    Files.writeString(next, System.nanoTime() + " " + completed.get() + "\n");
+                    Files.move(next, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                    Thread.sleep(50);
+                }
+            } catch (Exception e) {
+                System.err.println("progress: " + e);
+            }
+        }, "progress-writer"); // not "bench-": bench/forward-profile.sh counts those as inference threads
+        writer.setDaemon(true);
+        writer.start();
     }
 
     static List<String> texts(Path jsonl) throws Exception {

@@ -1,12 +1,24 @@
-# Sourced by bench/idle.sh, bench/rss.sh and bench/windows.sh: the machine's benchmark lock, and the one service
-# process a script runs at a time (started by launch_service, its pid in $pid, stopped when the
-# script exits).
-# Needs log() and, for wait_ready, SERVICE_PORT.
+# Sourced by bench/idle.sh, bench/rss.sh, bench/windows.sh and bench/paired.sh: the machine's benchmark lock,
+# the jar to run, and the one service process a script runs at a time (started by launch_service,
+# its pid in $pid, stopped when the script exits).
+# Needs log() and, for wait_ready, SERVICE_PORT; for service_jar, ROOT.
 
 # Holds /tmp/bench.lock on fd 9 until the script exits (the machine's rule for any measurement).
 take_bench_lock() {
   exec 9> /tmp/bench.lock
   flock -w "${LOCK_WAIT:-3600}" 9 || { log "another benchmark holds /tmp/bench.lock"; exit 1; }
+}
+
+# service_jar out: the jar to run (JAR, or this checkout's, built unless SKIP_BUILD=1) and the
+# routes, copied into out as they are now: a rebuild or an edit during the run changes nothing there
+service_jar() {
+  local jar=${JAR:-}
+  if [ -z "$jar" ]; then
+    [ "${SKIP_BUILD:-}" = 1 ] || (cd "$ROOT" && ./mvnw -B -q -DskipTests package)
+    jar=$(ls "$ROOT"/target/model-api-service-*.jar | grep -v -- '-plain' | head -1)
+  fi
+  cp "$jar" "$1/service.jar"
+  cp -r "$ROOT/routes" "$1/routes"
 }
 
 pid=

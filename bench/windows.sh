@@ -49,17 +49,10 @@ mkdir -p "$OUT"
 log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 [ -f "$TEXTS_FILE" ] || { log "no $TEXTS_FILE: run python3 $PEERS_DIR/load/prepare_texts.py"; exit 1; }
 
-JAR=${JAR:-}
-if [ -z "$JAR" ]; then
-  [ "${SKIP_BUILD:-}" = 1 ] || (cd "$ROOT" && ./mvnw -B -q -DskipTests package)
-  JAR=$(ls "$ROOT"/target/model-api-service-*.jar | grep -v -- '-plain' | head -1)
-fi
-# the jar and routes as they are now: a rebuild or an edit during the run changes nothing here
-cp "$JAR" "$OUT/service.jar"
-cp -r "$ROOT/routes" "$OUT/routes"
-
 # shellcheck source=bench/service-lib.sh
 . "$ROOT/bench/service-lib.sh"
+service_jar "$OUT"
+
 take_bench_lock
 
 args=(--modelapi.security.requests-per-second=1000000 --modelapi.cache.enabled=$CACHE)
