@@ -2,6 +2,7 @@ package dev.modelapi.batching;
 
 import java.time.Duration;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArraySet;
 import java.util.concurrent.Delayed;
 import java.util.concurrent.ExecutionException;
@@ -24,22 +25,35 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Camel's own checker runs the aggregator's check every {@code timeout-checker-interval} (1 ms)
  * for as long as the route runs: a thread woken a thousand times a second, about 1 % of a core, also
- * on a service no text has reached for hours. This one runs the check at that interval only while
- * texts that may wait for others come: every such text that reaches the aggregator keeps it at the
- * interval for {@code keepAwake} more (a text alone in its batch never waits: {@link #process}); after that it checks every {@code idleInterval}, and the next text wakes it at once. A batch
- * completes by timeout {@code max-delay} after the last text joined it, so a {@code keepAwake} longer
- * than {@code max-delay} plus the interval never leaves a batch waiting for the idle checks; they
- * only bound the wait should a text reach the aggregator without passing {@code batch-arrival}
- * (a route edited without that step: then batches of fewer texts than their limit wait up to
- * {@code idleInterval}).
+ * on a service no text has reached for hours. This one runs the check when a batch may be due:
+ * <ul>
+ * <li><b>once for each text that may wait</b> for others (a text alone in its batch never waits:
+ *     {@link #process}), {@code max-delay} and two intervals after it arrived: then the batch it
+ *     joined, if no text joined it since and it is still short of its limit, is past its timeout
+ *     (Camel's timeout starts as the aggregator takes the text, a moment after this step, and counts
+ *     in whole milliseconds). Texts within an interval of each other share one such check, so a
+ *     stream of short texts brings at most one an interval, as Camel's own checker would;</li>
+ * <li><b>every {@code max-delay} while such texts come</b>, and for {@code keepAwake} after the last:
+ *     a text whose thread was held up between this step and the aggregator (a preempted thread on a
+ *     busy machine) reaches its timeout after its own check, and its batch waits at most one
+ *     {@code max-delay} more for the next;</li>
+ * <li><b>every {@code idleInterval} otherwise</b>, which bounds the wait should a text reach the
+ *     aggregator without passing {@code batch-arrival} (a route edited without that step: then
+ *     batches of fewer texts than their limit wait up to {@code idleInterval}).</li>
+ * </ul>
+ * The checks assume the aggregator's {@code completionTimeout} is {@code modelapi.batching.max-delay},
+ * as routes/batching.camel.yaml sets it; a longer one edited into the route leaves a batch to the
+ * periodic checks, a shorter one to its text's own check.
  *
  * <p>Each periodic task Camel schedules here (one per aggregator; two for a moment while a reload
- * replaces the route) runs on the one thread and is cancelled by its aggregator when it stops.
+ * replaces the route) runs on the one thread and is cancelled by its aggregator when it stops, with
+ * the texts' checks it still had pending.
  */
 public final class BatchTimeoutChecker extends ScheduledThreadPoolExecutor implements Processor {
 
     private static final Logger log = LoggerFactory.getLogger(BatchTimeoutChecker.class);
 
+    private final long maxDelayNanos;
     private final long keepAwakeNanos;
     private final long idleNanos;
     private final Set<Check> checks = new CopyOnWriteArraySet<>();
@@ -50,10 +64,11 @@ public final class BatchTimeoutChecker extends ScheduledThreadPoolExecutor imple
     private volatile boolean asleep;
 
     /**
-     * @param keepAwake how long after a text arrives the checks keep Camel's interval
+     * @param maxDelay the aggregator's completion timeout ({@code modelapi.batching.max-delay})
+     * @param keepAwake how long after a text arrives the checks also run every {@code maxDelay}
      * @param idleInterval how often they run after that, until the next text
      */
-    public BatchTimeoutChecker(Duration keepAwake, Duration idleInterval) {
+    public BatchTimeoutChecker(Duration maxDelay, Duration keepAwake, Duration idleInterval) {
         super(1, runnable -> {
             Thread thread = new Thread(runnable, "batch-timeout-checker");
             thread.setDaemon(true);
@@ -64,6 +79,10 @@ public final class BatchTimeoutChecker extends ScheduledThreadPoolExecutor imple
             throw new IllegalArgumentException(
                     "modelapi.batching.timeout-checker-idle-interval must be positive, not " + idleInterval);
         }
+        if (maxDelay.isNegative()) {
+            throw new IllegalArgumentException("modelapi.batching.max-delay must not be negative, not " + maxDelay);
+        }
+        this.maxDelayNanos = maxDelay.toNanos();
         this.keepAwakeNanos = keepAwake.toNanos();
         this.idleNanos = idleInterval.toNanos();
         this.lastText = System.nanoTime() - keepAwakeNanos;
@@ -75,8 +94,8 @@ public final class BatchTimeoutChecker extends ScheduledThreadPoolExecutor imple
      * The step {@code batch-arrival}: a text reached the aggregator. A text whose batch holds one
      * text ({@link BatchJob#batchLimit()} 1: an e-mail-length text, alone in its batch by default)
      * completes its batch by size as it arrives and never waits for a timeout, so it leaves the
-     * checks as they are: under a load of such texts they rest instead of waking a thousand times a
-     * second, each wake taking a core from a forward for a check that finds nothing.
+     * checks as they are: under a load of such texts they rest instead of waking for checks that find
+     * nothing, each wake taking a core from a forward.
      */
     @Override
     public void process(Exchange exchange) {
@@ -86,7 +105,10 @@ public final class BatchTimeoutChecker extends ScheduledThreadPoolExecutor imple
         textArrived();
     }
 
-    /** A text reached the aggregator: the checks run at their interval for {@code keepAwake} from now. */
+    /**
+     * A text that may wait for others reached the aggregator: each aggregator's check runs once when
+     * its batch may be due, and every {@code maxDelay} for {@code keepAwake} from now.
+     */
     public void textArrived() {
         long now = System.nanoTime();
         // under load, one write a millisecond rather than one per text
@@ -96,6 +118,9 @@ public final class BatchTimeoutChecker extends ScheduledThreadPoolExecutor imple
         if (asleep) {
             wakeUp();
         }
+        for (Check check : checks) {
+            check.dueAfter(now);
+        }
     }
 
     /** Checks run so far, all aggregators together (the counter {@code modelapi.batch.timeout.checks}). */
@@ -103,7 +128,7 @@ public final class BatchTimeoutChecker extends ScheduledThreadPoolExecutor imple
         return runs.get();
     }
 
-    /** Whether the checks now wait {@code idleInterval} rather than their own interval. */
+    /** Whether the checks now wait {@code idleInterval} rather than {@code maxDelay}. */
     public boolean isAsleep() {
         return asleep;
     }
@@ -121,8 +146,8 @@ public final class BatchTimeoutChecker extends ScheduledThreadPoolExecutor imple
 
     /**
      * How Camel's timeout map schedules its check (with a fixed delay of the aggregator's
-     * {@code completionTimeoutCheckerInterval}): here that delay holds while texts come, {@code
-     * idleInterval} otherwise.
+     * {@code completionTimeoutCheckerInterval}): here the check runs as the class says, that delay
+     * the slack after a text's {@code maxDelay} and the interval within which texts share a check.
      */
     @Override
     public ScheduledFuture<?> scheduleWithFixedDelay(Runnable command, long initialDelay, long delay, TimeUnit unit) {
@@ -143,10 +168,17 @@ public final class BatchTimeoutChecker extends ScheduledThreadPoolExecutor imple
         return check;
     }
 
-    /** One aggregator's periodic check; its own future, so that the aggregator can cancel it. */
+    /** One aggregator's check; its own future, so that the aggregator can cancel it. */
     private final class Check implements Runnable, ScheduledFuture<Object> {
         private final Runnable command;
         private final long periodNanos;
+        /** How often the check runs while texts come: every maxDelay, at least every Camel's interval. */
+        private final long awakeNanos;
+        /** System.nanoTime() of the latest text's own check. */
+        private final AtomicLong lastDue = new AtomicLong();
+        /** The texts' own checks not yet run (and at most one that has), cancelled with the check. */
+        private final Set<ScheduledFuture<?>> pendingDue = ConcurrentHashMap.newKeySet();
+        private final Runnable dueRun = this::runDue;
         private final Object lock = new Object();
         /** The next run, guarded by lock. */
         private ScheduledFuture<?> next;
@@ -157,13 +189,44 @@ public final class BatchTimeoutChecker extends ScheduledThreadPoolExecutor imple
         Check(Runnable command, long periodNanos) {
             this.command = command;
             this.periodNanos = periodNanos;
+            this.awakeNanos = Math.max(periodNanos, maxDelayNanos);
+            this.lastDue.set(System.nanoTime() - maxDelayNanos - 2 * periodNanos);
         }
 
-        @Override
-        public void run() {
-            if (cancelled) {
-                return;
+        /**
+         * A text that arrived at {@code arrived} is due {@code maxDelay} and two intervals later: a
+         * check runs then, unless one already runs within an interval after that (a text shortly
+         * before took it; arrivals come in time order, so a later due time is never missed).
+         */
+        void dueAfter(long arrived) {
+            long due = arrived + maxDelayNanos + 2 * periodNanos;
+            long last;
+            do {
+                last = lastDue.get();
+                if (due - last < periodNanos) {
+                    return;
+                }
+            } while (!lastDue.compareAndSet(last, due));
+            synchronized (lock) {
+                if (cancelled) {
+                    return;
+                }
+                pendingDue.removeIf(ScheduledFuture::isDone);
+                try {
+                    pendingDue.add(schedule(dueRun, due - System.nanoTime(), TimeUnit.NANOSECONDS));
+                } catch (RejectedExecutionException shutDown) {
+                    // the service is stopping: no batch is left to wait for
+                }
             }
+        }
+
+        private void runDue() {
+            if (!cancelled) {
+                check();
+            }
+        }
+
+        private void check() {
             try {
                 command.run();
             } catch (RuntimeException e) {
@@ -171,8 +234,16 @@ public final class BatchTimeoutChecker extends ScheduledThreadPoolExecutor imple
                 log.warn("A batch timeout check failed; the next runs as usual", e);
             }
             runs.incrementAndGet();
+        }
+
+        @Override
+        public void run() {
+            if (cancelled) {
+                return;
+            }
+            check();
             if (textsLately()) {
-                scheduleIn(periodNanos);
+                scheduleIn(awakeNanos);
                 return;
             }
             // Going to sleep: say so first, then look again, so that a text queued meanwhile is either
@@ -186,11 +257,11 @@ public final class BatchTimeoutChecker extends ScheduledThreadPoolExecutor imple
                 if (textsLately()) {
                     asleep = false;
                     idle = false;
-                    next = schedule(this, periodNanos, TimeUnit.NANOSECONDS);
+                    next = schedule(this, awakeNanos, TimeUnit.NANOSECONDS);
                 } else {
                     idle = true;
                     // never more often asleep than awake
-                    next = schedule(this, Math.max(idleNanos, periodNanos), TimeUnit.NANOSECONDS);
+                    next = schedule(this, Math.max(idleNanos, awakeNanos), TimeUnit.NANOSECONDS);
                 }
             }
         }
@@ -204,12 +275,15 @@ public final class BatchTimeoutChecker extends ScheduledThreadPoolExecutor imple
             }
         }
 
-        /** Brings an idle check forward to now; a check already at its interval stays as it is. */
+        /**
+         * Brings an idle check forward to {@code maxDelay} from now (the text that woke it has its own
+         * check besides); a check already running every {@code maxDelay} stays as it is.
+         */
         void wake() {
             synchronized (lock) {
                 if (idle && !cancelled && next.cancel(false)) {
                     idle = false;
-                    next = schedule(this, 0, TimeUnit.NANOSECONDS);
+                    next = schedule(this, awakeNanos, TimeUnit.NANOSECONDS);
                 }
             }
         }
@@ -225,6 +299,8 @@ public final class BatchTimeoutChecker extends ScheduledThreadPoolExecutor imple
                 if (next != null) {
                     next.cancel(false);
                 }
+                pendingDue.forEach(due -> due.cancel(false));
+                pendingDue.clear();
                 return true;
             }
         }

@@ -29,8 +29,9 @@ class BatchingConfiguration {
 
     /**
      * The batch aggregator's timeout checker and the step before it (routes/batching.camel.yaml):
-     * at the aggregator's interval while texts come and for a second (or twice max-delay) after the
-     * last, then every timeout-checker-idle-interval until the next text.
+     * once for each text that may wait, as its batch may be due; every max-delay while such texts
+     * come and for a second (or twice max-delay) after the last; then every
+     * timeout-checker-idle-interval until the next.
      */
     @Bean
     BatchTimeoutChecker batchTimeoutChecker(BatchingProperties properties, MeterRegistry meters) {
@@ -38,10 +39,12 @@ class BatchingConfiguration {
         if (keepAwake.compareTo(Duration.ofSeconds(1)) < 0) {
             keepAwake = Duration.ofSeconds(1);
         }
-        BatchTimeoutChecker checker = new BatchTimeoutChecker(keepAwake, properties.timeoutCheckerIdleInterval());
+        BatchTimeoutChecker checker = new BatchTimeoutChecker(properties.maxDelay(), keepAwake,
+                properties.timeoutCheckerIdleInterval());
         FunctionCounter.builder("modelapi.batch.timeout.checks", checker, BatchTimeoutChecker::runs)
-                .description("Times the batcher looked for batches past max-delay: about one per "
-                        + "timeout-checker-interval while texts come, one per timeout-checker-idle-interval otherwise")
+                .description("Times the batcher looked for batches past max-delay: one per text that may wait "
+                        + "for others (texts within timeout-checker-interval share one) and one per max-delay while "
+                        + "such texts come, one per timeout-checker-idle-interval otherwise")
                 .register(meters);
         return checker;
     }

@@ -21,16 +21,18 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The batch aggregator's timeout checker: Camel's check at its interval while texts come, asleep
- * (here for an hour, so that only a wake can bring the next check) once none has come for
+ * The batch aggregator's timeout checker: Camel's check once for each text that may wait, as its
+ * batch may be due (texts within an interval sharing one), and every max-delay while texts come;
+ * asleep (here for an hour, so that only a wake can bring the next check) once none has come for
  * keep-awake, and woken by the next text that reaches the aggregator.
  */
 class BatchTimeoutCheckerTest {
 
+    static final Duration MAX_DELAY = Duration.ofMillis(5);
     static final Duration KEEP_AWAKE = Duration.ofMillis(200);
     static final Duration IDLE = Duration.ofHours(1);
 
-    final BatchTimeoutChecker checker = new BatchTimeoutChecker(KEEP_AWAKE, IDLE);
+    final BatchTimeoutChecker checker = new BatchTimeoutChecker(MAX_DELAY, KEEP_AWAKE, IDLE);
     final AtomicInteger checks = new AtomicInteger();
 
     @AfterEach
@@ -47,7 +49,7 @@ class BatchTimeoutCheckerTest {
     }
 
     @Test
-    void shouldCheckAtTheIntervalWhileTextsCome() {
+    void shouldCheckEveryMaxDelayWhileTextsCome() {
         checker.textArrived();
         scheduleEveryMillisecond();
 
@@ -74,7 +76,7 @@ class BatchTimeoutCheckerTest {
     }
 
     @Test
-    void shouldCheckAtOnceWhenATextComesWhileAsleepAndStayAwake() {
+    void shouldCheckAgainWhenATextComesWhileAsleepAndStayAwake() {
         scheduleEveryMillisecond();
         awaitAsleep();
         int asleepAt = checks.get();
@@ -117,6 +119,53 @@ class BatchTimeoutCheckerTest {
     }
 
     @Test
+    void shouldCheckOnceForATextAsItsBatchBecomesDueAndShareThatCheckWithTextsWithinAnInterval() {
+        // no checks every max-delay (keep-awake zero): a text brings the wake's one periodic check
+        // (max-delay after it) and its own (max-delay and two intervals after it), nothing else
+        BatchTimeoutChecker dueOnly = new BatchTimeoutChecker(Duration.ofMillis(20), Duration.ZERO, IDLE);
+        AtomicInteger ran = new AtomicInteger();
+        try {
+            // an interval of 50 ms: the texts below arrive well within one
+            dueOnly.scheduleWithFixedDelay(ran::incrementAndGet, 0, 50, TimeUnit.MILLISECONDS);
+            await().atMost(Duration.ofSeconds(10)).until(dueOnly::isAsleep);
+            int asleepAt = ran.get();
+            long arrived = System.nanoTime();
+
+            for (int i = 0; i < 20; i++) {
+                dueOnly.textArrived();
+            }
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> ran.get() == asleepAt + 2);
+            assertThat(Duration.ofNanos(System.nanoTime() - arrived))
+                    .as("the text's check comes once its batch may be due, not before")
+                    .isGreaterThanOrEqualTo(Duration.ofMillis(120));
+            // twenty texts, one check of their own: none more for 300 ms
+            await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(1)).until(() -> ran.get() == asleepAt + 2);
+        } finally {
+            dueOnly.shutdownNow();
+        }
+    }
+
+    @Test
+    void shouldCancelTheTextsPendingChecksWithTheAggregatorsCheck() {
+        BatchTimeoutChecker slow = new BatchTimeoutChecker(Duration.ofHours(1), KEEP_AWAKE, IDLE);
+        AtomicInteger ran = new AtomicInteger();
+        try {
+            ScheduledFuture<?> check = slow.scheduleWithFixedDelay(ran::incrementAndGet, 0, 1, TimeUnit.MILLISECONDS);
+            await().atMost(Duration.ofSeconds(10)).until(() -> ran.get() > 0);
+            slow.textArrived();
+            slow.textArrived(); // within an interval of the first: no second check
+            assertThat(slow.getQueue()).as("the periodic check and the texts' one check").hasSize(2);
+
+            assertThat(check.cancel(false)).isTrue();
+
+            assertThat(slow.getQueue()).as("nothing left scheduled").isEmpty();
+        } finally {
+            slow.shutdownNow();
+        }
+    }
+
+    @Test
     void shouldKeepCheckingAfterACheckFailed() {
         checker.textArrived();
         checker.scheduleWithFixedDelay(() -> {
@@ -132,7 +181,7 @@ class BatchTimeoutCheckerTest {
 
     @Test
     void shouldRefuseAnIdleIntervalThatWouldRunTheChecksBackToBack() {
-        assertThatThrownBy(() -> new BatchTimeoutChecker(KEEP_AWAKE, Duration.ZERO))
+        assertThatThrownBy(() -> new BatchTimeoutChecker(MAX_DELAY, KEEP_AWAKE, Duration.ZERO))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("timeout-checker-idle-interval");
     }

@@ -45,7 +45,8 @@ class BatchingRoutesTest {
     RouteFiles routes;
     final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     final List<List<String>> batches = new CopyOnWriteArrayList<>();
-    final BatchTimeoutChecker timeouts = new BatchTimeoutChecker(Duration.ofMillis(500), Duration.ofHours(1));
+    final BatchTimeoutChecker timeouts = new BatchTimeoutChecker(Duration.ofMillis(300), Duration.ofMillis(500),
+            Duration.ofHours(1));
 
     @BeforeEach
     void load() throws Exception {
