@@ -176,7 +176,7 @@ public final class BatchTimeoutChecker extends ScheduledThreadPoolExecutor imple
         private final long awakeNanos;
         /** System.nanoTime() of the latest text's own check. */
         private final AtomicLong lastDue = new AtomicLong();
-        /** The texts' own checks not yet run (and at most one that has), cancelled with the check. */
+        /** The texts' own checks not yet run (and those run since the last text came), cancelled with the check. */
         private final Set<ScheduledFuture<?>> pendingDue = ConcurrentHashMap.newKeySet();
         private final Runnable dueRun = this::runDue;
         private final Object lock = new Object();
