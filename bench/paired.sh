@@ -15,7 +15,7 @@
 #   COLUMN=ensemble PAIRS=3 bench/paired.sh
 #   SERVICE_ARGS="--modelapi.audit.enabled=false" bench/paired.sh
 #
-# Env: COLUMN [one|ensemble]  CLIENTS [32]  WARM [120] (each side's warm-up)  WIN [20]  PAIRS [4]
+# Env: COLUMN [one|ensemble]  ONE_MODEL [spam-distilbert]  CLIENTS [32]  WARM [120] (each side's warm-up)  WIN [20]  PAIRS [4]
 #   JAR [this checkout's, built unless SKIP_BUILD=1]  JAVA_OPTS  SERVICE_ARGS  DJL_JAVA_OPTS
 #   SERVICE_PORT [18194]  API_KEY [modelapi-dev-key]  PAIRED_OUT [/tmp/paired-<time>]  LOCK_WAIT [3600]
 #   TEXTS_FILE [$PEERS_WORK/texts-2000.jsonl, written by ../shared/peers/load/prepare_texts.py]
@@ -44,7 +44,8 @@ log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 # shellcheck source=bench/service-lib.sh
 . "$ROOT/bench/service-lib.sh"
 service_jar "$OUT"
-# and the classes for DJL alone
+# and the classes for DJL alone (the service's translator and runtime settings)
+[ -d "$ROOT/target/classes" ] || { log "no target/classes: build first (./mvnw -B -DskipTests package)"; exit 1; }
 cp -r "$ROOT/target/classes" "$OUT/classes"
 (cd "$ROOT" && ./mvnw -B -q -o dependency:build-classpath -Dmdep.outputFile="$OUT/classpath.txt" > "$OUT/classpath.log" 2>&1) \
   || (cd "$ROOT" && ./mvnw -B -q dependency:build-classpath -Dmdep.outputFile="$OUT/classpath.txt" > "$OUT/classpath.log" 2>&1)
