@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.modelapi.testsupport.TemporaryDirectories;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -45,8 +46,8 @@ import org.springframework.test.context.DynamicPropertySource;
         "modelapi.audit.flush-interval=50ms"})
 class DurableAuditTest {
 
-    static final Path DATA = temp("audit-pg-");
-    static final Path SPOOL = temp("audit-spool-");
+    static final Path DATA = TemporaryDirectories.make("audit-pg-");
+    static final Path SPOOL = TemporaryDirectories.make("audit-spool-");
     static final int PORT = freePort();
     static EmbeddedPostgres postgres = start();
 
@@ -159,14 +160,6 @@ class DurableAuditTest {
     private static int freePort() {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static Path temp(String prefix) {
-        try {
-            return Files.createTempDirectory(prefix);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }

@@ -3,11 +3,11 @@ package dev.modelapi.audit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.modelapi.testsupport.TemporaryDirectories;
 import dev.modelapi.testsupport.TestCertificates;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.DriverManager;
 import java.util.List;
@@ -29,7 +29,7 @@ import org.springframework.test.context.DynamicPropertySource;
 @SpringBootTest(classes = AuditTestApplication.class, webEnvironment = SpringBootTest.WebEnvironment.NONE)
 class PostgresTlsTest {
 
-    static final TestCertificates CERTIFICATES = TestCertificates.make(temp("pg-tls-"));
+    static final TestCertificates CERTIFICATES = TestCertificates.make(TemporaryDirectories.make("pg-tls-"));
     static final EmbeddedPostgres POSTGRES = start();
 
     @DynamicPropertySource
@@ -68,7 +68,7 @@ class PostgresTlsTest {
 
     @Test
     void shouldRefuseAServerWhoseCertificateAnotherAuthoritySigned() {
-        TestCertificates other = TestCertificates.make(temp("pg-tls-other-"));
+        TestCertificates other = TestCertificates.make(TemporaryDirectories.make("pg-tls-other-"));
         Properties login = new Properties();
         login.setProperty("user", "postgres");
 
@@ -85,14 +85,6 @@ class PostgresTlsTest {
                     .start();
         } catch (IOException e) {
             throw new UncheckedIOException("embedded PostgreSQL with TLS did not start", e);
-        }
-    }
-
-    private static Path temp(String prefix) {
-        try {
-            return Files.createTempDirectory(prefix);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.modelapi.testsupport.EmbeddedRedisServer;
 import dev.modelapi.testsupport.LocalPorts;
+import dev.modelapi.testsupport.TemporaryDirectories;
 import dev.modelapi.testsupport.TestCertificates;
 import io.lettuce.core.RedisCommandTimeoutException;
 import java.io.IOException;
@@ -13,8 +14,6 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -52,7 +51,7 @@ import redis.embedded.RedisServer;
 @SpringBootTest(classes = RedisTlsTest.RedisOnly.class, webEnvironment = SpringBootTest.WebEnvironment.NONE)
 class RedisTlsTest {
 
-    static final TestCertificates CERTIFICATES = TestCertificates.make(temp());
+    static final TestCertificates CERTIFICATES = TestCertificates.make(TemporaryDirectories.make("redis-tls-"));
     static final TlsRedis REDIS = TlsRedis.start(CERTIFICATES);
     static final int TLS_PORT = REDIS.tlsPort();
     static final int PLAIN_PORT = REDIS.plainPort();
@@ -251,14 +250,6 @@ class RedisTlsTest {
             }
             throw new UncheckedIOException("embedded Redis with TLS did not start in " + START_ATTEMPTS
                     + " attempts", last);
-        }
-    }
-
-    private static Path temp() {
-        try {
-            return Files.createTempDirectory("redis-tls-");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 }

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.modelapi.ModelApiApplication;
 import dev.modelapi.testsupport.EmbeddedPostgresServer;
 import dev.modelapi.testsupport.EmbeddedRedisServer;
+import dev.modelapi.testsupport.TemporaryDirectories;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.jms.ConnectionFactory;
 import jakarta.jms.TextMessage;
@@ -18,7 +19,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -77,7 +77,7 @@ class ScaleOutTest {
         config.setPersistenceEnabled(false);
         config.setSecurityEnabled(false);
         config.addAcceptorConfiguration("tcp", brokerUrl);
-        config.setJournalDirectory(Files.createTempDirectory("artemis-").toString());
+        config.setJournalDirectory(TemporaryDirectories.make("artemis-").toString());
         artemis = new EmbeddedActiveMQ().setConfiguration(config);
         artemis.start();
         first = instance();
@@ -110,7 +110,7 @@ class ScaleOutTest {
         properties.put("KAFKA_BOOTSTRAP_SERVERS", kafka.getBrokersAsString());
         properties.put("modelapi.jms.reply-queue", "scale.replies");
         properties.put("modelapi.jms.concurrent-consumers", 2);
-        properties.put("modelapi.audit.spool-directory", tempDir("spool-"));
+        properties.put("modelapi.audit.spool-directory", TemporaryDirectories.make("spool-").toString());
         properties.put("management.health.redis.enabled", false);
         // the folder ingress runs on one instance of an inbox (docs/operations.md)
         properties.put("modelapi.folder.enabled", false);
@@ -379,14 +379,6 @@ class ScaleOutTest {
     private static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
-        }
-    }
-
-    private static String tempDir(String prefix) {
-        try {
-            return Files.createTempDirectory(prefix).toString();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
         }
     }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.modelapi.testsupport.TemporaryDirectories;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -141,9 +142,7 @@ class TlsTest {
 
         static Keystore generate() {
             try {
-                Path file = Files.createTempDirectory("modelapi-tls-").resolve("keystore.p12");
-                file.getParent().toFile().deleteOnExit();
-                file.toFile().deleteOnExit();
+                Path file = TemporaryDirectories.make("modelapi-tls-").resolve("keystore.p12");
                 byte[] secret = new byte[24];
                 new SecureRandom().nextBytes(secret);
                 String password = Base64.getUrlEncoder().withoutPadding().encodeToString(secret);

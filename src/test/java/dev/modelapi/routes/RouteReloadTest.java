@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.modelapi.testsupport.TemporaryDirectories;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -243,10 +244,6 @@ class RouteReloadTest {
     }
 
     private static Path copyOfRoutes() {
-        try {
-            return TestFiles.copyDirectory(Path.of("routes"), Files.createTempDirectory("routes-"));
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        return TestFiles.copyDirectory(Path.of("routes"), TemporaryDirectories.make("routes-"));
     }
 }

@@ -96,7 +96,7 @@ public final class MlflowServer {
 
     private static MlflowServer start(Path venv) {
         try {
-            Path home = Files.createTempDirectory("mlflow-");
+            Path home = TemporaryDirectories.make("mlflow-");
             Path log = home.resolve("server.log");
             int port = LocalPorts.free();
             ProcessBuilder builder = new ProcessBuilder(venv.resolve("bin/python").toString(), "-m", "mlflow", "server",

@@ -28,15 +28,11 @@ public final class TestFiles {
         }
     }
 
-    /** A new temporary directory holding a copy of {@code models/<model>/<version>} as {@code <model>/<version>}. */
+    /** A new temporary directory ({@link TemporaryDirectories}) holding a copy of {@code models/<model>/<version>} as {@code <model>/<version>}. */
     public static Path repositoryWith(String model, String version) {
-        try {
-            Path repository = Files.createTempDirectory("models-");
-            copyDirectory(Path.of("models", model, version), repository.resolve(model).resolve(version));
-            return repository;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        Path repository = TemporaryDirectories.make("models-");
+        copyDirectory(Path.of("models", model, version), repository.resolve(model).resolve(version));
+        return repository;
     }
 
     /**

@@ -12,6 +12,7 @@ import com.fasterxml.jackson.dataformat.csv.CsvSchema;
 import dev.modelapi.audit.AuditQueries;
 import dev.modelapi.testsupport.FaultInjection;
 import dev.modelapi.testsupport.RealServices;
+import dev.modelapi.testsupport.TemporaryDirectories;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,7 +47,7 @@ import org.springframework.test.context.DynamicPropertySource;
 @Import(FaultInjection.Config.class)
 class FolderIngressTest {
 
-    static final Path ROOT = temp();
+    static final Path ROOT = TemporaryDirectories.make("folder-");
 
     @DynamicPropertySource
     static void folders(DynamicPropertyRegistry registry) {
@@ -272,14 +273,6 @@ class FolderIngressTest {
         try (MappingIterator<Map<String, String>> rows = new CsvMapper().readerFor(Map.class)
                 .with(CsvSchema.emptySchema().withHeader()).readValues(file.toFile())) {
             return rows.readAll();
-        }
-    }
-
-    private static Path temp() {
-        try {
-            return Files.createTempDirectory("folder-");
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
         }
     }
 }

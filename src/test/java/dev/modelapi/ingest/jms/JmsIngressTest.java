@@ -9,13 +9,13 @@ import dev.modelapi.audit.AuditQueries;
 import dev.modelapi.audit.AuditRecord;
 import dev.modelapi.testsupport.FaultInjection;
 import dev.modelapi.testsupport.RealServices;
+import dev.modelapi.testsupport.TemporaryDirectories;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.jms.ConnectionFactory;
 import jakarta.jms.Message;
 import jakarta.jms.Queue;
 import jakarta.jms.TextMessage;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -50,7 +50,7 @@ class JmsIngressTest {
 
     @DynamicPropertySource
     static void journalOfItsOwn(DynamicPropertyRegistry registry) throws IOException {
-        Path journal = Files.createTempDirectory("artemis-");
+        Path journal = TemporaryDirectories.make("artemis-");
         registry.add("spring.artemis.embedded.data-directory", journal::toString);
     }
 
