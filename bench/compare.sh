@@ -182,18 +182,8 @@ record_error() { # section row column round message
     '{section: $s, row: $row, column: $col, round: $round, error: $e}' >> "$RESULTS"
 }
 
-# wrk_run name url lua threads connections seconds key: prints texts.lua's RESULT json
-wrk_run() {
-  local name=$1 url=$2 lua=$3 threads=$4 connections=$5 seconds=$6 key=$7 key_env
-  if [ -n "$key" ]; then key_env=(API_KEY="$key"); else key_env=(-u API_KEY); fi
-  env "${key_env[@]}" LABEL="$name" TEXTS_FILE="$TEXTS_FILE" timeout --foreground -k 10 $((seconds + 60)) \
-    wrk -t"$threads" -c"$connections" -d"${seconds}s" --timeout "$WRK_TIMEOUT" --latency -s "$lua" "$url" \
-    > "$OUT/wrk-$name.txt" 2>&1 || { log "wrk failed, see $OUT/wrk-$name.txt"; return 1; }
-  local result
-  result=$(sed -n 's/^RESULT //p' "$OUT/wrk-$name.txt" | tail -1)
-  jq -e .rps <<< "$result" > /dev/null 2>&1 || { log "no RESULT in $OUT/wrk-$name.txt"; return 1; }
-  echo "$result"
-}
+# shellcheck source=bench/wrk-lib.sh
+. "$ROOT/bench/wrk-lib.sh"
 
 # One request before the load, so that a refused key or a wrong path shows as a clear failure.
 probe() { # url key answer-file

@@ -43,6 +43,8 @@ log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 
 # shellcheck source=bench/service-lib.sh
 . "$ROOT/bench/service-lib.sh"
+# shellcheck source=bench/wrk-lib.sh
+. "$ROOT/bench/wrk-lib.sh"
 service_jar "$OUT"
 # and the classes for DJL alone (the service's translator and runtime settings)
 [ -d "$ROOT/target/classes" ] || { log "no target/classes: build first (./mvnw -B -DskipTests package)"; exit 1; }
@@ -107,10 +109,8 @@ window() {
   local side=$1 label=$2 seconds=$3 s0 d0 w0 s1 d1 w1 rate p99=- result t0 c0 t1 c1
   s0=$(cpu "$pid"); d0=$(cpu "$djl"); w0=$(date +%s.%N)
   if [ "$side" = S ]; then
-    LABEL=$label API_KEY=$API_KEY TEXTS_FILE=$TEXTS_FILE wrk -t2 -c"$CLIENTS" -d"${seconds}s" --timeout 10s --latency \
-      -s "$PEERS_DIR/load/texts.lua" "http://127.0.0.1:$SERVICE_PORT/api/v1/predict" > "$OUT/wrk-$label.txt" 2>&1 9>&-
-    result=$(sed -n 's/^RESULT //p' "$OUT/wrk-$label.txt")
-    [ -n "$result" ] || { log "wrk gave no result, see $OUT/wrk-$label.txt"; return 1; }
+    result=$(wrk_run "$label" "http://127.0.0.1:$SERVICE_PORT/api/v1/predict" "$PEERS_DIR/load/texts.lua" 2 \
+      "$CLIENTS" "$seconds" "$API_KEY") || return 1
     rate=$(jq -r .rps <<< "$result")
     p99=$(jq -r .latency_ms.p99 <<< "$result")
   else

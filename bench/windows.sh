@@ -51,6 +51,8 @@ log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 
 # shellcheck source=bench/service-lib.sh
 . "$ROOT/bench/service-lib.sh"
+# shellcheck source=bench/wrk-lib.sh
+. "$ROOT/bench/wrk-lib.sh"
 service_jar "$OUT"
 
 take_bench_lock
@@ -71,11 +73,10 @@ counters() {
 window() { # label seconds [clients]
   local before after
   before=$(counters)
-  LABEL=$1 API_KEY=$API_KEY TEXTS_FILE=$TEXTS_FILE wrk -t"$(((${3:-$CLIENTS} > 1) + 1))" -c"${3:-$CLIENTS}" -d"$2s" --timeout 10s --latency \
-    -s "$SCRIPT" "http://127.0.0.1:$SERVICE_PORT/api/v1/predict" > "$OUT/wrk-$1.txt" 2>&1 9>&-
-  after=$(counters)
   local result
-  result=$(sed -n 's/^RESULT //p' "$OUT/wrk-$1.txt")
+  result=$(wrk_run "$1" "http://127.0.0.1:$SERVICE_PORT/api/v1/predict" "$SCRIPT" "$(((${3:-$CLIENTS} > 1) + 1))" \
+    "${3:-$CLIENTS}" "$2" "$API_KEY") || return 1
+  after=$(counters)
   read -r inv0 mig0 <<< "$before"
   read -r inv1 mig1 <<< "$after"
   printf '%s %s %s %s %s %s\n' "$1" "${1%%-*}" "$(jq -r .rps <<< "$result")" "$(jq -r .latency_ms.p99 <<< "$result")" \
