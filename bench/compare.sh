@@ -676,19 +676,24 @@ if "cached" in meta["rows"].split():
       f"{meta.get('cached_measure_s', '?')} s at each count" + settings
       + (f"; the service on {meta['allocator']}'s malloc" if meta.get("allocator") else "")
       + ". Ratios against the best run at 4 connections; p50 and p99 as wrk reports them, corrected for "
-      "coordinated omission (at one connection a few stalls a second set the p99: bench/stalls.py).")
+      "coordinated omission (at one connection a few stalls a second set the p99: bench/stalls.py). A count "
+      "measured more than once (ROUNDS, or repeated in CACHED_CLIENTS) shows its window with the most "
+      "requests a second, and every window's, in the order run, in the last column.")
     p("")
     if cached:
-        p("| connections | req/s | p50 ms | p99 ms | req/s vs c=4 | p50 vs c=4 | p99 vs c=4 | non-2xx | RSS MiB | threads | cores | other cores |")
-        p("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        p("| connections | req/s | p50 ms | p99 ms | req/s vs c=4 | p50 vs c=4 | p99 vs c=4 | non-2xx | RSS MiB | threads | cores | other cores | every window: req/s @ p99 ms |")
+        p("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for c in cached:
         m = best("cached", "service", "ensemble", c)
         lat = m["latency_ms"]
         b = base["latency_ms"] if base else {}
+        windows = [w for w in measured if w["section"] == "cached" and w["row"] == "service"
+                   and w["column"] == "ensemble" and w["clients"] == c]
+        every = "; ".join(f"{w['rps']:.0f} @ {w['latency_ms']['p99']:.2f}" for w in windows)
         p(f"| {c} | {m['rps']:.0f} | {lat['p50']:.2f} | {lat['p99']:.2f} | {ratio(m['rps'], base and base['rps'])} | "
           f"{ratio(lat['p50'], b.get('p50'))} | {ratio(lat['p99'], b.get('p99'))} | {m['errors']['non_2xx_3xx']} | "
           f"{num(m['server'].get('rss_mib'))} | {num(m['server'].get('threads'))} | "
-          f"{num(m['server'].get('cpu_cores'), '{:.2f}')} | {num(m.get('other_cores'), '{:.2f}')} |")
+          f"{num(m['server'].get('cpu_cores'), '{:.2f}')} | {num(m.get('other_cores'), '{:.2f}')} | {every} |")
     p("")
 
 if errors:
