@@ -1,5 +1,7 @@
 package dev.modelapi.testsupport;
 
+import static org.awaitility.Awaitility.await;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -10,6 +12,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * Directories the tests make under {@code java.io.tmpdir}, deleted when the test JVM exits: a run of
@@ -50,35 +53,14 @@ public final class TemporaryDirectories {
 
     private static void deleteAll() {
         try {
-            awaitHooksFirst(System.nanoTime() + HOOK_WAIT.toNanos());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return;
+            // hooks not yet started are not listed: the first look comes a moment after this hook starts
+            await().pollDelay(HOOK_START_GRACE).pollInterval(HOOK_START_GRACE).atMost(HOOK_WAIT)
+                    .until(() -> Thread.getAllStackTraces().keySet().stream()
+                            .noneMatch(thread -> HOOKS_FIRST.contains(thread.getName())));
+        } catch (ConditionTimeoutException e) {
+            // a hook still running after HOOK_WAIT: delete what can be deleted anyway
         }
         MADE.forEach(TemporaryDirectories::delete);
-    }
-
-    /**
-     * The JVM starts its hooks one after another, this one maybe before those it waits for, and a
-     * thread not yet started is not listed: looks again a moment after each wait until a look finds none.
-     */
-    private static void awaitHooksFirst(long deadlineNanos) throws InterruptedException {
-        while (true) {
-            Thread.sleep(HOOK_START_GRACE.toMillis());
-            List<Thread> running = Thread.getAllStackTraces().keySet().stream()
-                    .filter(thread -> HOOKS_FIRST.contains(thread.getName()) && thread != Thread.currentThread())
-                    .toList();
-            if (running.isEmpty()) {
-                return;
-            }
-            for (Thread hook : running) {
-                long left = deadlineNanos - System.nanoTime();
-                if (left <= 0) {
-                    return;
-                }
-                hook.join(Math.max(1, left / 1_000_000));
-            }
-        }
     }
 
     /**

@@ -1,11 +1,13 @@
 package dev.modelapi.testsupport;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -46,11 +48,13 @@ class TemporaryDirectoriesTest {
             Files.writeString(directory.resolve("early.txt"), "early");
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 try {
-                    Thread.sleep(500);
+                    // late: only once the deletion's own hook runs (without its wait it is done by then)
+                    await().atMost(Duration.ofSeconds(10)).until(() -> Thread.getAllStackTraces().keySet().stream()
+                            .anyMatch(thread -> thread.getName().equals("temporary-directories")));
                     Files.createDirectories(directory.resolve("late"));
                     Files.writeString(directory.resolve("late/late.txt"), "late");
                     System.out.println("late write done");
-                } catch (IOException | InterruptedException e) {
+                } catch (IOException | RuntimeException e) {
                     System.out.println("late write failed: " + e);
                 }
             }, "SpringApplicationShutdownHook"));
