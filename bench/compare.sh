@@ -580,10 +580,15 @@ cols = [c for c in COLS if c[0] in meta["columns"].split()]
 NOISY_CORES = 0.5  # other processes' CPU during a measurement past which a cell is starred
 
 
+def windows(section, row, col, clients=None):
+    """The cell's measured windows, in the order run."""
+    return [m for m in measured if m["section"] == section and m["row"] == row and m["column"] == col
+            and (clients is None or m["clients"] == clients)]
+
+
 def best(section, row, col, clients=None):
     """The cell's round with the most requests/s: a noisy neighbour only ever slows a round down."""
-    cells = [m for m in measured if m["section"] == section and m["row"] == row and m["column"] == col
-             and (clients is None or m["clients"] == clients)]
+    cells = windows(section, row, col, clients)
     return max(cells, key=lambda m: m["rps"]) if cells else None
 
 
@@ -687,9 +692,8 @@ if "cached" in meta["rows"].split():
         m = best("cached", "service", "ensemble", c)
         lat = m["latency_ms"]
         b = base["latency_ms"] if base else {}
-        windows = [w for w in measured if w["section"] == "cached" and w["row"] == "service"
-                   and w["column"] == "ensemble" and w["clients"] == c]
-        every = "; ".join(f"{w['rps']:.0f} @ {w['latency_ms']['p99']:.2f}" for w in windows)
+        every = "; ".join(f"{w['rps']:.0f} @ {w['latency_ms']['p99']:.2f}"
+                          for w in windows("cached", "service", "ensemble", c))
         p(f"| {c} | {m['rps']:.0f} | {lat['p50']:.2f} | {lat['p99']:.2f} | {ratio(m['rps'], base and base['rps'])} | "
           f"{ratio(lat['p50'], b.get('p50'))} | {ratio(lat['p99'], b.get('p99'))} | {m['errors']['non_2xx_3xx']} | "
           f"{num(m['server'].get('rss_mib'))} | {num(m['server'].get('threads'))} | "
