@@ -274,7 +274,10 @@ abstract class AuditRoutesContract {
         double overflowedBefore = counter("modelapi.audit.rows.overflowed");
         double drainedBefore = counter("modelapi.audit.rows.drained");
         var queue = routes.camel().getEndpoint("seda:audit?size=100", org.apache.camel.component.seda.SedaEndpoint.class);
-        routes.camel().getRouteController().suspendRoute("audit-write");
+        // stopped, not suspended: a suspended seda consumer's poll already waiting (up to its 1 s
+        // pollTimeout) still takes the next row sent, which CI once saw take row 0 off the queue before
+        // the overflow; stopping waits for the consumer's thread to end
+        routes.camel().getRouteController().stopRoute("audit-write");
         try {
             // the writer is away: its queue (capacity 100 here) fills up
             for (int i = 0; queue.getCurrentQueueSize() < 100; i++) {
@@ -295,7 +298,7 @@ abstract class AuditRoutesContract {
             // the queue the rows were taken from is the one the writers' gauge reads
             assertThat(writers.queued()).isEqualTo(3);
         } finally {
-            routes.camel().getRouteController().resumeRoute("audit-write");
+            routes.camel().getRouteController().startRoute("audit-write");
         }
         await().atMost(Duration.ofSeconds(10)).until(() -> queries.countByRequestId(requestId) == 103);
         assertThat(queries.findByRequestId(requestId)).extracting(AuditRecord::itemIndex).contains(99, 1_001, 1_002);
