@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.modelapi.model.ModelRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -19,8 +20,11 @@ import org.apache.camel.model.RouteDefinition;
 import org.apache.camel.model.language.MethodCallExpression;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.client.TestRestTemplate;
+import org.springframework.boot.web.embedded.tomcat.TomcatWebServer;
+import org.springframework.boot.web.servlet.context.ServletWebServerApplicationContext;
 import org.springframework.http.HttpEntity;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
@@ -42,6 +46,12 @@ class ModelApiApplicationTest {
     @Autowired
     MeterRegistry meters;
 
+    @Autowired
+    ServletWebServerApplicationContext web;
+
+    @Value("${modelapi.data-directory}")
+    Path dataDirectory;
+
     @Test
     void shouldStartWithTheDemoModelsLoadedAndReportThemInHealth() {
         ResponseEntity<String> health = http.getForEntity("/actuator/health", String.class);
@@ -50,6 +60,19 @@ class ModelApiApplicationTest {
         assertThat(registry.failures()).isEmpty();
         assertThat(health.getStatusCode()).isEqualTo(HttpStatus.OK);
         assertThat(health.getBody()).contains("\"status\":\"UP\"", "spam-distilbert:1", "spam-roberta:1");
+    }
+
+    /**
+     * Tomcat's base directory is the data directory's tomcat/, which every start reuses: Boot's default
+     * is a new /tmp/tomcat.&lt;port&gt;.&lt;n&gt; at each start, never deleted (its deleteOnExit cannot
+     * delete a folder that is not empty).
+     */
+    @Test
+    void shouldKeepTomcatsBaseDirectoryInTheDataDirectoryInsteadOfANewTemporaryOne() throws Exception {
+        String base = ((TomcatWebServer) web.getWebServer()).getTomcat().getServer().getCatalinaBase().getCanonicalPath();
+
+        assertThat(Path.of(base)).isEqualTo(dataDirectory.resolve("tomcat").toFile().getCanonicalFile().toPath());
+        assertThat(Path.of(base).resolve("work")).isDirectory();
     }
 
     /**
