@@ -6,11 +6,16 @@
 # default on, the three-model ensemble unless COLUMN=one), wait for readiness (with the warm-up
 # on, readiness waits for it), then load it with wrk -c$CLIENTS and the held-out e-mails of
 # ../shared/peers/load/texts.lua in $WINDOW-second windows until $SPAN s after the start, then
-# $STEADY s more as the run's steady state. Prints each window's req/s as a ratio of that steady
-# state, against the time since the JVM started.
+# $STEADY s more, in windows of the same length, as the run's steady state. Prints each window's
+# req/s as a ratio of that steady state (the median of its windows, whose spread the report gives:
+# one window of a shared machine is not a reference), against the time since the JVM started; the
+# first window at >= 0.9x of it, and the first of two in a row (one fast window is not warm); and
+# the CPU the JIT's compiler threads took by the end of the span.
 #
-#   bench/warmup.sh                       # ROUNDS=2 WINDOW=10 SPAN=150 STEADY=30 CLIENTS=32
+#   bench/warmup.sh                       # ROUNDS=2 WINDOW=10 SPAN=150 STEADY=60 CLIENTS=32
 #   SKIP_BUILD=1 CONFIGS="on:1500 on off" bench/warmup.sh   # on:N sets modelapi.warm-up.requests=N
+#   SKIP_BUILD=1 CONFIGS="on on%small" JAVA_OPTS_small="-XX:MaxInlineLevel=9" bench/warmup.sh
+#       # %tag: that config's JVM also gets $JAVA_OPTS_<tag> (alternating with the others, A B A B)
 #   SKIP_BUILD=1 CONFIGS="off off@cds" bench/warmup.sh       # @extracted, @cds: how the JVM is launched
 #   SKIP_BUILD=1 CONFIGS="on@cds on@jdk25 on@aot" bench/warmup.sh   # JDK 25's AOT cache against its own JIT
 #
@@ -25,7 +30,7 @@
 # (bench/jvm-options.sh: -Xmx1g, C2's thresholds, the JIT queue's TieredOldPercentage, jemalloc where
 # installed unless SERVICE_ALLOCATOR=glibc), then JAVA_OPTS.
 #
-# Env: CONFIGS ["on off"]  ROUNDS [2]  WINDOW [10]  SPAN [150]  STEADY [30]  CLIENTS [32]
+# Env: CONFIGS ["on off"]  ROUNDS [2]  WINDOW [10]  SPAN [150]  STEADY [60]  CLIENTS [32]
 #      COLUMN [ensemble|one]  ONE_MODEL [spam-distilbert]  SERVICE_ARGS  JAVA_OPTS  SKIP_BUILD=1
 #      JAVA25 [/usr/lib/jvm/temurin-25-jdk-amd64/bin/java]: the java of @jdk25 and @aot
 #      SERVICE_PORT [18190]  API_KEY [modelapi-dev-key]  PEERS_DIR [../shared/peers]
@@ -38,7 +43,7 @@ CONFIGS=${CONFIGS:-"on off"}
 ROUNDS=${ROUNDS:-2}
 WINDOW=${WINDOW:-10}
 SPAN=${SPAN:-150}
-STEADY=${STEADY:-30}
+STEADY=${STEADY:-60}
 CLIENTS=${CLIENTS:-32}
 COLUMN=${COLUMN:-ensemble}
 JAVA25=${JAVA25:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}
@@ -118,7 +123,7 @@ start_service() {
     *) log "unknown launch $launch"; exit 2 ;;
   esac
   env OMP_NUM_THREADS=1 ${SERVICE_PRELOAD[@]+"${SERVICE_PRELOAD[@]}"} \
-    "$java" "${jvm_opts[@]}" "${launch_opts[@]}" -jar "$jar" "$@" > "$log_file" 2>&1 9>&- &
+    "$java" "${jvm_opts[@]}" ${EXTRA_OPTS:-} "${launch_opts[@]}" -jar "$jar" "$@" > "$log_file" 2>&1 9>&- &
   service_pid=$!
 }
 
@@ -137,10 +142,32 @@ if [[ $CONFIGS == *@aot* ]]; then
   log "AOT cache: $(du -h "$OUT/extracted/service.aot" | cut -f1)"
 fi
 
+# CPU seconds the JIT's compiler threads of a process have taken: C1 and C2, as JSON
+jit_cpu() {
+  local task name c1=0 c2=0 t
+  for task in /proc/"$1"/task/*; do
+    name=$(cat "$task/comm" 2> /dev/null) || continue
+    t=$(awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' "$task/stat" 2> /dev/null) || continue
+    case $name in
+      C1\ Compiler*) c1=$(python3 -c "print($c1 + $t)") ;;
+      C2\ Compiler*) c2=$(python3 -c "print($c2 + $t)") ;;
+    esac
+  done
+  echo "{\"c1_cpu_seconds\": $c1, \"c2_cpu_seconds\": $c2}"
+}
+
 run() { # config round
-  local config=$1 round=$2 args t0 ready_at cpu_at_ready elapsed result launch=jar warm_up
-  [[ $config != *@* ]] || launch=${config#*@}
-  warm_up=${config%@*}
+  local config=$1 round=$2 args t0 ready_at cpu_at_ready elapsed result launch=jar warm_up tag steady_end
+  local -a extra_opts=()
+  if [[ $config == *%* ]]; then
+    tag=${config#*%}
+    local var=JAVA_OPTS_$tag
+    # shellcheck disable=SC2206 # a list of options
+    extra_opts=(${!var:-})
+    [ ${#extra_opts[@]} -gt 0 ] || { log "config $config: $var is empty"; exit 2; }
+  fi
+  [[ ${config%%%*} != *@* ]] || launch=${config%%%*} launch=${launch#*@}
+  warm_up=${config%%%*} warm_up=${warm_up%@*}
   args=(--server.port="$SERVICE_PORT" --server.address=127.0.0.1 --logging.level.root=WARN
     --logging.level.dev.modelapi.warmup=INFO
     --modelapi.security.requests-per-second=1000000 --modelapi.cache.enabled=false
@@ -151,7 +178,7 @@ run() { # config round
   # shellcheck disable=SC2206 # SERVICE_ARGS is a list
   args+=(${SERVICE_ARGS:-})
   t0=$(now)
-  start_service "$launch" "$OUT/service-$config-r$round.log" "${args[@]}"
+  EXTRA_OPTS="${extra_opts[*]}" start_service "$launch" "$OUT/service-$config-r$round.log" "${args[@]}"
   until [ "$(curl -s -o /dev/null -m 5 -w '%{http_code}' "http://127.0.0.1:$SERVICE_PORT/actuator/health/readiness")" = 200 ]; do
     kill -0 "$service_pid" 2> /dev/null || { log "the service exited: $OUT/service-$config-r$round.log"; exit 1; }
     sleep 0.5
@@ -161,19 +188,22 @@ run() { # config round
   log "warm-up $config, round $round: ready ${ready_at}s after start (${cpu_at_ready} s of CPU)"
   jq -nc --arg c "$config" --argjson r "$round" --argjson at "$ready_at" --argjson cpu "$cpu_at_ready" \
     '{config: $c, round: $r, phase: "ready", at: $at, cpu_seconds: $cpu}' >> "$RESULTS"
-  local phase=window seconds=$WINDOW
+  local phase=window
   while :; do
     elapsed=$(python3 -c "print($(now) - $t0)")
-    if python3 -c "import sys; sys.exit(0 if $elapsed >= $SPAN else 1)"; then
-      [ "$phase" = window ] || break
-      phase=steady seconds=$STEADY
+    if [ "$phase" = window ] && python3 -c "import sys; sys.exit(0 if $elapsed >= $SPAN else 1)"; then
+      jq -nc --arg c "$config" --argjson r "$round" --argjson t "$(python3 -c "print(round($elapsed, 1))")" \
+        --argjson jit "$(jit_cpu "$service_pid")" '{config: $c, round: $r, phase: "jit", at: $t} + $jit' >> "$RESULTS"
+      phase=steady steady_end=$(python3 -c "print($elapsed + $STEADY)")
     fi
-    result=$(API_KEY=$API_KEY wrk -t2 -c"$CLIENTS" -d"${seconds}s" --timeout 10s -s "$PEERS_DIR/load/texts.lua" \
+    if [ "$phase" = steady ] && python3 -c "import sys; sys.exit(0 if $elapsed >= $steady_end - $WINDOW / 2 else 1)"; then
+      break
+    fi
+    result=$(API_KEY=$API_KEY wrk -t2 -c"$CLIENTS" -d"${WINDOW}s" --timeout 10s -s "$PEERS_DIR/load/texts.lua" \
       "http://127.0.0.1:$SERVICE_PORT/api/v1/predict" | sed -n 's/^RESULT //p' | tail -1)
     jq -nc --arg c "$config" --argjson r "$round" --arg p "$phase" \
       --argjson t "$(python3 -c "print(round($(now) - $t0, 1))")" --argjson wrk "$result" \
       '{config: $c, round: $r, phase: $p, "end": $t} + $wrk' >> "$RESULTS"
-    [ "$phase" = window ] || break
   done
   stop_service
 }
@@ -182,22 +212,32 @@ for round in $(seq 1 "$ROUNDS"); do
   for config in $CONFIGS; do run "$config" "$round"; done
 done
 
-python3 - "$RESULTS" "$COLUMN" "$CLIENTS" > "$OUT/report.md" << 'EOF'
-import json, sys
+python3 - "$RESULTS" "$COLUMN" "$CLIENTS" "$STEADY" "$WINDOW" > "$OUT/report.md" << 'EOF'
+import json, statistics, sys
 rows = [json.loads(line) for line in open(sys.argv[1])]
 runs = sorted({(r["config"], r["round"]) for r in rows}, key=lambda k: (k[1], k[0]))
 print(f"Start-up warm-up on and off, {sys.argv[2]}, {sys.argv[3]} clients, cache off; each window's req/s "
-      "as a ratio of the same run's steady state (its last window)\n")
+      f"as a ratio of the same run's steady state (the median of its {sys.argv[5]} s windows in the "
+      f"{sys.argv[4]} s after the span)\n")
 for config, rnd in runs:
     mine = [r for r in rows if r["config"] == config and r["round"] == rnd]
     ready = next(r for r in mine if r["phase"] == "ready")
-    steady = next(r for r in mine if r["phase"] == "steady")
+    jit = next((r for r in mine if r["phase"] == "jit"), None)
+    steadies = [r for r in mine if r["phase"] == "steady"]
     windows = [r for r in mine if r["phase"] == "window"]
-    first = next((w["end"] for w in windows if w["rps"] >= 0.9 * steady["rps"]), None)
+    reference = statistics.median(w["rps"] for w in steadies)
+    warm = [w["rps"] >= 0.9 * reference for w in windows]
+    first = next((w["end"] for w, ok in zip(windows, warm) if ok), None)
+    held = next((w["end"] for i, w in enumerate(windows) if warm[i] and (i + 1 == len(windows) or warm[i + 1])), None)
     print(f"- warm-up {config}, round {rnd}: ready {ready['at']:.0f} s after start "
-          f"({ready['cpu_seconds']:.0f} s of CPU); steady {steady['rps']:.1f} req/s; first window at >= 0.9x "
-          f"ends {first if first is not None else '-'} s after start; errors {sum(sum(w['errors'].values()) for w in windows + [steady])}")
-    print("  " + ", ".join(f"{w['end']:.0f} s: {w['rps'] / steady['rps']:.2f}" for w in windows))
+          f"({ready['cpu_seconds']:.0f} s of CPU); steady {reference:.1f} req/s (windows "
+          f"{min(w['rps'] for w in steadies) / reference:.2f}-{max(w['rps'] for w in steadies) / reference:.2f}x of it); "
+          f"first window at >= 0.9x ends {first if first is not None else '-'} s after start, the first of two in a row "
+          f"{held if held is not None else '-'} s; "
+          + (f"JIT CPU by {jit['at']:.0f} s: C2 {jit['c2_cpu_seconds']:.1f} s, C1 {jit['c1_cpu_seconds']:.1f} s; " if jit else "")
+          + f"errors {sum(sum(w['errors'].values()) for w in windows + steadies)}")
+    print("  " + ", ".join(f"{w['end']:.0f} s: {w['rps'] / reference:.2f}" for w in windows)
+          + " | steady: " + ", ".join(f"{w['rps'] / reference:.2f}" for w in steadies))
 EOF
 cat "$OUT/report.md"
 log "results in $OUT"
