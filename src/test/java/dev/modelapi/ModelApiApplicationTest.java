@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
 import org.apache.camel.CamelContext;
+import org.apache.camel.component.seda.SedaEndpoint;
 import org.apache.camel.model.BeanDefinition;
 import org.apache.camel.model.ExpressionNode;
 import org.apache.camel.model.Model;
@@ -73,6 +74,20 @@ class ModelApiApplicationTest {
 
         assertThat(Path.of(base)).isEqualTo(dataDirectory.resolve("tomcat").toFile().getCanonicalFile().toPath());
         assertThat(Path.of(base).resolve("work")).isDirectory();
+    }
+
+    /**
+     * seda:audit holds 1,000 rows by default, and its gauge says so: under a load the writer cannot keep up
+     * with, the queue is full at any size, and at 10,000 its rows were promoted into the old generation,
+     * which doubled the heap and lengthened the young pauses after the burst (docs/performance.md, stop 71).
+     */
+    @Test
+    void shouldBoundTheAuditQueueAtAThousandRowsByDefault() {
+        SedaEndpoint queue = (SedaEndpoint) camel.getRoute("audit-write").getEndpoint();
+
+        assertThat(queue.getSize()).isEqualTo(1000);
+        assertThat(queue.getQueue().remainingCapacity() + queue.getQueue().size()).isEqualTo(1000);
+        assertThat(meters.get("modelapi.audit.queue.capacity").gauge().value()).isEqualTo(1000.0);
     }
 
     /**

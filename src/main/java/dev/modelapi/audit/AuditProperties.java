@@ -17,7 +17,10 @@ import org.springframework.validation.annotation.Validated;
  * How much audit may wait in memory and how it reaches the database ({@code modelapi.audit.*}).
  *
  * @param queueCapacity rows that may wait for the writer ({@code seda:audit} size); past it the thread that
- *     made a row writes it itself ({@code audit-queue-full}) instead of growing the heap
+ *     made a row writes it itself ({@code audit-queue-full}) instead of growing the heap. 1,000: under a
+ *     load past what the writer keeps up with, the queue is full whatever its size, and 10,000 waiting rows
+ *     were promoted into the old generation, where they doubled the heap and lengthened every young pause
+ *     after the burst (docs/performance.md, stop 71)
  * @param batchSize rows per JDBC insert batch, and the most rows the audit route gathers before writing
  * @param flushInterval how long the audit route waits for more rows before it writes a partial batch
  * @param enabled off: no audit row is written (the {@code audit-enabled} filter of routes/audit.camel.yaml)
@@ -52,7 +55,7 @@ import org.springframework.validation.annotation.Validated;
 @Validated
 @ConfigurationProperties("modelapi.audit")
 record AuditProperties(
-        @Min(1) @Max(1_000_000) @DefaultValue("10000") int queueCapacity,
+        @Min(1) @Max(1_000_000) @DefaultValue("1000") int queueCapacity,
         @Min(1) @Max(10_000) @DefaultValue("100") int batchSize,
         @NotNull @DurationMin(millis = 1) @DefaultValue("200ms") Duration flushInterval,
         @DefaultValue("true") boolean enabled,
