@@ -114,8 +114,8 @@ class AuditConfiguration {
     @Bean
     AuditWriters auditWriters(AuditProperties settings, MeterRegistry meters) {
         boolean idle = settings.writerPolicy() == AuditProperties.WriterPolicy.IDLE;
-        IdleThreads threads = new IdleThreads(idle, idle && ThreadPolicy.idleIsReversible(), settings.writerPromoteAt(),
-                settings.writerPromoteAt() / 10, meters);
+        IdleThreads threads = new IdleThreads(idle, idle && ThreadPolicy.idleIsReversible(), settings.writersPromotedAt(),
+                settings.writersPromotedAt() / 10, meters);
         AuditWriters writers = new AuditWriters(threads, Set.copyOf(settings.writerRoutes()),
                 settings.queueCapacity());
         Gauge.builder("modelapi.audit.queue.size", writers, AuditWriters::queued)

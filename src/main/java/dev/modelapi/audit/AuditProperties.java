@@ -46,7 +46,8 @@ import org.springframework.validation.annotation.Validated;
  *     while the queue is short, so a request's thread never waits for them ({@code IdleThreads});
  *     {@code inherit}: at the process's policy, as every other thread
  * @param writerPromoteAt rows in {@code seda:audit} at which the writers leave {@code SCHED_IDLE} until the
- *     queue is down to a tenth of it
+ *     queue is down to a tenth of it; a queue smaller than that promotes them when it is full
+ *     ({@link #writersPromotedAt()})
  * @param writerRoutes the routes whose consumers are the audit's writers (routes/audit.camel.yaml's ids); only
  *     routes that drain {@code seda:audit}, whose length promotes them: a writer of another queue
  *     ({@code security-event-write}) could starve at {@code SCHED_IDLE} in a flood of refusals that
@@ -77,6 +78,16 @@ record AuditProperties(
     @AssertTrue(message = "must be 0 (keep forever) or at least 1h; a bare number is seconds: write the unit, e.g. 365d")
     public boolean isRetention() {
         return retention == null || retention.isZero() || retention.compareTo(Duration.ofHours(1)) >= 0;
+    }
+
+    /**
+     * Rows in {@code seda:audit} at which the writers leave {@code SCHED_IDLE}: {@code writer-promote-at},
+     * or the queue's size where that is smaller, so that a full queue always promotes them (a queue that
+     * can never hold writer-promote-at rows would leave them idle under every backlog, its rows written
+     * by the request threads alone).
+     */
+    public int writersPromotedAt() {
+        return Math.min(writerPromoteAt, queueCapacity);
     }
 
     /** The audit writers' scheduling policy. */
