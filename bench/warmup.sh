@@ -93,7 +93,7 @@ stop_service() {
 }
 trap stop_service EXIT
 
-cpu_seconds() { # utime + stime of a process, in seconds
+cpu_seconds() { # utime + stime of a process (pid) or one of its threads (pid/task/tid), in seconds
   awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' "/proc/$1/stat"
 }
 
@@ -144,13 +144,11 @@ fi
 
 # CPU seconds the JIT's compiler threads of a process have taken: C1 and C2, as JSON
 jit_cpu() {
-  local task name c1=0 c2=0 t
+  local task c1=0 c2=0
   for task in /proc/"$1"/task/*; do
-    name=$(cat "$task/comm" 2> /dev/null) || continue
-    t=$(awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' "$task/stat" 2> /dev/null) || continue
-    case $name in
-      C1\ Compiler*) c1=$(python3 -c "print($c1 + $t)") ;;
-      C2\ Compiler*) c2=$(python3 -c "print($c2 + $t)") ;;
+    case $(cat "$task/comm" 2> /dev/null) in
+      C1\ Compiler*) c1=$(python3 -c "print($c1 + $(cpu_seconds "$1/task/${task##*/}"))") ;;
+      C2\ Compiler*) c2=$(python3 -c "print($c2 + $(cpu_seconds "$1/task/${task##*/}"))") ;;
     esac
   done
   echo "{\"c1_cpu_seconds\": $c1, \"c2_cpu_seconds\": $c2}"
